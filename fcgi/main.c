@@ -1,0 +1,258 @@
+/* main.c: captionacc-fcgi: start-up, the route table and the FastCGI request loop. Runs under
+ * spawn-fcgi: the listening socket is fd 0; each process serves one request at a time. */
+#include "build-config.h"
+
+#include "fcgi/handlers.h"
+#include "fcgi/request.h"
+
+#include "shared/auth.h"
+#include "shared/log.h"
+#include "shared/str.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum route_auth {
+	AUTH_NONE,
+	AUTH_WEBHOOK /* Authorization: Bearer WEBHOOK_SECRET */
+};
+
+struct route {
+	const char *path;
+	enum http_method method;
+	enum route_auth auth;
+	bool takes_body; /* a JSON body, bounded by MAX_BODY_BYTES */
+	handler_fn handler;
+};
+
+static const struct route routes[] = {
+	{ "/health", METHOD_GET, AUTH_NONE, false, health_get },
+	{ "/webhooks/supabase/videos", METHOD_POST, AUTH_WEBHOOK, true, webhooks_videos_post },
+};
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+static volatile sig_atomic_t stopping;
+
+static void
+on_term(int sig)
+{
+	stopping = 1;
+	FCGX_ShutdownPending();
+}
+
+void
+handlers_db_failure(struct app *app, struct response *resp, enum db_status st, const char *what,
+    const char *err)
+{
+	if (st == DB_UNAVAILABLE) {
+		log_warn("%s: database unavailable: %s", what, err);
+		response_error(resp, 503, "The database is unavailable; retry later");
+		resp->retry_after = app->cfg.retry_after_seconds;
+	} else {
+		log_error("%s: %s", what, err);
+		response_error(resp, 500, "Internal error");
+	}
+}
+
+/* Builds the Allow header for a path from the table ("GET, HEAD" for GET routes). */
+static void
+allow_header(const char *path, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < NROUTES; i++) {
+		if (strcmp(routes[i].path, path) != 0)
+			continue;
+		if (buf[0] != '\0')
+			(void)str_fmt(buf + strlen(buf), len - strlen(buf), ", ");
+		(void)str_fmt(buf + strlen(buf), len - strlen(buf), "%s%s", request_method_name(routes[i].method),
+		    routes[i].method == METHOD_GET ? ", HEAD" : "");
+	}
+}
+
+static bool
+authorized(const struct app *app, const struct route *rt, const struct request *req)
+{
+	switch (rt->auth) {
+	case AUTH_NONE:
+		return true;
+	case AUTH_WEBHOOK:
+		return auth_bearer_ok(req->authorization, app->cfg.webhook_secret);
+	}
+	return false;
+}
+
+/* Route -> method -> auth -> body checks -> handler: each failure answers with its own status. */
+static void
+dispatch(struct app *app, struct request *req, struct response *resp, char *allow, size_t allowlen)
+{
+	const struct route *rt = NULL;
+	bool path_known = false;
+
+	for (size_t i = 0; i < NROUTES; i++) {
+		if (strcmp(routes[i].path, req->path) != 0)
+			continue;
+		path_known = true;
+		if (routes[i].method == req->method ||
+		    (routes[i].method == METHOD_GET && req->method == METHOD_HEAD))
+			rt = &routes[i];
+	}
+	if (!path_known) {
+		response_error(resp, 404, "Not found");
+		return;
+	}
+	if (rt == NULL) {
+		allow_header(req->path, allow, allowlen);
+		resp->allow = allow;
+		response_error(resp, 405, "Method not allowed");
+		return;
+	}
+	if (!authorized(app, rt, req)) {
+		response_error(resp, 401, "Unauthorized");
+		return;
+	}
+	if (rt->takes_body) {
+		if (req->content_length < 0) {
+			response_error(resp, 400, "Content-Length is not a valid number");
+			return;
+		}
+		if (req->content_length > app->cfg.max_body_bytes) {
+			response_error(resp, 413, "Request body is too large");
+			return;
+		}
+		if (!request_is_json(req)) {
+			response_error(resp, 415, "Content-Type must be application/json");
+			return;
+		}
+		if (request_read_body(req) != 0) {
+			response_error(resp, 400, "Request body ended before Content-Length bytes");
+			return;
+		}
+	}
+	rt->handler(app, req, resp);
+}
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "usage: captionacc-fcgi [--config FILE] [--check-config]\n"
+	    "A FastCGI program: start it with spawn-fcgi (the listening socket is its fd 0), e.g.\n"
+	    "  spawn-fcgi -s /run/captionacc/fcgi.sock -F 8 -P /run/captionacc/fcgi.pid -- "
+	    "/usr/local/bin/captionacc-fcgi\n\n");
+	config_usage(out, CONFIG_FCGI);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct app app;
+	const char *config_path = NULL;
+	bool check_only = false;
+	enum log_level level = LOG_LEVEL_INFO;
+	FCGX_Request fcgx;
+	struct sigaction sa;
+	unsigned long seq = 0;
+	char err[1024];
+	int c, rc = 1;
+
+	memset(&app, 0, sizeof(app));
+	while ((c = getopt_long(argc, argv, "c:khV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'k':
+			check_only = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("captionacc-fcgi %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (config_load(&app.cfg, config_path, CONFIG_FCGI, err, sizeof(err)) != 0) {
+		fprintf(stderr, "captionacc-fcgi: %s\n", err);
+		return 1;
+	}
+	(void)log_level_parse(app.cfg.log_level, &level);
+	log_init("captionacc-fcgi", level);
+	if (app.cfg.log_file != NULL && log_open_file(app.cfg.log_file) != 0) {
+		fprintf(stderr, "captionacc-fcgi: cannot open LOG_FILE %s\n", app.cfg.log_file);
+		goto out;
+	}
+	if (tenant_map_parse(app.cfg.tier_map, &app.tiers, err, sizeof(err)) != 0) {
+		fprintf(stderr, "captionacc-fcgi: %s\n", err);
+		goto out;
+	}
+	priority_from_config(&app.prio, &app.cfg);
+	if (check_only) {
+		printf("captionacc-fcgi: settings are valid\n");
+		rc = 0;
+		goto out;
+	}
+	if (FCGX_Init() != 0 || FCGX_IsCGI()) {
+		fprintf(stderr, "captionacc-fcgi: fd 0 is not a FastCGI listening socket; start it with spawn-fcgi "
+		    "(see --help)\n");
+		goto out;
+	}
+	if ((app.db = db_new(&app.cfg, "captionacc-fcgi")) == NULL) {
+		fprintf(stderr, "captionacc-fcgi: out of memory\n");
+		goto out;
+	}
+	if (db_connect(app.db, err, sizeof(err)) != DB_OK)
+		log_warn("starting without a database connection (will retry per request): %s", err);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term; /* no SA_RESTART: accept() returns so the loop can end */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+
+	FCGX_InitRequest(&fcgx, 0, 0);
+	log_info("serving requests");
+	while (!stopping && FCGX_Accept_r(&fcgx) >= 0) {
+		struct request req;
+		struct response resp = { 0 };
+		char allow[64];
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		request_init(&req, &fcgx, ++seq);
+		log_set_context(req.id);
+		dispatch(&app, &req, &resp, allow, sizeof(allow));
+		response_send(&req, &resp);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (resp.status >= 500)
+			log_warn("%s %s -> %d", request_method_name(req.method), req.path, resp.status);
+		else
+			log_debug("%s %s -> %d in %.2f ms", request_method_name(req.method), req.path, resp.status,
+			    (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+		log_set_context(NULL);
+		response_clear(&resp);
+		request_clear(&req);
+		FCGX_Finish_r(&fcgx); /* frees the parameters req points into: last */
+	}
+	log_info("stopping");
+	rc = 0;
+out:
+	db_free(app.db);
+	config_free(&app.cfg);
+	return rc;
+}

@@ -1,0 +1,58 @@
+/* request.h: one HTTP request as captionacc-fcgi sees it (from the FastCGI environment) and the JSON
+ * response a handler fills in. Headers are written strictly before the body, by request.c only. */
+#ifndef CAPTIONACC_REQUEST_H
+#define CAPTIONACC_REQUEST_H
+
+#include <fcgiapp.h>
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+enum http_method {
+	METHOD_GET,
+	METHOD_HEAD,
+	METHOD_POST,
+	METHOD_PUT,
+	METHOD_PATCH,
+	METHOD_DELETE,
+	METHOD_OTHER,
+	METHOD__MAX
+};
+
+struct request {
+	FCGX_Request *fcgx;
+	enum http_method method;
+	const char *path;          /* normalised by nginx ($document_uri) */
+	const char *content_type;  /* may be NULL */
+	const char *authorization; /* may be NULL */
+	long content_length;       /* -1 when absent or not a number */
+	char *body;                /* NUL-terminated copy, owned by the request; NULL until read */
+	size_t body_len;
+	char id[32];               /* for log lines */
+};
+
+struct response {
+	int status;
+	json_object *body;       /* owned; freed by response_clear() */
+	const char *allow;       /* static text for 405 */
+	long retry_after;        /* > 0: send Retry-After */
+};
+
+/* Fills req from the FastCGI parameters of fcgx. */
+void request_init(struct request *req, FCGX_Request *fcgx, unsigned long seq);
+/* Reads exactly content_length bytes of body (the caller checked it against the limit). -1 on a short read. */
+int request_read_body(struct request *req);
+void request_clear(struct request *req);
+const char *request_method_name(enum http_method m);
+/* True for "application/json", with or without parameters such as "; charset=utf-8". */
+bool request_is_json(const struct request *req);
+
+/* Sets an error answer {"detail": detail}. */
+void response_error(struct response *resp, int status, const char *detail);
+/* Sets an answer with body (ownership passes to resp). */
+void response_json(struct response *resp, int status, json_object *body);
+/* Writes status line, headers and body to the FastCGI stream. */
+void response_send(const struct request *req, const struct response *resp);
+void response_clear(struct response *resp);
+
+#endif

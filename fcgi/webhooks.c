@@ -1,0 +1,102 @@
+/* webhooks.c: POST /webhooks/supabase/videos: a validated INSERT becomes one prioritised
+ * video_initial_processing job (request -> validate -> decide -> store -> respond). */
+#include "fcgi/handlers.h"
+
+#include "shared/jobs.h"
+#include "shared/log.h"
+#include "shared/str.h"
+#include "shared/webhook.h"
+
+#include <time.h>
+
+#define INITIAL_FLOW "video_initial_processing"
+
+static json_object *
+tags_array(char tags[PRIORITY_NTAGS][PRIORITY_TAG_MAX])
+{
+	json_object *a = json_object_new_array();
+
+	for (int i = 0; i < PRIORITY_NTAGS; i++)
+		json_object_array_add(a, json_object_new_string(tags[i]));
+	return a;
+}
+
+void
+webhooks_videos_post(struct app *app, const struct request *req, struct response *resp)
+{
+	struct webhook_video ev;
+	struct jobs_enqueued done = { 0 };
+	struct jobs_new job = { 0 };
+	char err[512], key[VALIDATE_ID_MAX + 64], tags[PRIORITY_NTAGS][PRIORITY_TAG_MAX];
+	json_object *params = NULL, *meta = NULL, *answer = NULL, *stored_tags = NULL;
+	enum priority_tier tier = PRIORITY_TIER_FREE;
+	enum db_status st;
+	int priority;
+
+	if (webhook_parse(req->body, req->body_len, &ev, err, sizeof(err)) != 0) {
+		response_error(resp, 400, err);
+		goto out;
+	}
+	if (ev.type != WEBHOOK_INSERT) {
+		answer = json_object_new_object();
+		json_object_object_add(answer, "status", json_object_new_string("ignored"));
+		response_json(resp, 200, answer);
+		answer = NULL;
+		goto out;
+	}
+	if ((st = tenant_tier(app->db, &app->tiers, ev.tenant_id, &tier, err, sizeof(err))) != DB_OK) {
+		handlers_db_failure(app, resp, st, "tier lookup", err);
+		goto out;
+	}
+	priority = priority_compute(&app->prio, tier, ev.has_created_at, ev.created_at, time(NULL));
+	if (priority_tags(tags, ev.tenant_id, tier, priority, app->prio.age_boost) != 0 ||
+	    str_fmt(key, sizeof(key), "%s:%s", INITIAL_FLOW, ev.video_id) != 0) {
+		response_error(resp, 500, "Internal error");
+		goto out;
+	}
+	params = json_object_new_object();
+	json_object_object_add(params, "video_id", json_object_new_string(ev.video_id));
+	json_object_object_add(params, "tenant_id", json_object_new_string(ev.tenant_id));
+	json_object_object_add(params, "storage_key", json_object_new_string(ev.storage_key));
+	meta = json_object_new_object();
+	json_object_object_add(meta, "triggered_by", json_object_new_string("supabase_webhook"));
+	json_object_object_add(meta, "tier", json_object_new_string(priority_tier_name(tier)));
+	json_object_object_add(meta, "tags", tags_array(tags));
+
+	job.flow = INITIAL_FLOW;
+	job.tenant_id = ev.tenant_id;
+	job.video_id = ev.video_id;
+	job.parameters = params;
+	job.metadata = meta;
+	job.priority = priority;
+	job.base_priority = priority_base(&app->prio, tier);
+	job.has_age_anchor = ev.has_created_at;
+	job.age_anchor = ev.created_at;
+	job.idempotency_key = key;
+	job.max_attempts = (int)app->cfg.max_attempts;
+	job.video_storage_key = ev.storage_key;
+	if ((st = jobs_enqueue(app->db, &job, &done, err, sizeof(err))) != DB_OK) {
+		handlers_db_failure(app, resp, st, "enqueue", err);
+		goto out;
+	}
+	log_info("video %s of tenant %s: %s job %s, priority %d", ev.video_id, ev.tenant_id,
+	    done.created ? "queued" : "already queued as", done.id, done.priority);
+
+	/* A repeat delivery answers with the job that exists: its id, priority and tags. */
+	answer = json_object_new_object();
+	json_object_object_add(answer, "success", json_object_new_boolean(1));
+	json_object_object_add(answer, "status", json_object_new_string("accepted"));
+	json_object_object_add(answer, "flow_run_id", json_object_new_string(done.id));
+	json_object_object_add(answer, "priority", json_object_new_int(done.priority));
+	if (json_object_object_get_ex(done.metadata, "tags", &stored_tags) &&
+	    json_object_is_type(stored_tags, json_type_array))
+		json_object_object_add(answer, "tags", json_object_get(stored_tags));
+	else
+		json_object_object_add(answer, "tags", tags_array(tags));
+	response_json(resp, 202, answer);
+	answer = NULL;
+out:
+	json_object_put(params);
+	json_object_put(meta);
+	json_object_put(done.metadata);
+}

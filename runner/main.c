@@ -1,0 +1,105 @@
+/* main.c: captionacc-runner: global options, settings, and the command table. Each command lives in its
+ * own file and is one entry below. */
+#include "build-config.h"
+
+#include "runner/runner.h"
+
+#include "shared/log.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int help_command(struct runner *r, int argc, char **argv);
+
+static const struct runner_command commands[] = {
+	{ "migrate", "", "apply the database migrations (idempotent)", migrate_command },
+	{ "help", "", "show this help", help_command },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "usage: captionacc-runner [--config FILE] COMMAND [ARGS]\n\nCommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-10s %-28s %s\n", commands[i].name, commands[i].args, commands[i].help);
+	fprintf(out, "\nOptions:\n  --config FILE  settings file\n  --help         this text\n"
+	    "  --version      print the version\n\n");
+	config_usage(out, CONFIG_RUNNER);
+}
+
+static int
+help_command(struct runner *r, int argc, char **argv)
+{
+	usage(stdout);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct runner_command *cmd = NULL;
+	const char *config_path = NULL;
+	struct runner r = { 0 };
+	enum log_level level = LOG_LEVEL_INFO;
+	char err[1024];
+	int c, rc = 1;
+
+	/* '+': options stop at the command name; the command parses its own. */
+	while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("captionacc-runner %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, argv[optind]) == 0)
+			cmd = &commands[i];
+	if (cmd == NULL) {
+		fprintf(stderr, "captionacc-runner: unknown command \"%s\" (see --help)\n", argv[optind]);
+		return 2;
+	}
+	if (cmd->run == help_command)
+		return help_command(&r, 0, NULL);
+	if (config_load(&r.cfg, config_path, CONFIG_RUNNER, err, sizeof(err)) != 0) {
+		fprintf(stderr, "captionacc-runner: %s\n", err);
+		return 1;
+	}
+	(void)log_level_parse(r.cfg.log_level, &level); /* config.c allows only valid names */
+	log_init("captionacc-runner", level);
+	if (r.cfg.log_file != NULL && log_open_file(r.cfg.log_file) != 0) {
+		fprintf(stderr, "captionacc-runner: cannot open LOG_FILE %s\n", r.cfg.log_file);
+		goto out;
+	}
+	if ((r.db = db_new(&r.cfg, "captionacc-runner")) == NULL) {
+		fprintf(stderr, "captionacc-runner: out of memory\n");
+		goto out;
+	}
+	rc = cmd->run(&r, argc - optind, argv + optind);
+out:
+	db_free(r.db);
+	config_free(&r.cfg);
+	return rc;
+}

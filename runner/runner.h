@@ -1,0 +1,22 @@
+/* runner.h: what every captionacc-runner command gets, and the command table's entry type. */
+#ifndef CAPTIONACC_RUNNER_H
+#define CAPTIONACC_RUNNER_H
+
+#include "shared/config.h"
+#include "shared/db.h"
+
+struct runner {
+	struct config cfg;
+	struct db *db;
+};
+
+struct runner_command {
+	const char *name;
+	const char *args;  /* usage text of its arguments */
+	const char *help;
+	int (*run)(struct runner *r, int argc, char **argv); /* returns the exit status */
+};
+
+int migrate_command(struct runner *r, int argc, char **argv);
+
+#endif

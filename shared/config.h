@@ -1,0 +1,48 @@
+/* config.h: the settings both programs read (SPEC §3): a key = value file, then environment variables of
+ * the same names, which win. One declarative table in config.c drives parsing, checks and --help. */
+#ifndef CAPTIONACC_CONFIG_H
+#define CAPTIONACC_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Which program needs a setting; a required setting is only required by the programs named. */
+#define CONFIG_FCGI 0x1u
+#define CONFIG_RUNNER 0x2u
+#define CONFIG_BOTH (CONFIG_FCGI | CONFIG_RUNNER)
+
+/* Every string is heap-owned by the struct and freed by config_free(); an unset string is NULL. */
+struct config {
+	char *database_url;
+	char *db_schema;
+	long db_connect_timeout;
+	long db_statement_timeout_ms;
+	char *webhook_secret;
+	char *cron_secret;
+	char *queue_backend;
+	long max_body_bytes;
+	long retry_after_seconds;
+	bool age_boost_enabled;
+	long age_boost_per_minutes;
+	long age_boost_cap;
+	long priority_free;
+	long priority_premium;
+	long priority_enterprise;
+	long priority_override;
+	char *tier_map;
+	long max_attempts;
+	char *log_level;
+	char *log_file;
+};
+
+/* Loads defaults, then the file, then the environment, then checks required keys for `program`.
+ * path NULL means $CAPTIONACC_CONFIG, else the built-in default; a missing default file is not an error,
+ * a missing file that was asked for is. On failure returns -1 with one line in err naming the key. */
+int config_load(struct config *cfg, const char *path, unsigned program, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+void config_free(struct config *cfg);
+/* Prints every setting of `program` with its default and help text (for --help). */
+void config_usage(FILE *out, unsigned program);
+
+#endif

@@ -1,0 +1,268 @@
+/* db.c: the database layer. Statements are prepared lazily per connection and re-prepared after a
+ * reconnect; failures are classified as transient (unavailable) or not so callers can answer 503 or 500. */
+#include "shared/db.h"
+
+#include "shared/config.h"
+#include "shared/log.h"
+#include "shared/str.h"
+#include "shared/validate.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DB_MAX_PREPARED 64
+#define DB_RECONNECT_INTERVAL_MS 250
+
+struct db {
+	PGconn *conn;
+	char *url;
+	char *schema;
+	char appname[64];
+	char connect_timeout[16];
+	char statement_timeout[24];
+	const struct db_stmt *prepared[DB_MAX_PREPARED];
+	int nprepared;
+	long long last_failed_ms; /* monotonic time of the last failed connect, 0 = none */
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Copies libpq's message without its trailing newline(s). */
+static void
+set_err(char *err, size_t errlen, const char *prefix, const char *msg)
+{
+	size_t n;
+
+	if (str_fmt(err, errlen, "%s%s", prefix, msg ? msg : "") != 0) {
+		/* cut messages are still useful */
+	}
+	n = strlen(err);
+	while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == '\r' || err[n - 1] == ' '))
+		err[--n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (err[i] == '\n' || err[i] == '\t')
+			err[i] = ' ';
+}
+
+struct db *
+db_new(const struct config *cfg, const char *appname)
+{
+	struct db *db = calloc(1, sizeof(*db));
+
+	if (db == NULL)
+		return NULL;
+	db->url = strdup(cfg->database_url ? cfg->database_url : "");
+	db->schema = strdup(cfg->db_schema ? cfg->db_schema : "public");
+	if (db->url == NULL || db->schema == NULL || str_copy(db->appname, sizeof(db->appname), appname) != 0 ||
+	    str_fmt(db->connect_timeout, sizeof(db->connect_timeout), "%ld", cfg->db_connect_timeout) != 0 ||
+	    str_fmt(db->statement_timeout, sizeof(db->statement_timeout), "%ld", cfg->db_statement_timeout_ms) != 0) {
+		db_free(db);
+		return NULL;
+	}
+	return db;
+}
+
+static void
+drop_connection(struct db *db)
+{
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->conn = NULL;
+	db->nprepared = 0;
+}
+
+void
+db_free(struct db *db)
+{
+	if (db == NULL)
+		return;
+	drop_connection(db);
+	free(db->url);
+	free(db->schema);
+	free(db);
+}
+
+bool
+db_is_connected(const struct db *db)
+{
+	return db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK;
+}
+
+const char *
+db_schema(const struct db *db)
+{
+	return db->schema;
+}
+
+PGconn *
+db_conn(struct db *db)
+{
+	return db->conn;
+}
+
+/* Session settings every connection gets: our schema first on the search path, a statement timeout. */
+static enum db_status
+setup_session(struct db *db, char *err, size_t errlen)
+{
+	const char *params[2] = { db->schema, db->statement_timeout };
+	PGresult *r = PQexecParams(db->conn,
+	    "SELECT set_config('search_path', $1, false), set_config('statement_timeout', $2, false)", 2, NULL,
+	    params, NULL, NULL, 0);
+	enum db_status st = DB_OK;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		set_err(err, errlen, "cannot set up the database session: ", PQerrorMessage(db->conn));
+		st = DB_UNAVAILABLE;
+	}
+	PQclear(r);
+	return st;
+}
+
+enum db_status
+db_connect(struct db *db, char *err, size_t errlen)
+{
+	const char *keys[] = { "connect_timeout", "application_name", "dbname", NULL };
+	const char *vals[] = { db->connect_timeout, db->appname, db->url, NULL };
+	long long now;
+
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		return DB_OK;
+	drop_connection(db);
+	if (!validate_identifier(db->schema)) {
+		set_err(err, errlen, "DB_SCHEMA must be a plain lower-case SQL identifier", NULL);
+		return DB_UNAVAILABLE;
+	}
+	now = now_ms();
+	if (db->last_failed_ms != 0 && now - db->last_failed_ms < DB_RECONNECT_INTERVAL_MS) {
+		set_err(err, errlen, "database unavailable (last connection attempt failed moments ago)", NULL);
+		return DB_UNAVAILABLE;
+	}
+	/* Array entries before "dbname" can be overridden by the connection string, as libpq documents. */
+	db->conn = PQconnectdbParams(keys, vals, 1);
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+		set_err(err, errlen, "cannot connect to the database: ",
+		    db->conn ? PQerrorMessage(db->conn) : "out of memory");
+		drop_connection(db);
+		db->last_failed_ms = now_ms();
+		return DB_UNAVAILABLE;
+	}
+	if (setup_session(db, err, errlen) != DB_OK) {
+		drop_connection(db);
+		db->last_failed_ms = now_ms();
+		return DB_UNAVAILABLE;
+	}
+	db->last_failed_ms = 0;
+	return DB_OK;
+}
+
+/* Transient SQLSTATEs: connection problems (08), shutdown/cancel (57), resources (53), serialization and
+ * deadlock (40001, 40P01), and lock_not_available (55P03). */
+static bool
+transient_state(const char *sqlstate)
+{
+	if (sqlstate == NULL)
+		return true; /* no state: libpq itself failed, typically the connection */
+	return strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "57", 2) == 0 ||
+	    strncmp(sqlstate, "53", 2) == 0 || strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0 ||
+	    strcmp(sqlstate, "55P03") == 0;
+}
+
+static bool
+is_prepared(const struct db *db, const struct db_stmt *stmt)
+{
+	for (int i = 0; i < db->nprepared; i++)
+		if (db->prepared[i] == stmt)
+			return true;
+	return false;
+}
+
+/* Classifies a failed result; drops the connection if it is gone. Clears r. */
+static enum db_status
+fail_result(struct db *db, PGresult *r, char *err, size_t errlen)
+{
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	enum db_status st = transient_state(state) ? DB_UNAVAILABLE : DB_ERROR;
+
+	set_err(err, errlen, "", r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
+	if (err[0] == '\0')
+		set_err(err, errlen, "", PQerrorMessage(db->conn));
+	PQclear(r);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		drop_connection(db);
+		st = DB_UNAVAILABLE;
+	}
+	return st;
+}
+
+static PGresult *
+exec_once(struct db *db, const struct db_stmt *stmt, const char *const *params, enum db_status *st, char *err,
+    size_t errlen)
+{
+	PGresult *r;
+	ExecStatusType rs;
+
+	if ((*st = db_connect(db, err, errlen)) != DB_OK)
+		return NULL;
+	if (!is_prepared(db, stmt)) {
+		if (db->nprepared >= DB_MAX_PREPARED) {
+			set_err(err, errlen, "too many prepared statements (raise DB_MAX_PREPARED)", NULL);
+			*st = DB_ERROR;
+			return NULL;
+		}
+		r = PQprepare(db->conn, stmt->name, stmt->sql, stmt->nparams, NULL);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			*st = fail_result(db, r, err, errlen);
+			return NULL;
+		}
+		PQclear(r);
+		db->prepared[db->nprepared++] = stmt;
+	}
+	r = PQexecPrepared(db->conn, stmt->name, stmt->nparams, params, NULL, NULL, 0);
+	rs = PQresultStatus(r);
+	if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
+		*st = fail_result(db, r, err, errlen);
+		return NULL;
+	}
+	*st = DB_OK;
+	return r;
+}
+
+PGresult *
+db_exec(struct db *db, const struct db_stmt *stmt, const char *const *params, enum db_status *st, char *err,
+    size_t errlen)
+{
+	bool had_conn = db->conn != NULL;
+	PGresult *r = exec_once(db, stmt, params, st, err, errlen);
+
+	/* A connection that died while idle (server restart) is only noticed on use: try once more on a
+	 * fresh one, which is safe for statements declared idempotent. */
+	if (r == NULL && *st == DB_UNAVAILABLE && had_conn && db->conn == NULL && stmt->idempotent) {
+		log_info("database connection lost; reconnecting");
+		db->last_failed_ms = 0;
+		r = exec_once(db, stmt, params, st, err, errlen);
+	}
+	return r;
+}
+
+enum db_status
+db_script(struct db *db, const char *sql, char *err, size_t errlen)
+{
+	PGresult *r;
+	enum db_status st;
+
+	if ((st = db_connect(db, err, errlen)) != DB_OK)
+		return st;
+	r = PQexec(db->conn, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		return fail_result(db, r, err, errlen);
+	PQclear(r);
+	return DB_OK;
+}

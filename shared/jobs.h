@@ -1,0 +1,44 @@
+/* jobs.h: the local job queue's store: enqueueing a job row idempotently (the runner's claims come later). */
+#ifndef CAPTIONACC_JOBS_H
+#define CAPTIONACC_JOBS_H
+
+#include "shared/db.h"
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <time.h>
+
+#define JOBS_ID_MAX 40
+
+/* What to enqueue. Pointers are borrowed for the call. */
+struct jobs_new {
+	const char *flow;
+	const char *tenant_id;
+	const char *video_id;          /* may be NULL */
+	json_object *parameters;       /* an object */
+	json_object *metadata;         /* an object (triggered_by, tags, ...) */
+	int priority;                  /* priority at enqueue, as answered to the caller */
+	int base_priority;             /* before any age boost */
+	bool has_age_anchor;           /* age counts from age_anchor, else from now */
+	time_t age_anchor;
+	const char *idempotency_key;   /* NULL: never deduplicated */
+	int max_attempts;
+	/* When set, the videos row (video_id, tenant_id, storage_key, created_at) is created in the same
+	 * statement if it does not exist, so a job never points at a missing video. */
+	const char *video_storage_key;
+};
+
+struct jobs_enqueued {
+	char id[JOBS_ID_MAX];
+	int priority;
+	bool created;          /* false: an existing job with the same idempotency key was returned */
+	json_object *metadata; /* the stored job's metadata; caller frees with json_object_put */
+};
+
+/* Inserts the job, or returns the existing one with the same idempotency key; all or nothing. */
+enum db_status jobs_enqueue(struct db *db, const struct jobs_new *job, struct jobs_enqueued *out, char *err,
+    size_t errlen);
+/* Formats t as a PostgreSQL timestamptz literal in UTC ("2024-01-01 00:00:00+00"); -1 if it does not fit. */
+int jobs_format_time(time_t t, char *buf, size_t len) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,111 @@
+/* log.c: writes one line per event: "<UTC time> <program>[pid] <level>: [context] message".
+ * Control characters in messages are escaped so input can never forge or split a log line. */
+#include "shared/log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *level_names[LOG_LEVEL__MAX] = { "debug", "info", "warn", "error" };
+
+static char log_prog[64] = "captionacc";
+static enum log_level log_min = LOG_LEVEL_INFO;
+static char log_ctx[96];
+static FILE *log_out; /* NULL means stderr */
+
+void
+log_init(const char *progname, enum log_level min)
+{
+	snprintf(log_prog, sizeof(log_prog), "%s", progname); /* a cut name is harmless */
+	log_min = min;
+}
+
+int
+log_open_file(const char *path)
+{
+	FILE *f = fopen(path, "a");
+
+	if (f == NULL)
+		return -1;
+	setvbuf(f, NULL, _IOLBF, 0);
+	if (log_out != NULL)
+		fclose(log_out);
+	log_out = f;
+	return 0;
+}
+
+int
+log_level_parse(const char *s, enum log_level *out)
+{
+	for (int i = 0; i < LOG_LEVEL__MAX; i++) {
+		if (strcmp(s, level_names[i]) == 0) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void
+log_set_context(const char *ctx)
+{
+	if (ctx == NULL)
+		log_ctx[0] = '\0';
+	else
+		snprintf(log_ctx, sizeof(log_ctx), "%s", ctx);
+}
+
+bool
+log_enabled(enum log_level level)
+{
+	return level >= log_min;
+}
+
+/* Copies src into dst escaping bytes below 0x20 and 0x7f as \xNN; always terminates dst. */
+static void
+escape(char *dst, size_t dstlen, const char *src)
+{
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)src; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			if (o + 5 > dstlen)
+				break;
+			snprintf(dst + o, 5, "\\x%02x", *p);
+			o += 4;
+		} else {
+			if (o + 2 > dstlen)
+				break;
+			dst[o++] = (char)*p;
+		}
+	}
+	dst[o] = '\0';
+}
+
+void
+log_msg(enum log_level level, const char *fmt, ...)
+{
+	char raw[2048], clean[4096], stamp[32];
+	struct timespec ts;
+	struct tm tm;
+	va_list ap;
+	FILE *out = log_out != NULL ? log_out : stderr;
+	int saved = errno;
+
+	if (!log_enabled(level) || level >= LOG_LEVEL__MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap); /* over-long lines are cut, never overflow */
+	va_end(ap);
+	escape(clean, sizeof(clean), raw);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(out, "%s.%03ldZ %s[%ld] %s: %s%s%s%s\n", stamp, ts.tv_nsec / 1000000L, log_prog,
+	    (long)getpid(), level_names[level], log_ctx[0] ? "[" : "", log_ctx, log_ctx[0] ? "] " : "",
+	    clean);
+	fflush(out);
+	errno = saved;
+}

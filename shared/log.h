@@ -1,0 +1,32 @@
+/* log.h: one logging module for both programs: levels, UTC time, a context prefix, escaped text. */
+#ifndef CAPTIONACC_LOG_H
+#define CAPTIONACC_LOG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+enum log_level {
+	LOG_LEVEL_DEBUG,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_WARN,
+	LOG_LEVEL_ERROR,
+	LOG_LEVEL__MAX
+};
+
+/* Sets the program name and the lowest level written. */
+void log_init(const char *progname, enum log_level min);
+/* Sends lines to an append-only file instead of stderr; returns -1 (errno set) if it cannot be opened. */
+int log_open_file(const char *path);
+/* Parses "debug", "info", "warn" or "error"; returns -1 for anything else. */
+int log_level_parse(const char *s, enum log_level *out);
+/* A short context shown in brackets on every line (request or job id); NULL clears it. Copied. */
+void log_set_context(const char *ctx);
+bool log_enabled(enum log_level level);
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_debug(...) do { if (log_enabled(LOG_LEVEL_DEBUG)) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__); } while (0)
+#define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,23 @@
+/* validate.h: pure checks of untrusted text (ids, storage keys, timestamps, identifiers). */
+#ifndef CAPTIONACC_VALIDATE_H
+#define CAPTIONACC_VALIDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#define VALIDATE_ID_MAX 128
+#define VALIDATE_KEY_MAX 1024
+
+/* An opaque id: 1-128 characters of [A-Za-z0-9_-]. */
+bool validate_id(const char *s);
+/* A storage key of tenant `tenant_id`: starts with "<tenant_id>/", has something after it, at most
+ * VALIDATE_KEY_MAX bytes, no "..", no "//", no control characters. On failure why says what is wrong. */
+bool validate_storage_key(const char *key, const char *tenant_id, char *why, size_t whylen);
+/* ISO 8601 date-time: YYYY-MM-DD[T ]hh:mm[:ss[.frac]][Z|+hh[:mm]|-hh[:mm]]; no zone means UTC.
+ * Returns 0 and the UTC time, or -1. */
+int validate_timestamp(const char *s, time_t *out);
+/* A plain SQL identifier: [a-z_][a-z0-9_]{0,62}. */
+bool validate_identifier(const char *s);
+
+#endif
