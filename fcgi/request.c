@@ -125,18 +125,23 @@ void
 response_send(const struct request *req, const struct response *resp)
 {
 	FCGX_Stream *out = req->fcgx->out;
-	size_t len = 0;
+	char head[512], extra[160] = "";
+	size_t len = 2;
 	const char *text = resp->body ? json_text(resp->body, &len) : "{}";
 
-	if (resp->body == NULL)
-		len = 2;
-	FCGX_FPrintF(out, "Status: %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\n", resp->status, reason(resp->status), len);
-	if (resp->allow != NULL)
-		FCGX_FPrintF(out, "Allow: %s\r\n", resp->allow);
-	if (resp->retry_after > 0)
-		FCGX_FPrintF(out, "Retry-After: %ld\r\n", resp->retry_after);
-	FCGX_PutS("\r\n", out);
+	/* libfcgi's own printf lacks %zu and friends: format with snprintf, write raw. */
+	if (resp->allow != NULL && str_fmt(extra, sizeof(extra), "Allow: %s\r\n", resp->allow) != 0)
+		extra[0] = '\0';
+	if (resp->retry_after > 0 && str_fmt(extra + strlen(extra), sizeof(extra) - strlen(extra),
+	    "Retry-After: %ld\r\n", resp->retry_after) != 0)
+		extra[0] = '\0';
+	if (str_fmt(head, sizeof(head), "Status: %d %s\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\nCache-Control: no-store\r\n%s\r\n", resp->status, reason(resp->status), len,
+	    extra) != 0) {
+		log_error("response header does not fit");
+		return;
+	}
+	FCGX_PutStr(head, (int)strlen(head), out);
 	if (req->method != METHOD_HEAD)
 		FCGX_PutStr(text, (int)len, out);
 }

@@ -114,7 +114,8 @@ setup_session(struct db *db, char *err, size_t errlen)
 {
 	const char *params[2] = { db->schema, db->statement_timeout };
 	PGresult *r = PQexecParams(db->conn,
-	    "SELECT set_config('search_path', $1, false), set_config('statement_timeout', $2, false)", 2, NULL,
+	    "SELECT set_config('search_path', $1, false), set_config('statement_timeout', $2, false),"
+	    " set_config('client_min_messages', 'warning', false)", 2, NULL,
 	    params, NULL, NULL, 0);
 	enum db_status st = DB_OK;
 

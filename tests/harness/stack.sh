@@ -1,0 +1,192 @@
+#!/bin/sh
+# stack.sh: starts and stops a throwaway local stack for the tests, the demo and the benchmarks: a
+# PostgreSQL cluster (unix socket only), the migrations, captionacc-fcgi under spawn-fcgi, and real nginx
+# running nginx/captionacc.conf on a free 127.0.0.1 port. Everything lives in one directory; every
+# process is stopped by the PID it was started with, never by name.
+#
+# usage: stack.sh start DIR      start everything; writes DIR/env (source it: STACK_URL, DATABASE_URL, PSQL…)
+#        stack.sh stop DIR       stop everything and remove DIR (kept when STACK_KEEP=1)
+#        stack.sh pg-stop DIR | pg-start DIR | fcgi-stop DIR | fcgi-start DIR
+# Environment: FCGI_CHILDREN (4), PG_FSYNC (off), NGINX_RATE (50r/s), NGINX_BURST (200),
+#   WEBHOOK_SECRET (test-secret), EXTRA_CONFIG (lines added to the settings file), top_srcdir, top_builddir.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+cmd=${1:?usage: stack.sh start|stop|pg-stop|pg-start|fcgi-stop|fcgi-start DIR}
+DIR=${2:?usage: stack.sh $cmd DIR}
+
+FCGI_CHILDREN=${FCGI_CHILDREN:-4}
+PG_FSYNC=${PG_FSYNC:-off}
+NGINX_RATE=${NGINX_RATE:-50r/s}
+NGINX_BURST=${NGINX_BURST:-200}
+WEBHOOK_SECRET=${WEBHOOK_SECRET:-test-secret}
+
+die() { echo "stack.sh: $*" >&2; exit 1; }
+
+pg_bindir() {
+	if [ -n "${PG_BINDIR:-}" ]; then echo "$PG_BINDIR"; return; fi
+	d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+	[ -n "$d" ] || d=$(dirname "$(command -v initdb 2>/dev/null || echo /nonexistent/initdb)")
+	[ -x "$d/initdb" ] || die "initdb not found: install the Debian package postgresql"
+	echo "$d"
+}
+
+# initdb refuses to run as root: a root caller runs the cluster as the postgres user.
+as_pg() {
+	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+nginx_bin() {
+	command -v nginx 2>/dev/null || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } ||
+		die "nginx not found: install the Debian package nginx-light"
+}
+
+# Waits until a process is gone (by PID), up to $2 seconds; returns 1 if it is still there.
+wait_gone() {
+	i=0
+	while kill -0 "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ "$i" -gt $(($2 * 10)) ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+kill_pid() { # PID [seconds]: TERM, wait, then KILL
+	kill -TERM "$1" 2>/dev/null || return 0
+	wait_gone "$1" "${2:-10}" || { kill -KILL "$1" 2>/dev/null || true; wait_gone "$1" 5 || true; }
+}
+
+pg_init() {
+	bindir=$(pg_bindir)
+	mkdir -p "$DIR/pgdata" "$DIR/pgsock"
+	touch "$DIR/pg.log"
+	if [ "$(id -u)" = 0 ]; then
+		chmod 755 "$DIR"
+		chown postgres "$DIR/pgdata" "$DIR/pgsock" "$DIR/pg.log"
+	fi
+	as_pg "$bindir/initdb" -D "$DIR/pgdata" -A trust -U postgres -E UTF8 --locale=C --no-sync \
+		>"$DIR/initdb.log" 2>&1 || { cat "$DIR/initdb.log" >&2; die "initdb failed"; }
+	cat >>"$DIR/pgdata/postgresql.conf" <<EOC
+listen_addresses = ''
+unix_socket_directories = '$DIR/pgsock'
+fsync = $PG_FSYNC
+synchronous_commit = on
+max_connections = 300
+shared_buffers = 256MB
+EOC
+}
+
+pg_start() {
+	as_pg "$(pg_bindir)/pg_ctl" -D "$DIR/pgdata" -l "$DIR/pg.log" -w -t 60 start >/dev/null ||
+		{ tail -n 20 "$DIR/pg.log" >&2; die "PostgreSQL did not start"; }
+}
+
+pg_stop() {
+	[ -f "$DIR/pgdata/postmaster.pid" ] || return 0
+	as_pg "$(pg_bindir)/pg_ctl" -D "$DIR/pgdata" -m fast -w -t 60 stop >/dev/null 2>&1 || true
+}
+
+fcgi_start() {
+	rm -f "$DIR/fcgi.sock" "$DIR/fcgi.pid"
+	CAPTIONACC_CONFIG="$DIR/captionacc.conf" spawn-fcgi -s "$DIR/fcgi.sock" -M 0666 -F "$FCGI_CHILDREN" \
+		-P "$DIR/fcgi.pid" -- "$top_builddir/fcgi/captionacc-fcgi" </dev/null >>"$DIR/spawn-fcgi.log" 2>&1 ||
+		{ cat "$DIR/spawn-fcgi.log" >&2; die "spawn-fcgi failed"; }
+	[ -S "$DIR/fcgi.sock" ] || die "captionacc-fcgi socket missing"
+}
+
+fcgi_stop() {
+	[ -f "$DIR/fcgi.pid" ] || return 0
+	for pid in $(cat "$DIR/fcgi.pid"); do kill -TERM "$pid" 2>/dev/null || true; done
+	for pid in $(cat "$DIR/fcgi.pid"); do
+		wait_gone "$pid" 10 || { kill -KILL "$pid" 2>/dev/null || true; }
+	done
+	rm -f "$DIR/fcgi.pid" "$DIR/fcgi.sock"
+}
+
+nginx_start() {
+	mkdir -p "$DIR/nginx/tmp"
+	chmod 777 "$DIR/nginx/tmp"
+	[ -f /etc/nginx/fastcgi_params ] || die "/etc/nginx/fastcgi_params missing: install nginx-common"
+	cp /etc/nginx/fastcgi_params "$DIR/nginx/fastcgi_params"
+	port=$("$top_builddir/tests/harness/freeport")
+	# The production site file, with only the marked values changed.
+	sed -e "/# @RATE@/s|rate=[^;]*;|rate=$NGINX_RATE;|" \
+	    -e "/# @BURST@/s|burst=[0-9]*|burst=$NGINX_BURST|" \
+	    -e "/# @SOCKET@/s|unix:[^;]*;|unix:$DIR/fcgi.sock;|" \
+	    -e "/# @LISTEN@/s|listen [^;]*;|listen 127.0.0.1:$port;|" \
+	    "$top_srcdir/nginx/captionacc.conf" >"$DIR/nginx/site.conf"
+	sed -e "s|@DIR@|$DIR|g" "$here/nginx-main.conf.in" >"$DIR/nginx/nginx.conf"
+	"$(nginx_bin)" -p "$DIR/nginx/" -c "$DIR/nginx/nginx.conf" -e "$DIR/nginx/error.log" \
+		</dev/null >"$DIR/nginx/stdout.log" 2>&1 &
+	echo $! >"$DIR/nginx/master.pid"
+	i=0
+	until curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null; do
+		i=$((i + 1))
+		if [ "$i" -gt 100 ] || ! kill -0 "$(cat "$DIR/nginx/master.pid")" 2>/dev/null; then
+			cat "$DIR/nginx/error.log" "$DIR/nginx/stdout.log" >&2 2>/dev/null || true
+			die "nginx did not answer on port $port"
+		fi
+		sleep 0.1
+	done
+	echo "$port" >"$DIR/nginx/port"
+}
+
+nginx_stop() {
+	[ -f "$DIR/nginx/master.pid" ] || return 0
+	kill_pid "$(cat "$DIR/nginx/master.pid")" 10
+	rm -f "$DIR/nginx/master.pid"
+}
+
+write_settings() {
+	cat >"$DIR/captionacc.conf" <<EOC
+# written by tests/harness/stack.sh
+DATABASE_URL = host=$DIR/pgsock dbname=captionacc user=postgres
+WEBHOOK_SECRET = $WEBHOOK_SECRET
+LOG_FILE = $DIR/captionacc.log
+EOC
+	if [ -n "${EXTRA_CONFIG:-}" ]; then printf '%s\n' "$EXTRA_CONFIG" >>"$DIR/captionacc.conf"; fi
+	chmod 600 "$DIR/captionacc.conf"
+}
+
+start() {
+	mkdir -p "$DIR"
+	pg_init
+	pg_start
+	"$(pg_bindir)/createdb" -h "$DIR/pgsock" -U postgres captionacc
+	write_settings
+	CAPTIONACC_CONFIG="$DIR/captionacc.conf" "$top_builddir/runner/captionacc-runner" migrate >"$DIR/migrate.log" ||
+		{ cat "$DIR/migrate.log" >&2; die "migrate failed"; }
+	fcgi_start
+	nginx_start
+	cat >"$DIR/env" <<EOC
+STACK_DIR='$DIR'
+STACK_URL='http://127.0.0.1:$(cat "$DIR/nginx/port")'
+STACK_SCRIPT='$here/stack.sh'
+DATABASE_URL='host=$DIR/pgsock dbname=captionacc user=postgres'
+CAPTIONACC_CONFIG='$DIR/captionacc.conf'
+WEBHOOK_SECRET='$WEBHOOK_SECRET'
+PSQL='$(pg_bindir)/psql -X -q -A -t -h $DIR/pgsock -U postgres -d captionacc'
+PGBENCH='$(pg_bindir)/pgbench'
+export STACK_DIR STACK_URL STACK_SCRIPT DATABASE_URL CAPTIONACC_CONFIG WEBHOOK_SECRET PSQL PGBENCH
+EOC
+}
+
+stop() {
+	nginx_stop
+	fcgi_stop
+	pg_stop
+	if [ "${STACK_KEEP:-0}" != 1 ]; then rm -rf "$DIR"; fi
+}
+
+case $cmd in
+start) start ;;
+stop) stop ;;
+pg-stop) pg_stop ;;
+pg-start) pg_start ;;
+fcgi-stop) fcgi_stop ;;
+fcgi-start) fcgi_start ;;
+*) die "unknown command $cmd" ;;
+esac
