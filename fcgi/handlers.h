@@ -14,6 +14,7 @@ struct app {
 	struct db *db;
 	struct priority_params prio;
 	struct tenant_map tiers;
+	struct tenant_cache *tier_cache;
 };
 
 typedef void (*handler_fn)(struct app *app, const struct request *req, struct response *resp);

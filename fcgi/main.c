@@ -210,7 +210,8 @@ main(int argc, char **argv)
 		    "(see --help)\n");
 		goto out;
 	}
-	if ((app.db = db_new(&app.cfg, "captionacc-fcgi")) == NULL) {
+	if ((app.db = db_new(&app.cfg, "captionacc-fcgi")) == NULL ||
+	    (app.tier_cache = tenant_cache_new(app.cfg.tier_cache_seconds)) == NULL) {
 		fprintf(stderr, "captionacc-fcgi: out of memory\n");
 		goto out;
 	}
@@ -252,6 +253,7 @@ main(int argc, char **argv)
 	log_info("stopping");
 	rc = 0;
 out:
+	tenant_cache_free(app.tier_cache);
 	db_free(app.db);
 	config_free(&app.cfg);
 	return rc;

@@ -44,7 +44,7 @@ webhooks_videos_post(struct app *app, const struct request *req, struct response
 		answer = NULL;
 		goto out;
 	}
-	if ((st = tenant_tier(app->db, &app->tiers, ev.tenant_id, &tier, err, sizeof(err))) != DB_OK) {
+	if ((st = tenant_tier(app->db, &app->tiers, app->tier_cache, ev.tenant_id, &tier, err, sizeof(err))) != DB_OK) {
 		handlers_db_failure(app, resp, st, "tier lookup", err);
 		goto out;
 	}
@@ -74,7 +74,6 @@ webhooks_videos_post(struct app *app, const struct request *req, struct response
 	job.age_anchor = ev.created_at;
 	job.idempotency_key = key;
 	job.max_attempts = (int)app->cfg.max_attempts;
-	job.video_storage_key = ev.storage_key;
 	if ((st = jobs_enqueue(app->db, &job, &done, err, sizeof(err))) != DB_OK) {
 		handlers_db_failure(app, resp, st, "enqueue", err);
 		goto out;

@@ -61,6 +61,8 @@ static const struct setting settings[] = {
 	  "base priority for every tier (-1 = use the tier's)" },
 	{ "TIER_MAP", SETTING_STRING, S(tier_map), "demo:free,active:premium,enterprise:enterprise", 0, 0, NULL,
 	  0, CONFIG_BOTH, false, "access_tier_id:tier pairs; unknown ids and tenants without users are free" },
+	{ "TIER_CACHE_SECONDS", SETTING_INT, S(tier_cache_seconds), "30", 0, 3600, NULL, 0, CONFIG_FCGI, false,
+	  "seconds a process remembers a tenant's tier (0 = look it up on every request)" },
 	{ "MAX_ATTEMPTS", SETTING_INT, S(max_attempts), "5", 1, 100, NULL, 0, CONFIG_BOTH, false,
 	  "attempts a job gets before it fails" },
 	{ "LOG_LEVEL", SETTING_STRING, S(log_level), "info", 0, 0, "debug|info|warn|error", 0, CONFIG_BOTH, false,

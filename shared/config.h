@@ -31,6 +31,7 @@ struct config {
 	long priority_enterprise;
 	long priority_override;
 	char *tier_map;
+	long tier_cache_seconds;
 	long max_attempts;
 	char *log_level;
 	char *log_file;

@@ -108,14 +108,16 @@ db_conn(struct db *db)
 	return db->conn;
 }
 
-/* Session settings every connection gets: our schema first on the search path, a statement timeout. */
+/* Session settings every connection gets: our schema first on the search path, a statement timeout, and
+ * generic plans: every statement is ours, small and prepared, so re-planning per call is pure cost. */
 static enum db_status
 setup_session(struct db *db, char *err, size_t errlen)
 {
 	const char *params[2] = { db->schema, db->statement_timeout };
 	PGresult *r = PQexecParams(db->conn,
 	    "SELECT set_config('search_path', $1, false), set_config('statement_timeout', $2, false),"
-	    " set_config('client_min_messages', 'warning', false)", 2, NULL,
+	    " set_config('client_min_messages', 'warning', false),"
+	    " set_config('plan_cache_mode', 'force_generic_plan', false)", 2, NULL,
 	    params, NULL, NULL, 0);
 	enum db_status st = DB_OK;
 

@@ -1,5 +1,5 @@
-/* jobs.c: enqueueing jobs. One statement inserts the job (and its video row when asked) or finds the
- * job already queued under the same idempotency key, so a redelivered webhook never doubles work. */
+/* jobs.c: enqueueing jobs. One statement inserts the job or finds the job already queued under the same
+ * idempotency key, so a redelivered webhook never doubles work. */
 #include "shared/jobs.h"
 
 #include "shared/json.h"
@@ -8,14 +8,10 @@
 #include <string.h>
 
 /* $1 flow $2 tenant $3 video $4 parameters $5 metadata $6 priority $7 base $8 anchor $9 key
- * $10 max_attempts $11 storage_key (NULL: no video row) */
+ * $10 max_attempts */
 static const struct db_stmt enqueue_stmt = {
 	"jobs_enqueue",
-	"WITH v AS ("
-	"  INSERT INTO videos (id, tenant_id, storage_key, created_at)"
-	"  SELECT $3, $2, $11, COALESCE($8::timestamptz, now()) WHERE $11::text IS NOT NULL"
-	"  ON CONFLICT (id) DO NOTHING"
-	"), ins AS ("
+	"WITH ins AS ("
 	"  INSERT INTO jobs (flow, tenant_id, video_id, parameters, metadata, priority, base_priority,"
 	"                    age_anchor, idempotency_key, max_attempts)"
 	"  VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::int, $7::int, COALESCE($8::timestamptz, now()), $9,"
@@ -27,7 +23,7 @@ static const struct db_stmt enqueue_stmt = {
 	" UNION ALL"
 	" SELECT id, priority, metadata, false FROM jobs WHERE $9::text IS NOT NULL AND idempotency_key = $9"
 	" LIMIT 1",
-	11, true
+	10, true
 };
 
 int
@@ -46,7 +42,7 @@ enum db_status
 jobs_enqueue(struct db *db, const struct jobs_new *job, struct jobs_enqueued *out, char *err, size_t errlen)
 {
 	char prio[16], base[16], attempts[16], anchor[40];
-	const char *params[11];
+	const char *params[10];
 	long stored_priority;
 	enum db_status st = DB_ERROR;
 	PGresult *r = NULL;
@@ -69,7 +65,6 @@ jobs_enqueue(struct db *db, const struct jobs_new *job, struct jobs_enqueued *ou
 	params[7] = job->has_age_anchor ? anchor : NULL;
 	params[8] = job->idempotency_key;
 	params[9] = attempts;
-	params[10] = job->video_storage_key;
 	/* A concurrent insert of the same key makes ours do nothing while its row is not yet visible to our
 	 * statement's snapshot; the next statement sees it. Two tries are enough; three for good measure. */
 	for (int attempt = 0; attempt < 3; attempt++) {

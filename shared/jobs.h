@@ -23,9 +23,6 @@ struct jobs_new {
 	time_t age_anchor;
 	const char *idempotency_key;   /* NULL: never deduplicated */
 	int max_attempts;
-	/* When set, the videos row (video_id, tenant_id, storage_key, created_at) is created in the same
-	 * statement if it does not exist, so a job never points at a missing video. */
-	const char *video_storage_key;
 };
 
 struct jobs_enqueued {

@@ -2,8 +2,22 @@
 #include "shared/tenant.h"
 
 #include "shared/str.h"
+#include "shared/validate.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#define TENANT_CACHE_SLOTS 256
+
+struct tenant_cache {
+	long ttl;
+	struct {
+		char tenant_id[VALIDATE_ID_MAX + 1];
+		enum priority_tier tier;
+		long long expires;
+	} slot[TENANT_CACHE_SLOTS];
+};
 
 int
 tenant_map_parse(const char *spec, struct tenant_map *out, char *err, size_t errlen)
@@ -62,15 +76,84 @@ static const struct db_stmt tier_stmt = {
 	1, true
 };
 
+struct tenant_cache *
+tenant_cache_new(long ttl_seconds)
+{
+	struct tenant_cache *c = calloc(1, sizeof(*c));
+
+	if (c != NULL)
+		c->ttl = ttl_seconds;
+	return c;
+}
+
+void
+tenant_cache_free(struct tenant_cache *cache)
+{
+	free(cache);
+}
+
+/* FNV-1a: direct-mapped slots; a collision just evicts the older tenant. */
+static unsigned
+slot_of(const char *tenant_id)
+{
+	unsigned h = 2166136261u;
+
+	for (const unsigned char *p = (const unsigned char *)tenant_id; *p != '\0'; p++)
+		h = (h ^ *p) * 16777619u;
+	return h % TENANT_CACHE_SLOTS;
+}
+
+int
+tenant_cache_lookup(struct tenant_cache *cache, const char *tenant_id, long long now, enum priority_tier *out)
+{
+	unsigned i;
+
+	if (cache == NULL || cache->ttl <= 0)
+		return -1;
+	i = slot_of(tenant_id);
+	if (now >= cache->slot[i].expires || strcmp(cache->slot[i].tenant_id, tenant_id) != 0)
+		return -1;
+	*out = cache->slot[i].tier;
+	return 0;
+}
+
+void
+tenant_cache_store(struct tenant_cache *cache, const char *tenant_id, enum priority_tier tier, long long now)
+{
+	unsigned i;
+
+	if (cache == NULL || cache->ttl <= 0)
+		return;
+	i = slot_of(tenant_id);
+	if (str_copy(cache->slot[i].tenant_id, sizeof(cache->slot[i].tenant_id), tenant_id) != 0) {
+		cache->slot[i].expires = 0; /* ids are validated to fit; never keep a cut one */
+		return;
+	}
+	cache->slot[i].tier = tier;
+	cache->slot[i].expires = now + cache->ttl;
+}
+
+static long long
+mono_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec;
+}
+
 enum db_status
-tenant_tier(struct db *db, const struct tenant_map *map, const char *tenant_id, enum priority_tier *out,
-    char *err, size_t errlen)
+tenant_tier(struct db *db, const struct tenant_map *map, struct tenant_cache *cache, const char *tenant_id,
+    enum priority_tier *out, char *err, size_t errlen)
 {
 	const char *params[1] = { tenant_id };
+	long long now = mono_seconds();
 	enum db_status st;
-	PGresult *r = db_exec(db, &tier_stmt, params, &st, err, errlen);
+	PGresult *r;
 
-	if (r == NULL)
+	if (tenant_cache_lookup(cache, tenant_id, now, out) == 0)
+		return DB_OK;
+	if ((r = db_exec(db, &tier_stmt, params, &st, err, errlen)) == NULL)
 		return st;
 	*out = PRIORITY_TIER_FREE;
 	for (int i = 0; i < PQntuples(r); i++) {
@@ -80,5 +163,6 @@ tenant_tier(struct db *db, const struct tenant_map *map, const char *tenant_id, 
 			*out = t;
 	}
 	PQclear(r);
+	tenant_cache_store(cache, tenant_id, *out, now);
 	return DB_OK;
 }

@@ -60,7 +60,8 @@ CREATE TABLE jobs (
     id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     flow             text NOT NULL,
     tenant_id        text NOT NULL,
-    video_id         text REFERENCES videos (id) ON DELETE CASCADE,
+    -- no foreign key: the webhook queues the job before the runner records the video in videos
+    video_id         text,
     parameters       jsonb NOT NULL DEFAULT '{}'::jsonb CHECK (jsonb_typeof(parameters) = 'object'),
     metadata         jsonb NOT NULL DEFAULT '{}'::jsonb CHECK (jsonb_typeof(metadata) = 'object'),
     priority         integer NOT NULL,

@@ -7,7 +7,7 @@
 # usage: stack.sh start DIR      start everything; writes DIR/env (source it: STACK_URL, DATABASE_URL, PSQL…)
 #        stack.sh stop DIR       stop everything and remove DIR (kept when STACK_KEEP=1)
 #        stack.sh pg-stop DIR | pg-start DIR | fcgi-stop DIR | fcgi-start DIR
-# Environment: FCGI_CHILDREN (4), PG_FSYNC (off), NGINX_RATE (50r/s), NGINX_BURST (200),
+# Environment: FCGI_CHILDREN (10: more than nginx's kept connections, see nginx/captionacc.conf), PG_FSYNC (off), NGINX_RATE (50r/s), NGINX_BURST (200),
 #   WEBHOOK_SECRET (test-secret), EXTRA_CONFIG (lines added to the settings file), top_srcdir, top_builddir.
 set -eu
 
@@ -17,7 +17,7 @@ top_builddir=${top_builddir:-$top_srcdir}
 cmd=${1:?usage: stack.sh start|stop|pg-stop|pg-start|fcgi-stop|fcgi-start DIR}
 DIR=${2:?usage: stack.sh $cmd DIR}
 
-FCGI_CHILDREN=${FCGI_CHILDREN:-4}
+FCGI_CHILDREN=${FCGI_CHILDREN:-10}
 PG_FSYNC=${PG_FSYNC:-off}
 NGINX_RATE=${NGINX_RATE:-50r/s}
 NGINX_BURST=${NGINX_BURST:-200}

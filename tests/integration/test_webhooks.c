@@ -320,8 +320,6 @@ test_webhook_success(void **state)
 	assert_string_equal(PQgetvalue(r, 0, 10), "5");
 	assert_string_equal(PQgetvalue(r, 0, 11), "70");
 	PQclear(r);
-	assert_int_equal(sql_long("SELECT count(*) FROM videos WHERE id = 'video-123' AND tenant_id = 'tenant-456'"
-	    " AND status = 'uploading'", 0, NULL), 1);
 	json_object_put(o);
 	http_reply_free(&c.reply);
 	free(body);

@@ -17,7 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-EXTRA_CONFIG="MAX_BODY_BYTES = 65536" FCGI_CHILDREN=4 NGINX_RATE=50r/s NGINX_BURST=200 \
+EXTRA_CONFIG="MAX_BODY_BYTES = 65536" FCGI_CHILDREN=10 NGINX_RATE=50r/s NGINX_BURST=200 \
 	"$top_srcdir/tests/harness/stack.sh" start "$dir"
 . "$dir/env"
 "$top_builddir/tests/integration/test_webhooks"

@@ -54,6 +54,26 @@ test_bad_maps(void **state)
 	}
 }
 
+static void
+test_cache(void **state)
+{
+	struct tenant_cache *c = tenant_cache_new(30), *off = tenant_cache_new(0);
+	enum priority_tier t = PRIORITY_TIER_FREE;
+
+	assert_non_null(c);
+	assert_int_equal(tenant_cache_lookup(c, "t1", 100, &t), -1);
+	tenant_cache_store(c, "t1", PRIORITY_TIER_ENTERPRISE, 100);
+	assert_int_equal(tenant_cache_lookup(c, "t1", 129, &t), 0);
+	assert_int_equal(t, PRIORITY_TIER_ENTERPRISE);
+	assert_int_equal(tenant_cache_lookup(c, "t1", 130, &t), -1); /* expired after the TTL */
+	assert_int_equal(tenant_cache_lookup(c, "t2", 110, &t), -1); /* another tenant never hits */
+	tenant_cache_store(off, "t1", PRIORITY_TIER_PREMIUM, 100);   /* TTL 0: never remembered */
+	assert_int_equal(tenant_cache_lookup(off, "t1", 100, &t), -1);
+	assert_int_equal(tenant_cache_lookup(NULL, "t1", 100, &t), -1);
+	tenant_cache_free(c);
+	tenant_cache_free(off);
+}
+
 int
 main(void)
 {
@@ -61,6 +81,7 @@ main(void)
 		cmocka_unit_test(test_default_map),
 		cmocka_unit_test(test_custom_map),
 		cmocka_unit_test(test_bad_maps),
+		cmocka_unit_test(test_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
