@@ -25,7 +25,7 @@ static const struct db_stmt record_stmt = {
 static int
 ensure_schema(struct runner *r, char *err, size_t errlen)
 {
-	char sql[256];
+	char sql[512];
 	char *quoted;
 	int rc = -1;
 
@@ -36,10 +36,16 @@ ensure_schema(struct runner *r, char *err, size_t errlen)
 		(void)str_fmt(err, errlen, "cannot quote schema name");
 		return -1;
 	}
-	if (str_fmt(sql, sizeof(sql), "CREATE SCHEMA IF NOT EXISTS %s", quoted) == 0 &&
-	    db_script(r->db, sql, err, errlen) == DB_OK)
+	/* Under the migrate lock: two concurrent CREATE SCHEMA IF NOT EXISTS can still collide. */
+	if (str_fmt(sql, sizeof(sql), "BEGIN; " MIGRATE_LOCK_SQL "; CREATE SCHEMA IF NOT EXISTS %s; COMMIT",
+	    quoted) == 0 && db_script(r->db, sql, err, errlen) == DB_OK)
 		rc = 0;
 	PQfreemem(quoted);
+	if (rc != 0 && db_is_connected(r->db)) {
+		char ignored[256];
+
+		(void)db_script(r->db, "ROLLBACK", ignored, sizeof(ignored));
+	}
 	return rc;
 }
 

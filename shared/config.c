@@ -37,8 +37,6 @@ static const struct setting settings[] = {
 	  CONFIG_BOTH, false, "statement timeout in milliseconds (0 = none)" },
 	{ "WEBHOOK_SECRET", SETTING_STRING, S(webhook_secret), NULL, 0, 0, NULL, CONFIG_FCGI, CONFIG_FCGI, true,
 	  "bearer secret the Supabase webhook sends" },
-	{ "CRON_SECRET", SETTING_STRING, S(cron_secret), NULL, 0, 0, NULL, 0, CONFIG_FCGI, true,
-	  "X-Cron-Secret of the internal endpoints" },
 	{ "QUEUE_BACKEND", SETTING_STRING, S(queue_backend), "local", 0, 0, "local", 0, CONFIG_BOTH, false,
 	  "where jobs are queued: local (a jobs table in PostgreSQL)" },
 	{ "MAX_BODY_BYTES", SETTING_INT, S(max_body_bytes), "1048576", 1024, 67108864, NULL, 0, CONFIG_FCGI,

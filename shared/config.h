@@ -19,7 +19,6 @@ struct config {
 	long db_connect_timeout;
 	long db_statement_timeout_ms;
 	char *webhook_secret;
-	char *cron_secret;
 	char *queue_backend;
 	long max_body_bytes;
 	long retry_after_seconds;

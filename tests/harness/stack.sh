@@ -5,6 +5,7 @@
 # process is stopped by the PID it was started with, never by name.
 #
 # usage: stack.sh start DIR      start everything; writes DIR/env (source it: STACK_URL, DATABASE_URL, PSQL…)
+#        stack.sh start-db DIR   only PostgreSQL with the migrations applied (DIR/env as above, no STACK_URL)
 #        stack.sh stop DIR       stop everything and remove DIR (kept when STACK_KEEP=1)
 #        stack.sh pg-stop DIR | pg-start DIR | fcgi-stop DIR | fcgi-start DIR
 # Environment: FCGI_CHILDREN (10: more than nginx's kept connections, see nginx/captionacc.conf), PG_FSYNC (off), NGINX_RATE (50r/s), NGINX_BURST (200),
@@ -151,7 +152,7 @@ EOC
 	chmod 600 "$DIR/captionacc.conf"
 }
 
-start() {
+start_db() {
 	mkdir -p "$DIR"
 	pg_init
 	pg_start
@@ -159,11 +160,22 @@ start() {
 	write_settings
 	CAPTIONACC_CONFIG="$DIR/captionacc.conf" "$top_builddir/runner/captionacc-runner" migrate >"$DIR/migrate.log" ||
 		{ cat "$DIR/migrate.log" >&2; die "migrate failed"; }
+	write_env
+}
+
+start() {
+	start_db
 	fcgi_start
 	nginx_start
+	write_env
+}
+
+write_env() {
+	url=
+	[ -f "$DIR/nginx/port" ] && url="http://127.0.0.1:$(cat "$DIR/nginx/port")"
 	cat >"$DIR/env" <<EOC
 STACK_DIR='$DIR'
-STACK_URL='http://127.0.0.1:$(cat "$DIR/nginx/port")'
+STACK_URL='$url'
 STACK_SCRIPT='$here/stack.sh'
 DATABASE_URL='host=$DIR/pgsock dbname=captionacc user=postgres'
 CAPTIONACC_CONFIG='$DIR/captionacc.conf'
@@ -183,6 +195,7 @@ stop() {
 
 case $cmd in
 start) start ;;
+start-db) start_db ;;
 stop) stop ;;
 pg-stop) pg_stop ;;
 pg-start) pg_start ;;

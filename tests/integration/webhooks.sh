@@ -21,3 +21,10 @@ EXTRA_CONFIG="MAX_BODY_BYTES = 65536" FCGI_CHILDREN=10 NGINX_RATE=50r/s NGINX_BU
 	"$top_srcdir/tests/harness/stack.sh" start "$dir"
 . "$dir/env"
 "$top_builddir/tests/integration/test_webhooks"
+# Stop the FastCGI processes now so that sanitizer reports (ASan/LSan/UBSan builds) written at exit are
+# in the log before it is read; any such report fails the test.
+"$top_srcdir/tests/harness/stack.sh" fcgi-stop "$dir"
+if grep -E 'Sanitizer|runtime error' "$dir/spawn-fcgi.log" "$dir/captionacc.log"; then
+	echo "sanitizer report from captionacc-fcgi (above)" >&2
+	exit 1
+fi

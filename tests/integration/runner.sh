@@ -1,0 +1,73 @@
+#!/bin/sh
+# runner.sh: captionacc-runner and captionacc-fcgi as a user meets them on the command line: --help lists
+# the commands and settings; a missing required setting stops start-up with one line naming it (and no
+# secret); migrate is idempotent (a second run applies nothing and changes nothing), safe when several run
+# at once, and honours DB_SCHEMA; captionacc-fcgi refuses to run outside spawn-fcgi with a clear message.
+set -eu
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+export top_srcdir top_builddir
+runner="$top_builddir/runner/captionacc-runner"
+fcgi="$top_builddir/fcgi/captionacc-fcgi"
+dir=$(mktemp -d "${TMPDIR:-/tmp}/captionacc-runner.XXXXXX")
+trap '"$top_srcdir/tests/harness/stack.sh" stop "$dir" || true' EXIT
+trap 'exit 1' INT TERM
+passed=0 failed=0
+ok() { passed=$((passed + 1)); echo "ok - $*"; }
+not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
+check() { # description, then a command that must succeed
+	d=$1; shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+
+"$top_srcdir/tests/harness/stack.sh" start-db "$dir"
+. "$dir/env"
+unset WEBHOOK_SECRET
+
+out=$("$runner" --help)
+check "runner --help lists migrate" sh -c 'echo "$1" | grep -q "^  migrate "' _ "$out"
+check "runner --help lists DATABASE_URL" sh -c 'echo "$1" | grep -q "DATABASE_URL"' _ "$out"
+
+# A missing required key: one clear line, exit 1, secrets not shown.
+printf 'WEBHOOK_SECRET = s3cr3t-value\n' >"$dir/partial.conf"
+set +e
+err=$(CAPTIONACC_CONFIG="$dir/partial.conf" DATABASE_URL= "$runner" migrate 2>&1); rc=$?
+set -e
+check "missing DATABASE_URL exits 1" test "$rc" = 1
+check "missing DATABASE_URL is named" sh -c 'echo "$1" | grep -q "missing required setting DATABASE_URL"' _ "$err"
+set +e
+err=$(CAPTIONACC_CONFIG="$dir/partial.conf" DATABASE_URL="$DATABASE_URL" WEBHOOK_SECRET= "$fcgi" --check-config 2>&1); rc=$?
+set -e
+check "fcgi without WEBHOOK_SECRET exits 1 naming it" sh -c 'test "$1" = 1 && echo "$2" | grep -q WEBHOOK_SECRET' _ "$rc" "$err"
+set +e
+err=$(CAPTIONACC_CONFIG="$dir/partial.conf" DATABASE_URL="$DATABASE_URL" "$fcgi" </dev/null 2>&1); rc=$?
+set -e
+check "fcgi outside spawn-fcgi says how to start it" sh -c 'test "$1" = 1 && echo "$2" | grep -q spawn-fcgi' _ "$rc" "$err"
+check "no secret in start-up errors" sh -c '! echo "$1" | grep -q s3cr3t-value' _ "$err"
+
+# migrate again: nothing applied, nothing changed.
+before=$($PSQL -c "SELECT string_agg(version || ':' || applied_at, ',') FROM schema_migrations")
+out=$("$runner" migrate)
+after=$($PSQL -c "SELECT string_agg(version || ':' || applied_at, ',') FROM schema_migrations")
+check "second migrate applies nothing" sh -c 'echo "$1" | grep -q "(0 migrations applied now)"' _ "$out"
+check "second migrate changes nothing" test "$before" = "$after"
+check "jobs table exists" test "$($PSQL -c "SELECT to_regclass('public.jobs') IS NOT NULL")" = t
+
+# Four migrates at once into a fresh schema: all succeed, each migration recorded once.
+pids=
+for i in 1 2 3 4; do
+	DB_SCHEMA=captionacc_ci "$runner" migrate >"$dir/m$i.out" 2>&1 &
+	pids="$pids $!"
+done
+allok=1
+for p in $pids; do wait "$p" || allok=0; done
+check "concurrent migrates all succeed" test "$allok" = 1
+n=$($PSQL -c "SELECT count(*) FROM captionacc_ci.schema_migrations")
+total=$(ls "$top_srcdir"/sql/[0-9]*.sql | wc -l)
+check "each migration recorded once in DB_SCHEMA ($n of $total)" test "$n" = "$total"
+check "tables created in DB_SCHEMA" test "$($PSQL -c "SELECT to_regclass('captionacc_ci.jobs') IS NOT NULL")" = t
+applied=$(cat "$dir"/m*.out | grep -c '^applied ' || true)
+check "concurrent migrates applied each migration once ($applied)" test "$applied" = "$total"
+
+echo "$passed passed, $failed failed"
+test "$failed" = 0
