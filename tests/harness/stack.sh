@@ -9,7 +9,8 @@
 #        stack.sh stop DIR       stop everything and remove DIR (kept when STACK_KEEP=1)
 #        stack.sh pg-stop DIR | pg-start DIR | fcgi-stop DIR | fcgi-start DIR
 # Environment: FCGI_CHILDREN (10: more than nginx's kept connections, see nginx/captionacc.conf), PG_FSYNC (off), NGINX_RATE (50r/s), NGINX_BURST (200),
-#   WEBHOOK_SECRET (test-secret), EXTRA_CONFIG (lines added to the settings file), top_srcdir, top_builddir.
+#   WEBHOOK_SECRET (test-secret), EXTRA_CONFIG (lines added to the settings file), top_srcdir, top_builddir,
+#   FCGI_WRAPPER (a command captionacc-fcgi runs under, e.g. valgrind with its options; @DIR@ = DIR).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -91,9 +92,14 @@ pg_stop() {
 }
 
 fcgi_start() {
+	FCGI_WRAPPER=$(printf '%s' "${FCGI_WRAPPER:-}" | sed "s|@DIR@|$DIR|g")
+	if [ -n "$FCGI_WRAPPER" ]; then # spawn-fcgi execs without a PATH search
+		w=${FCGI_WRAPPER%% *}
+		FCGI_WRAPPER="$(command -v "$w" || die "$w not found")${FCGI_WRAPPER#"$w"}"
+	fi
 	rm -f "$DIR/fcgi.sock" "$DIR/fcgi.pid"
 	CAPTIONACC_CONFIG="$DIR/captionacc.conf" spawn-fcgi -s "$DIR/fcgi.sock" -M 0666 -F "$FCGI_CHILDREN" \
-		-P "$DIR/fcgi.pid" -- "$top_builddir/fcgi/captionacc-fcgi" </dev/null >>"$DIR/spawn-fcgi.log" 2>&1 ||
+		-P "$DIR/fcgi.pid" -- ${FCGI_WRAPPER:-} "$top_builddir/fcgi/captionacc-fcgi" </dev/null >>"$DIR/spawn-fcgi.log" 2>&1 ||
 		{ cat "$DIR/spawn-fcgi.log" >&2; die "spawn-fcgi failed"; }
 	[ -S "$DIR/fcgi.sock" ] || die "captionacc-fcgi socket missing"
 }

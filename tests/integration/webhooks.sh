@@ -28,3 +28,10 @@ if grep -E 'Sanitizer|runtime error' "$dir/spawn-fcgi.log" "$dir/captionacc.log"
 	echo "sanitizer report from captionacc-fcgi (above)" >&2
 	exit 1
 fi
+# Under FCGI_WRAPPER="valgrind --log-file=@DIR@/valgrind.%p.log ...", any report fails the test too.
+for f in "$dir"/valgrind.*.log; do
+	[ -s "$f" ] || continue
+	cat "$f" >&2
+	echo "valgrind report from captionacc-fcgi (above)" >&2
+	exit 1
+done
