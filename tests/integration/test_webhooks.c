@@ -114,6 +114,26 @@ post(const char *auth, const char *body, struct http_call *c)
 	return http_one(c);
 }
 
+/* Sends the webhooks bodies[0..n-1] all at once (bodies[i] or, when one_body is set, the same body for
+ * all) and fails the test unless every reply has status `want`. Replies stay in calls[]. */
+static void
+post_all(struct http_call *calls, size_t n, const char *auth, char *const *bodies, const char *one_body, long want)
+{
+	memset(calls, 0, n * sizeof(*calls));
+	for (size_t i = 0; i < n; i++) {
+		calls[i].method = "POST";
+		calls[i].url = webhook_url;
+		calls[i].auth = auth;
+		calls[i].body = one_body ? one_body : bodies[i];
+		calls[i].body_len = strlen(calls[i].body);
+	}
+	assert_int_equal(http_run(calls, n), 0);
+	for (size_t i = 0; i < n; i++)
+		if (want != 0 && calls[i].reply.status != want)
+			fail_msg("request %zu answered %ld, expected %ld: %s", i, calls[i].reply.status, want,
+			    calls[i].reply.body ? calls[i].reply.body : "");
+}
+
 /* Parses a reply body as a JSON object; fails the test when it is not one. */
 static json_object *
 reply_json(const struct http_call *c)
@@ -164,8 +184,9 @@ stack(const char *what)
 
 /* ---- the seed's test_webhooks.py ---- */
 
+/* GET /health, which must answer 200 whatever the database's state; asserts what it reports. */
 static void
-test_health(void **state)
+expect_health(const char *database)
 {
 	struct http_call c = { .method = "GET" };
 	char url[512];
@@ -176,10 +197,16 @@ test_health(void **state)
 	assert_int_equal(http_one(&c), 200);
 	o = reply_json(&c);
 	assert_string_equal(jstr(o, "status"), "ok");
-	assert_string_equal(jstr(o, "database"), "ok");
-	assert_string_equal(jstr(o, "queue"), "ok");
+	assert_string_equal(jstr(o, "database"), database);
+	assert_string_equal(jstr(o, "queue"), database); /* local queue: the jobs table */
 	json_object_put(o);
 	http_reply_free(&c.reply);
+}
+
+static void
+test_health(void **state)
+{
+	expect_health("ok");
 }
 
 static void
@@ -399,21 +426,10 @@ test_concurrent_duplicates(void **state)
 	char first[64] = "";
 	long before = job_count();
 
-	memset(calls, 0, sizeof(calls));
+	post_all(calls, N, bearer, NULL, body, 202);
 	for (int i = 0; i < N; i++) {
-		calls[i].method = "POST";
-		calls[i].url = webhook_url;
-		calls[i].auth = bearer;
-		calls[i].body = body;
-		calls[i].body_len = strlen(body);
-	}
-	assert_int_equal(http_run(calls, N), 0);
-	for (int i = 0; i < N; i++) {
-		json_object *o;
+		json_object *o = reply_json(&calls[i]);
 
-		if (calls[i].reply.status != 202)
-			fail_msg("delivery %d answered %ld: %s", i, calls[i].reply.status, calls[i].reply.body);
-		o = reply_json(&calls[i]);
 		if (first[0] == '\0')
 			snprintf(first, sizeof(first), "%s", jstr(o, "flow_run_id"));
 		assert_string_equal(jstr(o, "flow_run_id"), first);
@@ -480,7 +496,7 @@ test_database_down_and_back(void **state)
 {
 	char *body = insert_body("video-dbdown", "tenant-dbdown", NULL);
 	struct http_call c;
-	char hv[64], url[512];
+	char hv[64];
 	json_object *o;
 	int tries;
 
@@ -494,16 +510,7 @@ test_database_down_and_back(void **state)
 		json_object_put(o);
 		http_reply_free(&c.reply);
 	}
-	memset(&c, 0, sizeof(c));
-	c.method = "GET";
-	snprintf(url, sizeof(url), "%s/health", base_url);
-	c.url = url;
-	assert_int_equal(http_one(&c), 200);
-	o = reply_json(&c);
-	assert_string_equal(jstr(o, "status"), "ok");
-	assert_string_equal(jstr(o, "database"), "unavailable");
-	json_object_put(o);
-	http_reply_free(&c.reply);
+	expect_health("unavailable");
 
 	stack("pg-start");
 	pg_reconnect();
@@ -537,25 +544,16 @@ test_50_concurrent_webhooks(void **state)
 	char *bodies[N];
 	long before = job_count();
 
-	memset(calls, 0, sizeof(calls));
 	for (int i = 0; i < N; i++) {
 		char vid[32];
 
 		snprintf(vid, sizeof(vid), "video-load-%d", i);
 		bodies[i] = insert_body(vid, "load-test-tenant", NULL);
-		calls[i].method = "POST";
-		calls[i].url = webhook_url;
-		calls[i].auth = bearer;
-		calls[i].body = bodies[i];
-		calls[i].body_len = strlen(bodies[i]);
 	}
-	assert_int_equal(http_run(calls, N), 0);
+	post_all(calls, N, bearer, bodies, NULL, 202);
 	for (int i = 0; i < N; i++) {
-		json_object *o;
+		json_object *o = reply_json(&calls[i]);
 
-		if (calls[i].reply.status != 202)
-			fail_msg("webhook %d answered %ld: %s", i, calls[i].reply.status, calls[i].reply.body);
-		o = reply_json(&calls[i]);
 		assert_int_equal(json_object_get_int(json_object_object_get(o, "priority")), 50);
 		json_object_put(o);
 		http_reply_free(&calls[i].reply);
@@ -576,14 +574,7 @@ test_rate_limit(void **state)
 	const char *body = "{}";
 	int limited = 0;
 
-	for (int i = 0; i < N; i++) {
-		calls[i].method = "POST";
-		calls[i].url = webhook_url;
-		calls[i].auth = "Bearer wrong";
-		calls[i].body = body;
-		calls[i].body_len = 2;
-	}
-	assert_int_equal(http_run(calls, N), 0);
+	post_all(calls, N, "Bearer wrong", NULL, body, 0);
 	for (int i = 0; i < N; i++) {
 		if (calls[i].reply.status == 429) {
 			json_object *o = reply_json(&calls[i]);
