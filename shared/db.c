@@ -41,9 +41,7 @@ set_err(char *err, size_t errlen, const char *prefix, const char *msg)
 {
 	size_t n;
 
-	if (str_fmt(err, errlen, "%s%s", prefix, msg ? msg : "") != 0) {
-		/* cut messages are still useful */
-	}
+	(void)str_fmt(err, errlen, "%s%s", prefix, msg ? msg : ""); /* a cut message is still useful */
 	n = strlen(err);
 	while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == '\r' || err[n - 1] == ' '))
 		err[--n] = '\0';
