@@ -28,7 +28,7 @@ webhooks_videos_post(struct app *app, const struct request *req, struct response
 	struct jobs_enqueued done = { 0 };
 	struct jobs_new job = { 0 };
 	char err[512], key[VALIDATE_ID_MAX + 64], tags[PRIORITY_NTAGS][PRIORITY_TAG_MAX];
-	json_object *params = NULL, *meta = NULL, *answer = NULL, *stored_tags = NULL;
+	json_object *params = NULL, *meta = NULL, *answer = NULL;
 	enum priority_tier tier = PRIORITY_TIER_FREE;
 	enum db_status st;
 	int priority;
@@ -87,9 +87,8 @@ webhooks_videos_post(struct app *app, const struct request *req, struct response
 	json_object_object_add(answer, "status", json_object_new_string("accepted"));
 	json_object_object_add(answer, "flow_run_id", json_object_new_string(done.id));
 	json_object_object_add(answer, "priority", json_object_new_int(done.priority));
-	if (json_object_object_get_ex(done.metadata, "tags", &stored_tags) &&
-	    json_object_is_type(stored_tags, json_type_array))
-		json_object_object_add(answer, "tags", json_object_get(stored_tags));
+	if (json_object_is_type(done.tags, json_type_array))
+		json_object_object_add(answer, "tags", json_object_get(done.tags));
 	else
 		json_object_object_add(answer, "tags", tags_array(tags));
 	response_json(resp, 202, answer);
@@ -97,5 +96,5 @@ webhooks_videos_post(struct app *app, const struct request *req, struct response
 out:
 	json_object_put(params);
 	json_object_put(meta);
-	json_object_put(done.metadata);
+	json_object_put(done.tags);
 }

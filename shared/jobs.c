@@ -8,22 +8,20 @@
 #include <string.h>
 
 /* $1 flow $2 tenant $3 video $4 parameters $5 metadata $6 priority $7 base $8 anchor $9 key
- * $10 max_attempts */
-static const struct db_stmt enqueue_stmt = {
-	"jobs_enqueue",
-	"WITH ins AS ("
-	"  INSERT INTO jobs (flow, tenant_id, video_id, parameters, metadata, priority, base_priority,"
-	"                    age_anchor, idempotency_key, max_attempts)"
-	"  VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::int, $7::int, COALESCE($8::timestamptz, now()), $9,"
-	"          $10::int)"
-	"  ON CONFLICT (idempotency_key) DO NOTHING"
-	"  RETURNING id, priority, metadata"
-	")"
-	" SELECT id, priority, metadata, true FROM ins"
-	" UNION ALL"
-	" SELECT id, priority, metadata, false FROM jobs WHERE $9::text IS NOT NULL AND idempotency_key = $9"
-	" LIMIT 1",
+ * $10 max_attempts. The common case is a plain single-row insert; only a repeated key needs the lookup. */
+static const struct db_stmt insert_stmt = {
+	"jobs_insert",
+	"INSERT INTO jobs (flow, tenant_id, video_id, parameters, metadata, priority, base_priority, age_anchor,"
+	"                  idempotency_key, max_attempts)"
+	" VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::int, $7::int, COALESCE($8::timestamptz, now()), $9, $10::int)"
+	" ON CONFLICT (idempotency_key) DO NOTHING"
+	" RETURNING id, priority, metadata->'tags'",
 	10, true
+};
+static const struct db_stmt existing_stmt = {
+	"jobs_existing",
+	"SELECT id, priority, metadata->'tags' FROM jobs WHERE idempotency_key = $1",
+	1, true
 };
 
 int
@@ -65,19 +63,20 @@ jobs_enqueue(struct db *db, const struct jobs_new *job, struct jobs_enqueued *ou
 	params[7] = job->has_age_anchor ? anchor : NULL;
 	params[8] = job->idempotency_key;
 	params[9] = attempts;
-	/* A concurrent insert of the same key makes ours do nothing while its row is not yet visible to our
-	 * statement's snapshot; the next statement sees it. Two tries are enough; three for good measure. */
-	for (int attempt = 0; attempt < 3; attempt++) {
-		if ((r = db_exec(db, &enqueue_stmt, params, &st, err, errlen)) == NULL)
-			return st;
-		if (PQntuples(r) == 1)
-			break;
+	/* A conflicting insert finds the existing job. If that job's inserting transaction has not committed
+	 * yet, our insert waits for it, so the lookup that follows sees it. */
+	if ((r = db_exec(db, &insert_stmt, params, &st, err, errlen)) == NULL)
+		return st;
+	out->created = PQntuples(r) == 1;
+	if (!out->created && job->idempotency_key != NULL) {
 		PQclear(r);
-		r = NULL;
+		if ((r = db_exec(db, &existing_stmt, &job->idempotency_key, &st, err, errlen)) == NULL)
+			return st;
 	}
-	if (r == NULL) {
+	if (PQntuples(r) != 1) {
 		(void)str_fmt(err, errlen, "job with idempotency key %s was neither inserted nor found",
 		    job->idempotency_key ? job->idempotency_key : "(none)");
+		PQclear(r);
 		return DB_ERROR;
 	}
 	st = DB_ERROR;
@@ -87,9 +86,8 @@ jobs_enqueue(struct db *db, const struct jobs_new *job, struct jobs_enqueued *ou
 		goto out;
 	}
 	out->priority = (int)stored_priority;
-	out->created = strcmp(PQgetvalue(r, 0, 3), "t") == 0;
-	out->metadata = json_parse(PQgetvalue(r, 0, 2), (size_t)PQgetlength(r, 0, 2), err, errlen);
-	if (out->metadata == NULL)
+	if (!PQgetisnull(r, 0, 2) &&
+	    (out->tags = json_parse(PQgetvalue(r, 0, 2), (size_t)PQgetlength(r, 0, 2), err, errlen)) == NULL)
 		goto out;
 	st = DB_OK;
 out:

@@ -29,7 +29,7 @@ struct jobs_enqueued {
 	char id[JOBS_ID_MAX];
 	int priority;
 	bool created;          /* false: an existing job with the same idempotency key was returned */
-	json_object *metadata; /* the stored job's metadata; caller frees with json_object_put */
+	json_object *tags;     /* the stored job's metadata.tags, or NULL; caller frees with json_object_put */
 };
 
 /* Inserts the job, or returns the existing one with the same idempotency key; all or nothing. */
