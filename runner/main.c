@@ -15,6 +15,9 @@ static int help_command(struct runner *r, int argc, char **argv);
 
 static const struct runner_command commands[] = {
 	{ "migrate", "", "apply the database migrations (idempotent)", migrate_command },
+	{ "run", "[--max-jobs N] [--max-seconds S] [--wait] [--dry-run] [--worker-id ID]",
+	  "claim and run queued jobs until the queue is empty or a limit is reached", run_command },
+	{ "status", "", "job counts by status and the oldest waiting job", status_command },
 	{ "help", "", "show this help", help_command },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -24,7 +27,7 @@ usage(FILE *out)
 {
 	fprintf(out, "usage: captionacc-runner [--config FILE] COMMAND [ARGS]\n\nCommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(out, "  %-10s %-28s %s\n", commands[i].name, commands[i].args, commands[i].help);
+		fprintf(out, "  %-8s %s\n  %-8s   %s\n", commands[i].name, commands[i].args, "", commands[i].help);
 	fprintf(out, "\nOptions:\n  --config FILE  settings file\n  --help         this text\n"
 	    "  --version      print the version\n\n");
 	config_usage(out, CONFIG_RUNNER);

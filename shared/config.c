@@ -63,6 +63,12 @@ static const struct setting settings[] = {
 	  "seconds a process remembers a tenant's tier (0 = look it up on every request)" },
 	{ "MAX_ATTEMPTS", SETTING_INT, S(max_attempts), "5", 1, 100, NULL, 0, CONFIG_BOTH, false,
 	  "attempts a job gets before it fails" },
+	{ "LEASE_SECONDS", SETTING_INT, S(lease_seconds), "300", 1, 86400, NULL, 0, CONFIG_RUNNER, false,
+	  "how long a claimed job stays a runner's without a heartbeat (extended every third of it)" },
+	{ "RETRY_BASE_MS", SETTING_INT, S(retry_base_ms), "10000", 0, 86400000, NULL, 0, CONFIG_RUNNER, false,
+	  "first retry delay after a transient failure (doubles per attempt, jittered)" },
+	{ "RETRY_MAX_MS", SETTING_INT, S(retry_max_ms), "600000", 0, 86400000, NULL, 0, CONFIG_RUNNER, false,
+	  "longest retry delay" },
 	{ "LOG_LEVEL", SETTING_STRING, S(log_level), "info", 0, 0, "debug|info|warn|error", 0, CONFIG_BOTH, false,
 	  "lowest level logged" },
 	{ "LOG_FILE", SETTING_STRING, S(log_file), NULL, 0, 0, NULL, 0, CONFIG_BOTH, false,
@@ -111,10 +117,15 @@ set_value(struct config *cfg, const struct setting *s, const char *value, const 
 		char **dst = (char **)(void *)base;
 		char *copy;
 
-		if (s->choices != NULL && !in_choices(s->choices, value)) {
+		if (s->choices != NULL && *value != '\0' && !in_choices(s->choices, value)) {
 			(void)str_fmt(err, errlen, "%s: %s must be one of %s, not \"%s\"", where, s->name,
 			    s->choices, value);
 			return -1;
+		}
+		if (*value == '\0') { /* an empty value unsets: KEY= in the environment clears the file's */
+			free(*dst);
+			*dst = NULL;
+			return 0;
 		}
 		if ((copy = strdup(value)) == NULL) {
 			(void)str_fmt(err, errlen, "%s: out of memory", where);

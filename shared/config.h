@@ -32,6 +32,9 @@ struct config {
 	char *tier_map;
 	long tier_cache_seconds;
 	long max_attempts;
+	long lease_seconds;
+	long retry_base_ms;
+	long retry_max_ms;
 	char *log_level;
 	char *log_file;
 };
