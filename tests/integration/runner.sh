@@ -12,13 +12,7 @@ fcgi="$top_builddir/fcgi/captionacc-fcgi"
 dir=$(mktemp -d "${TMPDIR:-/tmp}/captionacc-runner.XXXXXX")
 trap '"$top_srcdir/tests/harness/stack.sh" stop "$dir" || true' EXIT
 trap 'exit 1' INT TERM
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok - $*"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
-check() { # description, then a command that must succeed
-	d=$1; shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
-}
+. "$top_srcdir/tests/harness/check.sh"
 
 "$top_srcdir/tests/harness/stack.sh" start-db "$dir"
 . "$dir/env"
@@ -69,5 +63,4 @@ check "tables created in DB_SCHEMA" test "$($PSQL -c "SELECT to_regclass('captio
 applied=$(cat "$dir"/m*.out | grep -c '^applied ' || true)
 check "concurrent migrates applied each migration once ($applied)" test "$applied" = "$total"
 
-echo "$passed passed, $failed failed"
-test "$failed" = 0
+finish
