@@ -3,6 +3,7 @@
  * request: an operator's smoke test of runners, retries and resumption). */
 #include "shared/flows.h"
 
+#include "shared/pipeline.h"
 #include "shared/str.h"
 
 #include <stdarg.h>
@@ -71,16 +72,22 @@ static const struct flow_step diagnostic_steps[] = {
 	{ "third", diagnostic_step },
 };
 
-static const struct flow flows[] = {
-	{ "noop", noop_steps, 1, NULL, NULL },
-	{ "diagnostic", diagnostic_steps, 3, NULL, NULL },
+static const struct flow noop_flow = { "noop", noop_steps, 1, NULL, NULL };
+static const struct flow diagnostic_flow = { "diagnostic", diagnostic_steps, 3, NULL, NULL };
+
+static const struct flow *const flows[] = {
+	&pipeline_initial_processing,
+	&pipeline_crop_and_infer,
+	&pipeline_caption_ocr,
+	&noop_flow,
+	&diagnostic_flow,
 };
 
 const struct flow *
 flows_find(const char *name)
 {
 	for (size_t i = 0; i < sizeof(flows) / sizeof(flows[0]); i++)
-		if (strcmp(flows[i].name, name) == 0)
-			return &flows[i];
+		if (strcmp(flows[i]->name, name) == 0)
+			return flows[i];
 	return NULL;
 }

@@ -8,6 +8,7 @@
 #        stack.sh start-db DIR   only PostgreSQL with the migrations applied (DIR/env as above, no STACK_URL)
 #        stack.sh stop DIR       stop everything and remove DIR (kept when STACK_KEEP=1)
 #        stack.sh pg-stop DIR | pg-start DIR | fcgi-stop DIR | fcgi-start DIR
+#        stack.sh modal-start DIR | modal-stop DIR   the Modal test double (adds MODAL_URL to DIR/env)
 # Environment: FCGI_CHILDREN (10: more than nginx's kept connections, see nginx/captionacc.conf), PG_FSYNC (off), NGINX_RATE (50r/s), NGINX_BURST (200),
 #   WEBHOOK_SECRET (test-secret), EXTRA_CONFIG (lines added to the settings file), top_srcdir, top_builddir,
 #   FCGI_WRAPPER (a command captionacc-fcgi runs under, e.g. valgrind with its options; @DIR@ = DIR).
@@ -147,6 +148,29 @@ nginx_stop() {
 	rm -f "$DIR/nginx/master.pid"
 }
 
+modal_start() {
+	rm -f "$DIR/modal.port"
+	"$top_builddir/tests/doubles/modal_double" "$DIR/modal.port" </dev/null >"$DIR/modal.log" 2>&1 &
+	echo $! >"$DIR/modal.pid"
+	wait_file "$DIR/modal.port" || die "the Modal double did not start"
+	echo "MODAL_URL='http://127.0.0.1:$(cat "$DIR/modal.port")'; export MODAL_URL" >>"$DIR/env"
+}
+
+modal_stop() {
+	[ -f "$DIR/modal.pid" ] || return 0
+	kill_pid "$(cat "$DIR/modal.pid")" 10
+	rm -f "$DIR/modal.pid"
+}
+
+wait_file() {
+	i=0
+	until [ -s "$1" ]; do
+		i=$((i + 1))
+		[ "$i" -gt 100 ] && return 1
+		sleep 0.05
+	done
+}
+
 write_settings() {
 	cat >"$DIR/captionacc.conf" <<EOC
 # written by tests/harness/stack.sh
@@ -193,6 +217,7 @@ EOC
 }
 
 stop() {
+	modal_stop
 	nginx_stop
 	fcgi_stop
 	pg_stop
@@ -207,5 +232,7 @@ pg-stop) pg_stop ;;
 pg-start) pg_start ;;
 fcgi-stop) fcgi_stop ;;
 fcgi-start) fcgi_start ;;
+modal-start) modal_start ;;
+modal-stop) modal_stop ;;
 *) die "unknown command $cmd" ;;
 esac

@@ -1,0 +1,34 @@
+/* videos.h: the video row as the flows change it: processing, metadata from the GPU function, active,
+ * error; layout versions and caption databases. GPU results are validated here like any other input. */
+#ifndef CAPTIONACC_VIDEOS_H
+#define CAPTIONACC_VIDEOS_H
+
+#include "shared/db.h"
+
+#include <json-c/json.h>
+
+/* Creates the row if needed and sets status processing. A video id owned by another tenant is refused
+ * (DB_ERROR with the reason). */
+enum db_status videos_mark_processing(struct db *db, const char *video_id, const char *tenant_id,
+    const char *storage_key, char *err, size_t errlen);
+/* Writes extract_frames_and_ocr's result (frame_count, duration, frame_width, frame_height, video_codec,
+ * bitrate, ocr_box_count, failed_ocr_count, processing_duration_seconds, full_frames_key,
+ * ocr_db_key|raw_ocr_db_key, layout_db_key) and sets status active. Returns -1 (permanent, reason in err)
+ * for a result of the wrong shape or with a key outside the tenant's prefix. */
+int videos_record_processing(struct db *db, const char *video_id, const char *tenant_id, json_object *result,
+    enum db_status *st, char *err, size_t errlen);
+/* Status error with the message (the flow failed for good). */
+enum db_status videos_set_error(struct db *db, const char *video_id, const char *message, char *err,
+    size_t errlen);
+/* crop_and_infer's outputs: layout version N, the crop region, cropped_frames_v{N}/ and
+ * caption_frame_extents_v{N}.db keys. Same validation and return as videos_record_processing. */
+int videos_record_layout(struct db *db, const char *video_id, const char *tenant_id, json_object *crop_region,
+    json_object *result, enum db_status *st, char *err, size_t errlen);
+/* caption_ocr's output: the captions.db key. */
+int videos_record_captions(struct db *db, const char *video_id, const char *tenant_id, json_object *result,
+    enum db_status *st, char *err, size_t errlen);
+/* True when the video exists for this tenant. */
+enum db_status videos_exists(struct db *db, const char *video_id, const char *tenant_id, bool *exists, char *err,
+    size_t errlen);
+
+#endif
