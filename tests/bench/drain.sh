@@ -1,0 +1,71 @@
+#!/bin/sh
+# drain.sh: benchmark of the runner (make bench). Drains BENCH_JOBS no-op jobs (flow noop: one step that
+# does nothing) with 1 and with 4 runner processes, and measures in the same run on the same cluster the
+# ceiling: pgbench claiming and completing the same rows with the same FOR UPDATE SKIP LOCKED claim at the
+# same concurrency. Then the pick-up latency (job inserted -> claimed) while a runner waits for work.
+# Prints jobs/s, the ceilings and the ratios. Not a test.
+set -eu
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+export top_srcdir top_builddir
+N=${BENCH_JOBS:-4000}
+runner="$top_builddir/runner/captionacc-runner"
+dir=$(mktemp -d "${TMPDIR:-/tmp}/captionacc-drain.XXXXXX")
+trap '"$top_srcdir/tests/harness/stack.sh" stop "$dir" || true' EXIT
+trap 'exit 1' INT TERM
+PG_FSYNC=on EXTRA_CONFIG="LOG_LEVEL = warn" "$top_srcdir/tests/harness/stack.sh" start-db "$dir"
+. "$dir/env"
+export PGOPTIONS="-c client_min_messages=warning"
+q() { $PSQL -c "$1"; }
+fill() {
+	q "TRUNCATE jobs CASCADE; INSERT INTO jobs (flow, tenant_id, parameters, priority, base_priority)
+	   SELECT 'noop', 'bench', '{}', 50, 50 FROM generate_series(1, $N)"
+	q "VACUUM ANALYZE jobs"
+}
+now_ns() { date +%s%N; }
+
+drain() { # runners -> jobs/s
+	fill
+	t0=$(now_ns)
+	pids=
+	for i in $(seq 1 "$1"); do "$runner" run --worker-id "bench$i" >/dev/null 2>&1 & pids="$pids $!"; done
+	for p in $pids; do wait "$p"; done
+	t1=$(now_ns)
+	done_n=$(q "SELECT count(*) FROM jobs WHERE status = 'completed'")
+	[ "$done_n" = "$N" ] || { echo "drain.sh: only $done_n of $N jobs completed" >&2; exit 1; }
+	awk -v n="$N" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }'
+}
+
+ceiling() { # clients -> tps
+	fill
+	per=$((N / $1))
+	$PGBENCH -n -M prepared -c "$1" -j "$1" -t "$per" -h "$STACK_DIR/pgsock" -U postgres \
+		-f "$top_srcdir/tests/bench/pgbench-claim.sql" captionacc >"$dir/pgbench.out" 2>&1 ||
+		{ cat "$dir/pgbench.out" >&2; exit 1; }
+	awk '/^tps = / {printf "%.0f", $3; exit}' "$dir/pgbench.out"
+}
+
+echo "== drain: $N no-op jobs, fsync on"
+r1=$(drain 1); c1=$(ceiling 1)
+r4=$(drain 4); c4=$(ceiling 4)
+awk -v r1="$r1" -v c1="$c1" -v r4="$r4" -v c4="$c4" 'BEGIN {
+	printf "1 runner:  %6d jobs/s   ceiling (pgbench claim+complete, 1 client):  %6d tps   ratio %.2f (target >= 0.50)\n", r1, c1, r1 / c1
+	printf "4 runners: %6d jobs/s   ceiling (pgbench claim+complete, 4 clients): %6d tps   ratio %.2f (target >= 0.50)\n", r4, c4, r4 / c4
+}'
+
+echo "== pick-up latency: 200 jobs queued one by one, 20 ms apart, while one runner waits for work"
+q "TRUNCATE jobs CASCADE"
+"$runner" run --wait --max-seconds 30 --worker-id waiter >/dev/null 2>&1 & w=$!
+sleep 1
+for i in $(seq 1 200); do
+	q "INSERT INTO jobs (flow, tenant_id, parameters, priority, base_priority) VALUES ('noop', 'bench', '{}', 50, 50)"
+	sleep 0.02
+done
+sleep 1
+kill -TERM "$w"; wait "$w" || true
+q "SELECT 'pick-up latency (inserted -> claimed) over ' || count(*) || ' jobs: p50 ' ||
+          round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - created_at)) * 1000)::numeric, 2)
+          || ' ms, p99 ' ||
+          round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - created_at)) * 1000)::numeric, 2)
+          || ' ms (target p50 < 10 ms)'
+   FROM jobs WHERE status = 'completed'"
