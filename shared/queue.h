@@ -58,8 +58,8 @@ enum db_status queue_requeue(struct db *db, const struct queue_job *job, enum qu
     double delay_seconds, const char *error, bool *ours, char *err, size_t errlen);
 /* Gives jobs whose lease expired back to the queue (or fails them when out of attempts). *n: how many. */
 enum db_status queue_reap(struct db *db, int *n, char *err, size_t errlen);
-/* Raises waiting jobs' stored priority to base + age boost; runs at most once a minute across all
- * runners (the others return at once with *n = -1). */
+/* Raises waiting jobs' stored priority to base + age boost, at most 5,000 rows a pass and one pass in
+ * 10 s across all runners (the others return at once with *n = -1). */
 enum db_status queue_age(struct db *db, const struct priority_params *p, int *n, char *err, size_t errlen);
 /* Backoff before retry number `attempt` (1-based): min(max, base * 2^(attempt-1)), the upper half jittered. */
 double queue_backoff(int attempt, double base, double max, double unit_random);

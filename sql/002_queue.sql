@@ -15,7 +15,7 @@ BEGIN
 END $$;
 CREATE TRIGGER jobs_notify AFTER INSERT ON jobs FOR EACH STATEMENT EXECUTE FUNCTION captionacc_jobs_notify();
 
--- Once-a-minute housekeeping shared by all runners (ageing of priorities).
+-- Housekeeping shared by all runners (ageing of priorities, gated to one pass in 10 s).
 CREATE TABLE runner_maintenance (
     name    text PRIMARY KEY,
     last_at timestamptz NOT NULL
