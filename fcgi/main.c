@@ -238,6 +238,7 @@ main(int argc, char **argv)
 		request_init(&req, &fcgx, ++seq);
 		log_set_context(req.id);
 		dispatch(&app, &req, &resp, allow, sizeof(allow));
+		request_drain(&req);
 		response_send(&req, &resp);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (resp.status >= 500)

@@ -65,6 +65,15 @@ request_read_body(struct request *req)
 }
 
 void
+request_drain(struct request *req)
+{
+	char scratch[16384];
+
+	while (FCGX_GetStr(scratch, (int)sizeof(scratch), req->fcgx->in) > 0)
+		;
+}
+
+void
 request_clear(struct request *req)
 {
 	free(req->body);

@@ -42,6 +42,9 @@ struct response {
 void request_init(struct request *req, FCGX_Request *fcgx, unsigned long seq);
 /* Reads exactly content_length bytes of body (the caller checked it against the limit). -1 on a short read. */
 int request_read_body(struct request *req);
+/* Reads and discards what is left of the body, so a kept-alive FastCGI connection stays in step when a
+ * request is answered without reading it (401, 413, 415). nginx bounds the size. */
+void request_drain(struct request *req);
 void request_clear(struct request *req);
 const char *request_method_name(enum http_method m);
 /* True for "application/json", with or without parameters such as "; charset=utf-8". */
