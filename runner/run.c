@@ -4,6 +4,7 @@
 #include "runner/heartbeat.h"
 #include "runner/runner.h"
 
+#include "shared/clock.h"
 #include "shared/flows.h"
 #include "shared/json.h"
 #include "shared/log.h"
@@ -51,15 +52,6 @@ struct run_state {
 
 enum job_end { END_COMPLETED, END_RETRY, END_FAILED, END_HANDED_BACK, END_ABANDONED };
 static const char *end_names[] = { "completed", "retry", "failed", "handed back", "abandoned (lease lost)" };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool
 ctx_should_stop(struct flow_ctx *ctx)
@@ -239,9 +231,9 @@ maintain(struct run_state *rs)
 	char err[512];
 	int n = 0;
 
-	if (rs->maintained_ms != 0 && now_ms() - rs->maintained_ms < MAINTENANCE_INTERVAL_MS)
+	if (rs->maintained_ms != 0 && clock_ms() - rs->maintained_ms < MAINTENANCE_INTERVAL_MS)
 		return;
-	rs->maintained_ms = now_ms();
+	rs->maintained_ms = clock_ms();
 	if (queue_reap(rs->r->db, &n, err, sizeof(err)) != DB_OK)
 		log_warn("reaping expired leases failed: %s", err);
 	if (queue_age(rs->r->db, &rs->prio, &n, err, sizeof(err)) != DB_OK)
@@ -255,7 +247,7 @@ remaining_ms(const struct run_state *rs)
 {
 	if (rs->opts.max_seconds <= 0)
 		return 1000;
-	return rs->opts.max_seconds * 1000 - (long)(now_ms() - rs->started_ms);
+	return rs->opts.max_seconds * 1000 - (long)(clock_ms() - rs->started_ms);
 }
 
 /* Waits up to 1 s (or what is left) for a NOTIFY on captionacc_jobs; also returns when jobs delayed by
@@ -404,12 +396,12 @@ run_command(struct runner *r, int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	srand((unsigned)(now_ms() ^ getpid()));
+	srand((unsigned)(clock_ms() ^ getpid()));
 	if ((rs.hb = heartbeat_start(&r->cfg, r->cfg.lease_seconds, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "captionacc-runner: run: %s\n", err);
 		return 1;
 	}
-	rs.started_ms = now_ms();
+	rs.started_ms = clock_ms();
 	log_info("runner %s started", rs.opts.worker);
 	while (!stop_requested) {
 		struct queue_job job;
@@ -433,11 +425,11 @@ run_command(struct runner *r, int argc, char **argv)
 			wait_for_work(&rs);
 			continue;
 		}
-		t0 = now_ms();
+		t0 = clock_ms();
 		log_set_context(job.id);
 		end = run_job(&rs, &job, err, sizeof(err));
 		log_info("job %s flow %s attempt %d/%d: %s in %lld ms%s%s", job.id, job.flow, job.attempt,
-		    job.max_attempts, end_names[end], now_ms() - t0, err[0] ? ": " : "", err);
+		    job.max_attempts, end_names[end], clock_ms() - t0, err[0] ? ": " : "", err);
 		log_set_context(NULL);
 		rs.counts[end]++;
 		done++;

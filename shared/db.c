@@ -2,6 +2,7 @@
  * reconnect; failures are classified as transient (unavailable) or not so callers can answer 503 or 500. */
 #include "shared/db.h"
 
+#include "shared/clock.h"
 #include "shared/config.h"
 #include "shared/log.h"
 #include "shared/str.h"
@@ -25,15 +26,6 @@ struct db {
 	int nprepared;
 	long long last_failed_ms; /* monotonic time of the last failed connect, 0 = none */
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Copies libpq's message without its trailing newline(s). */
 static void
@@ -141,7 +133,7 @@ db_connect(struct db *db, char *err, size_t errlen)
 		set_err(err, errlen, "DB_SCHEMA must be a plain lower-case SQL identifier", NULL);
 		return DB_UNAVAILABLE;
 	}
-	now = now_ms();
+	now = clock_ms();
 	if (db->last_failed_ms != 0 && now - db->last_failed_ms < DB_RECONNECT_INTERVAL_MS) {
 		set_err(err, errlen, "database unavailable (last connection attempt failed moments ago)", NULL);
 		return DB_UNAVAILABLE;
@@ -152,12 +144,12 @@ db_connect(struct db *db, char *err, size_t errlen)
 		set_err(err, errlen, "cannot connect to the database: ",
 		    db->conn ? PQerrorMessage(db->conn) : "out of memory");
 		drop_connection(db);
-		db->last_failed_ms = now_ms();
+		db->last_failed_ms = clock_ms();
 		return DB_UNAVAILABLE;
 	}
 	if (setup_session(db, err, errlen) != DB_OK) {
 		drop_connection(db);
-		db->last_failed_ms = now_ms();
+		db->last_failed_ms = clock_ms();
 		return DB_UNAVAILABLE;
 	}
 	db->last_failed_ms = 0;

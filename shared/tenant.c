@@ -1,6 +1,7 @@
 /* tenant.c: tier lookup. The mapping is data (TIER_MAP), so a new access tier needs no rebuild. */
 #include "shared/tenant.h"
 
+#include "shared/clock.h"
 #include "shared/str.h"
 #include "shared/validate.h"
 
@@ -133,21 +134,12 @@ tenant_cache_store(struct tenant_cache *cache, const char *tenant_id, enum prior
 	cache->slot[i].expires = now + cache->ttl;
 }
 
-static long long
-mono_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec;
-}
-
 enum db_status
 tenant_tier(struct db *db, const struct tenant_map *map, struct tenant_cache *cache, const char *tenant_id,
     enum priority_tier *out, char *err, size_t errlen)
 {
 	const char *params[1] = { tenant_id };
-	long long now = mono_seconds();
+	long long now = clock_ms() / 1000;
 	enum db_status st;
 	PGresult *r;
 

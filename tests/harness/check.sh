@@ -1,4 +1,18 @@
-# check.sh: sourced by the shell integration tests: counts results and prints the plain closing line.
+# check.sh: sourced by the shell integration tests (after they set top_srcdir): a private directory for
+# the test's stack, cleanup that kills the test's own processes by PID ($pids) and stops the stack
+# whatever happens, result counting, and the plain closing line.
+top_builddir=${top_builddir:-$top_srcdir}
+export top_srcdir top_builddir
+stack="$top_srcdir/tests/harness/stack.sh"
+runner="$top_builddir/runner/captionacc-runner"
+dir=$(mktemp -d "${TMPDIR:-/tmp}/captionacc-$(basename "$0" .sh).XXXXXX")
+pids=
+cleanup() {
+	for p in $pids; do kill -KILL "$p" 2>/dev/null || true; done
+	"$stack" stop "$dir" || true
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
 passed=0 failed=0
 ok() { passed=$((passed + 1)); echo "ok - $*"; }
 not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }

@@ -8,18 +8,6 @@
 # ten runners -> one winner); caption_ocr; and 200 jobs over 15 runners with exactly 200 GPU calls.
 set -eu
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
-export top_srcdir top_builddir
-runner="$top_builddir/runner/captionacc-runner"
-stack="$top_srcdir/tests/harness/stack.sh"
-dir=$(mktemp -d "${TMPDIR:-/tmp}/captionacc-flows.XXXXXX")
-pids=
-cleanup() {
-	for p in $pids; do kill -KILL "$p" 2>/dev/null || true; done
-	"$stack" stop "$dir" || true
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 . "$top_srcdir/tests/harness/check.sh"
 EXTRA_CONFIG="RETRY_BASE_MS = 50
 RETRY_MAX_MS = 200

@@ -7,20 +7,9 @@
 # back, transient failures retried with backoff until max_attempts, and --dry-run changing nothing.
 set -eu
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
-export top_srcdir top_builddir
-runner="$top_builddir/runner/captionacc-runner"
-dir=$(mktemp -d "${TMPDIR:-/tmp}/captionacc-queue.XXXXXX")
-pids=
-cleanup() {
-	for p in $pids; do kill -KILL "$p" 2>/dev/null || true; done
-	"$top_srcdir/tests/harness/stack.sh" stop "$dir" || true
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 . "$top_srcdir/tests/harness/check.sh"
 EXTRA_CONFIG="RETRY_BASE_MS = 50
-RETRY_MAX_MS = 200" "$top_srcdir/tests/harness/stack.sh" start-db "$dir"
+RETRY_MAX_MS = 200" "$stack" start-db "$dir"
 . "$dir/env"
 export LOG_FILE="$dir/runner.log" PGOPTIONS="-c client_min_messages=warning"
 q() { $PSQL -c "$1"; }

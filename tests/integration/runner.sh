@@ -5,16 +5,10 @@
 # at once, and honours DB_SCHEMA; captionacc-fcgi refuses to run outside spawn-fcgi with a clear message.
 set -eu
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-top_builddir=${top_builddir:-$top_srcdir}
-export top_srcdir top_builddir
-runner="$top_builddir/runner/captionacc-runner"
-fcgi="$top_builddir/fcgi/captionacc-fcgi"
-dir=$(mktemp -d "${TMPDIR:-/tmp}/captionacc-runner.XXXXXX")
-trap '"$top_srcdir/tests/harness/stack.sh" stop "$dir" || true' EXIT
-trap 'exit 1' INT TERM
 . "$top_srcdir/tests/harness/check.sh"
+fcgi="$top_builddir/fcgi/captionacc-fcgi"
 
-"$top_srcdir/tests/harness/stack.sh" start-db "$dir"
+"$stack" start-db "$dir"
 . "$dir/env"
 unset WEBHOOK_SECRET
 
