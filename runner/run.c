@@ -47,6 +47,7 @@ struct run_state {
 	long long started_ms;
 	long long maintained_ms;
 	PGconn *listening_on;   /* the connection LISTEN was issued on */
+	json_object *saved;     /* the checkpoint the current step saved this attempt (owned) */
 	long counts[5];         /* by enum job_end */
 };
 
@@ -64,6 +65,7 @@ ctx_should_stop(struct flow_ctx *ctx)
 static int
 ctx_save_checkpoint(struct flow_ctx *ctx, json_object *state)
 {
+	struct run_state *rs = ctx->runner;
 	char err[512];
 	bool ours = false;
 
@@ -72,7 +74,13 @@ ctx_save_checkpoint(struct flow_ctx *ctx, json_object *state)
 		log_warn("job %s: cannot save the checkpoint of step %s: %s", ctx->job->id, ctx->step_name, err);
 		return -1;
 	}
-	return ours ? 0 : -1;
+	if (!ours)
+		return -1;
+	/* The saved state is now the step's checkpoint: a later failure of this step keeps it. */
+	json_object_put(rs->saved);
+	rs->saved = json_object_get(state);
+	ctx->checkpoint = rs->saved;
+	return 0;
 }
 
 /* The job failed for good: record it, let the flow react (video status), count it. */
@@ -130,6 +138,8 @@ run_steps(struct run_state *rs, const struct flow *flow, struct flow_ctx *ctx, c
 		ctx->step_index = i;
 		ctx->step_name = flow->steps[i].name;
 		ctx->prev = last;
+		json_object_put(rs->saved);
+		rs->saved = NULL;
 		ctx->checkpoint = row != NULL ? json_object_object_get(row, "result") : NULL;
 		ctx->error[0] = '\0';
 		ctx->wait_seconds = 0;
@@ -189,6 +199,8 @@ requeue_hand_back:
 	if (queue_requeue(ctx->db, ctx->job, QUEUE_HAND_BACK, 0, NULL, &ours, err, errlen) != DB_OK || !ours)
 		end = END_ABANDONED;
 out:
+	json_object_put(rs->saved);
+	rs->saved = NULL;
 	json_object_put(last);
 	json_object_put(steps);
 	return end;

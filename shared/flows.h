@@ -24,11 +24,12 @@ struct flow_ctx {
 	int step_index;
 	const char *step_name;
 	json_object *prev;        /* previous step's result, or NULL for the first step (borrowed) */
-	json_object *checkpoint;  /* what this step saved before the job was interrupted, or NULL (borrowed) */
+	json_object *checkpoint;  /* what this step last saved (this or an earlier attempt), or NULL (borrowed) */
 	char error[512];          /* set by a step that does not return STEP_OK */
 	double wait_seconds;      /* set with STEP_WAIT */
-	/* Saves partial state of the current step (e.g. a GPU call id) so a re-run can pick it up.
-	 * Returns -1 when it could not (lease lost or database down): the step should stop. */
+	/* Saves partial state of the current step (e.g. a GPU call id) so a re-run can pick it up; it also
+	 * becomes ctx->checkpoint, which a failure of the step keeps. Returns -1 when it could not (lease
+	 * lost or database down): the step should stop. */
 	int (*save_checkpoint)(struct flow_ctx *ctx, json_object *state);
 	/* True once the runner must stop (shutdown, lease lost): long waits end early. */
 	bool (*should_stop)(struct flow_ctx *ctx);

@@ -139,6 +139,18 @@ LEASE_SECONDS=2 "$runner" run --max-seconds 15 --wait --max-jobs 1 >/dev/null 2>
 check_eq "spawn + poll: completed after the crash" "$(job_state "$job") $(video v-spawn status)" "completed 2 active"
 check_eq "spawn + poll: the GPU call was started once" "$(stats | sed -n 's/.*"spawns":\([0-9]*\).*/\1/p')" 1
 check "spawn + poll: the new runner resumed the checkpointed call" grep -q "resuming GPU call fc-" "$LOG_FILE"
+# A transient failure while polling keeps the checkpointed call: the retry polls it, no second spawn.
+modal_reset
+MODAL_EXTRACT_FRAMES_AND_OCR_URL="$MODAL_URL/extract/spawn?ms=200" MODAL_EXTRACT_FRAMES_AND_OCR_POLL_URL="$MODAL_URL/extract/500"
+job=$(initial v-pollfail)
+run --max-jobs 1
+check_eq "poll failed transiently: job waits for its retry" "$(job_state "$job")" "retry 1"
+check "poll failed transiently: the call id is still checkpointed" sh -c \
+	"$PSQL -c \"SELECT result->>'call_id' FROM job_steps WHERE job_id = '$job' AND step_index = 1\" | grep -q fc-"
+MODAL_EXTRACT_FRAMES_AND_OCR_POLL_URL="$MODAL_URL/extract/poll"
+run --max-seconds 15 --wait --max-jobs 1
+check_eq "poll failed transiently: completed on the retry, one spawn" \
+	"$(job_state "$job") $(stats | sed -n 's/.*"spawns":\([0-9]*\).*/\1/p')" "completed 2 1"
 unset MODAL_EXTRACT_FRAMES_AND_OCR_POLL_URL
 
 # --- crop_and_infer and its layout lock
