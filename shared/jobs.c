@@ -24,8 +24,9 @@ static const struct db_stmt existing_stmt = {
 	1, true
 };
 
-int
-jobs_format_time(time_t t, char *buf, size_t len)
+/* t as a PostgreSQL timestamptz literal in UTC ("2024-01-01 00:00:00+00"); -1 if it does not fit. */
+static int
+format_time(time_t t, char *buf, size_t len)
 {
 	struct tm tm;
 
@@ -49,7 +50,7 @@ jobs_enqueue(struct db *db, const struct jobs_new *job, struct jobs_enqueued *ou
 	if (str_fmt(prio, sizeof(prio), "%d", job->priority) != 0 ||
 	    str_fmt(base, sizeof(base), "%d", job->base_priority) != 0 ||
 	    str_fmt(attempts, sizeof(attempts), "%d", job->max_attempts) != 0 ||
-	    (job->has_age_anchor && jobs_format_time(job->age_anchor, anchor, sizeof(anchor)) != 0)) {
+	    (job->has_age_anchor && format_time(job->age_anchor, anchor, sizeof(anchor)) != 0)) {
 		(void)str_fmt(err, errlen, "cannot format job fields");
 		return DB_ERROR;
 	}

@@ -35,7 +35,5 @@ struct jobs_enqueued {
 /* Inserts the job, or returns the existing one with the same idempotency key; all or nothing. */
 enum db_status jobs_enqueue(struct db *db, const struct jobs_new *job, struct jobs_enqueued *out, char *err,
     size_t errlen);
-/* Formats t as a PostgreSQL timestamptz literal in UTC ("2024-01-01 00:00:00+00"); -1 if it does not fit. */
-int jobs_format_time(time_t t, char *buf, size_t len) __attribute__((warn_unused_result));
 
 #endif
