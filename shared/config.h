@@ -50,6 +50,18 @@ struct config {
 	long modal_connect_timeout_seconds;
 	long modal_max_redirects;
 	long modal_poll_interval_ms;
+	char *s3_endpoint;
+	char *s3_bucket;
+	char *s3_access_key;
+	char *s3_secret_key;
+	char *s3_protocol;
+	char *s3_uri_style;
+	long s3_timeout_seconds;
+	long s3_retries;
+	char *local_work_dir;
+	char *local_ocr_language;
+	long local_crop_frame_rate_milli;
+	long local_min_confidence;
 	char *log_level;
 	char *log_file;
 };

@@ -22,35 +22,70 @@ validate_id(const char *s)
 	return n > 0;
 }
 
-bool
-validate_storage_key(const char *key, const char *tenant_id, char *why, size_t whylen)
+/* The one check every storage key and prefix passes (webhook input, flow parameters, GPU results and each
+ * S3 call): under "<tenant_id>/", bounded, made of [A-Za-z0-9._=-] segments separated by single slashes,
+ * no "." or ".." segment. A prefix may end with "/" and may be "<tenant_id>/" itself. */
+static bool
+check_key(const char *key, const char *tenant_id, bool prefix, char *why, size_t whylen)
 {
 	size_t tlen = strlen(tenant_id), klen = strlen(key);
+	const char *seg;
 
+	if (!validate_id(tenant_id)) {
+		(void)str_fmt(why, whylen, "has no valid tenant to belong to");
+		return false;
+	}
 	if (klen > VALIDATE_KEY_MAX) {
 		(void)str_fmt(why, whylen, "is longer than %d bytes", VALIDATE_KEY_MAX);
 		return false;
 	}
-	if (klen <= tlen + 1 || strncmp(key, tenant_id, tlen) != 0 || key[tlen] != '/') {
-		(void)str_fmt(why, whylen, "must start with the tenant's prefix \"%s/\" and name an object",
-		    tenant_id);
+	if (klen < tlen + 1 || strncmp(key, tenant_id, tlen) != 0 || key[tlen] != '/' ||
+	    (!prefix && klen == tlen + 1)) {
+		(void)str_fmt(why, whylen, "must start with the tenant's prefix \"%s/\"%s", tenant_id,
+		    prefix ? "" : " and name an object");
 		return false;
 	}
 	for (const unsigned char *p = (const unsigned char *)key; *p != '\0'; p++) {
-		if (*p < 0x20 || *p == 0x7f) {
-			(void)str_fmt(why, whylen, "contains a control character");
+		unsigned char c = *p;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+		    c == '_' || c == '-' || c == '=' || c == '/')) {
+			if (c < 0x20 || c >= 0x7f)
+				(void)str_fmt(why, whylen, "contains a control or non-ASCII character");
+			else
+				(void)str_fmt(why, whylen, "contains '%c' (allowed: letters, digits and . _ - = /)", c);
 			return false;
 		}
-	}
-	if (strstr(key, "..") != NULL) {
-		(void)str_fmt(why, whylen, "contains \"..\"");
-		return false;
 	}
 	if (strstr(key, "//") != NULL) {
 		(void)str_fmt(why, whylen, "contains an empty path segment (\"//\")");
 		return false;
 	}
+	if (!prefix && key[klen - 1] == '/') {
+		(void)str_fmt(why, whylen, "ends with \"/\" (an object key names a file)");
+		return false;
+	}
+	for (seg = key; seg != NULL; seg = strchr(seg, '/') ? strchr(seg, '/') + 1 : NULL) {
+		size_t n = strcspn(seg, "/");
+
+		if ((n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.')) {
+			(void)str_fmt(why, whylen, "contains a \"%.*s\" path segment", (int)n, seg);
+			return false;
+		}
+	}
 	return true;
+}
+
+bool
+validate_storage_key(const char *key, const char *tenant_id, char *why, size_t whylen)
+{
+	return check_key(key, tenant_id, false, why, whylen);
+}
+
+bool
+validate_storage_prefix(const char *prefix, const char *tenant_id, char *why, size_t whylen)
+{
+	return check_key(prefix, tenant_id, true, why, whylen);
 }
 
 /* Reads exactly n digits at *p into *out and advances *p. */

@@ -9,6 +9,11 @@
 #        stack.sh stop DIR       stop everything and remove DIR (kept when STACK_KEEP=1)
 #        stack.sh pg-stop DIR | pg-start DIR | fcgi-stop DIR | fcgi-start DIR
 #        stack.sh modal-start DIR | modal-stop DIR   the Modal test double (adds MODAL_URL to DIR/env)
+#        stack.sh s3-start DIR | s3-stop DIR   s3rver with bucket "captionacc", signature checks off for
+#                                listings (libs3 2.0 signs bucket URLs differently); adds the S3_* settings
+#                                to the settings file and S3_URL to DIR/env
+#        stack.sh s3-strict-start DIR | s3-strict-stop DIR   a second s3rver that checks every signature
+#                                (S3_STRICT_ENDPOINT in DIR/env)
 # Environment: FCGI_CHILDREN (10: more than nginx's kept connections, see nginx/captionacc.conf), PG_FSYNC (off), NGINX_RATE (50r/s), NGINX_BURST (200),
 #   WEBHOOK_SECRET (test-secret), EXTRA_CONFIG (lines added to the settings file), top_srcdir, top_builddir,
 #   FCGI_WRAPPER (a command captionacc-fcgi runs under, e.g. valgrind with its options; @DIR@ = DIR).
@@ -162,6 +167,61 @@ modal_stop() {
 	rm -f "$DIR/modal.pid"
 }
 
+s3rver_cmd() {
+	if [ -n "${S3RVER:-}" ]; then echo "$S3RVER"; return; fi
+	if command -v s3rver >/dev/null 2>&1; then command -v s3rver; return; fi
+	for d in "$top_srcdir" "$top_builddir"; do
+		if [ -x "$d/node_modules/.bin/s3rver" ]; then echo "$d/node_modules/.bin/s3rver"; return; fi
+	done
+	die "s3rver not found: npm install -g s3rver@3.7.1 (tests/harness/install-deps.sh does it)"
+}
+
+# s3_up NAME [s3rver options]: starts s3rver on a free port with its own directory; NAME.port holds the port.
+s3_up() {
+	name=$1
+	shift
+	bin=$(s3rver_cmd)
+	port=$("$top_builddir/tests/harness/freeport")
+	mkdir -p "$DIR/$name"
+	"$bin" -d "$DIR/$name" -a 127.0.0.1 -p "$port" --configure-bucket captionacc --silent "$@" \
+		</dev/null >"$DIR/$name.log" 2>&1 &
+	echo $! >"$DIR/$name.pid"
+	i=0
+	until curl -s -o /dev/null "http://127.0.0.1:$port/"; do
+		i=$((i + 1))
+		if [ "$i" -gt 200 ] || ! kill -0 "$(cat "$DIR/$name.pid")" 2>/dev/null; then
+			cat "$DIR/$name.log" >&2
+			die "s3rver ($name) did not start"
+		fi
+		sleep 0.05
+	done
+	echo "$port" >"$DIR/$name.port"
+}
+
+s3_down() {
+	[ -f "$DIR/$1.pid" ] || return 0
+	kill_pid "$(cat "$DIR/$1.pid")" 10
+	rm -f "$DIR/$1.pid"
+}
+
+s3_start() {
+	s3_up s3 --allow-mismatched-signatures
+	cat >>"$DIR/captionacc.conf" <<EOC
+S3_ENDPOINT = 127.0.0.1:$(cat "$DIR/s3.port")
+S3_PROTOCOL = http
+S3_URI_STYLE = path
+S3_BUCKET = captionacc
+S3_ACCESS_KEY = S3RVER
+S3_SECRET_KEY = S3RVER
+EOC
+	echo "S3_URL='http://127.0.0.1:$(cat "$DIR/s3.port")'; export S3_URL" >>"$DIR/env"
+}
+
+s3_strict_start() {
+	s3_up s3strict
+	echo "S3_STRICT_ENDPOINT='127.0.0.1:$(cat "$DIR/s3strict.port")'; export S3_STRICT_ENDPOINT" >>"$DIR/env"
+}
+
 wait_file() {
 	i=0
 	until [ -s "$1" ]; do
@@ -218,6 +278,8 @@ EOC
 
 stop() {
 	modal_stop
+	s3_down s3
+	s3_down s3strict
 	nginx_stop
 	fcgi_stop
 	pg_stop
@@ -234,5 +296,9 @@ fcgi-stop) fcgi_stop ;;
 fcgi-start) fcgi_start ;;
 modal-start) modal_start ;;
 modal-stop) modal_stop ;;
+s3-start) s3_start ;;
+s3-stop) s3_down s3 ;;
+s3-strict-start) s3_strict_start ;;
+s3-strict-stop) s3_down s3strict ;;
 *) die "unknown command $cmd" ;;
 esac

@@ -38,7 +38,16 @@ test_storage_keys(void **state)
 	static const struct { const char *key; bool ok; } cases[] = {
 		{ "tenant-456/videos/video-123.mp4", true },
 		{ "tenant-456/x", true },
-		{ "tenant-456/with space/and (parens).mp4", true },
+		{ "tenant-456/client/videos/v-1/full_frames/frame_000001.jpg", true },
+		{ "tenant-456/a.b/c=d/e_f-g.db.gz", true },
+		{ "tenant-456/with space.mp4", false },
+		{ "tenant-456/and (parens).mp4", false },
+		{ "tenant-456/star*.mp4", false },
+		{ "tenant-456/quote'.mp4", false },
+		{ "tenant-456/caf\xc3\xa9.mp4", false },
+		{ "tenant-456/videos/", false },
+		{ "tenant-456/./a.mp4", false },
+		{ "tenant-456/a/.", false },
 		{ "tenant-456", false },
 		{ "tenant-456/", false },
 		{ "tenant-4567/videos/a.mp4", false },
@@ -64,6 +73,35 @@ test_storage_keys(void **state)
 	big[sizeof(big) - 1] = '\0';
 	memcpy(big, "tenant-456/", 11);
 	assert_false(validate_storage_key(big, "tenant-456", why, sizeof(why)));
+	/* A key of another tenant is refused whatever it looks like. */
+	assert_false(validate_storage_key("tenant-456/a.mp4", "tenant-45", why, sizeof(why)));
+	assert_false(validate_storage_key("tenant-456/a.mp4", "", why, sizeof(why)));
+}
+
+static void
+test_storage_prefixes(void **state)
+{
+	static const struct { const char *prefix; bool ok; } cases[] = {
+		{ "tenant-456/", true },
+		{ "tenant-456/client/videos/v-1/", true },
+		{ "tenant-456/client/videos/v-1/frame_", true },
+		{ "tenant-456", false },
+		{ "tenant-45/", false },
+		{ "", false },
+		{ "/", false },
+		{ "tenant-456//", false },
+		{ "tenant-456/../", false },
+		{ "tenant-456/a b/", false },
+	};
+	char why[160];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		why[0] = '\0';
+		if (validate_storage_prefix(cases[i].prefix, "tenant-456", why, sizeof(why)) != cases[i].ok)
+			fail_msg("validate_storage_prefix(\"%s\") should be %d", cases[i].prefix, cases[i].ok);
+		if (!cases[i].ok && why[0] == '\0')
+			fail_msg("no reason given for \"%s\"", cases[i].prefix);
+	}
 }
 
 static void
@@ -119,6 +157,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_storage_keys),
+		cmocka_unit_test(test_storage_prefixes),
 		cmocka_unit_test(test_timestamps),
 		cmocka_unit_test(test_identifiers),
 	};
