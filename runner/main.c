@@ -4,6 +4,7 @@
 
 #include "runner/runner.h"
 
+#include "shared/localgpu.h"
 #include "shared/log.h"
 
 #include <getopt.h>
@@ -18,6 +19,10 @@ static const struct runner_command commands[] = {
 	{ "run", "[--max-jobs N] [--max-seconds S] [--wait] [--dry-run] [--worker-id ID]",
 	  "claim and run queued jobs until the queue is empty or a limit is reached", run_command },
 	{ "status", "", "job counts by status and the oldest waiting job", status_command },
+	{ "enqueue", "[--idempotency-key KEY] [--priority N] FLOW JSON",
+	  "queue a flow; JSON holds tenant_id, video_id and the flow's parameters (checked as the API does)",
+	  enqueue_command },
+	{ "show", "VIDEO_ID", "a video's status and metadata, and its captions with their time ranges", show_command },
 	{ "help", "", "show this help", help_command },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -102,6 +107,7 @@ main(int argc, char **argv)
 	}
 	rc = cmd->run(&r, argc - optind, argv + optind);
 out:
+	localgpu_shutdown();
 	db_free(r.db);
 	config_free(&r.cfg);
 	return rc;

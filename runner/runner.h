@@ -20,5 +20,7 @@ struct runner_command {
 int migrate_command(struct runner *r, int argc, char **argv);
 int run_command(struct runner *r, int argc, char **argv);
 int status_command(struct runner *r, int argc, char **argv);
+int enqueue_command(struct runner *r, int argc, char **argv);
+int show_command(struct runner *r, int argc, char **argv);
 
 #endif

@@ -72,8 +72,8 @@ static const struct flow_step diagnostic_steps[] = {
 	{ "third", diagnostic_step },
 };
 
-static const struct flow noop_flow = { "noop", noop_steps, 1, NULL, NULL };
-static const struct flow diagnostic_flow = { "diagnostic", diagnostic_steps, 3, NULL, NULL };
+static const struct flow noop_flow = { "noop", noop_steps, 1, NULL, NULL, NULL, false };
+static const struct flow diagnostic_flow = { "diagnostic", diagnostic_steps, 3, NULL, NULL, NULL, false };
 
 static const struct flow *const flows[] = {
 	&pipeline_initial_processing,

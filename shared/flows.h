@@ -51,6 +51,10 @@ struct flow {
 	void (*on_failure)(struct flow_ctx *ctx, const char *error);
 	/* After every attempt, whatever its outcome (releases locks). May be NULL. */
 	void (*on_exit)(struct flow_ctx *ctx);
+	/* Checks a job's parameters before it is queued (enqueue command, API): false with a sentence in
+	 * why. The steps run the same checks again on what they read from the jobs table. NULL: any object. */
+	bool (*validate)(json_object *params, const char *tenant_id, char *why, size_t whylen);
+	bool needs_video;  /* the job must name a video_id */
 };
 
 /* The flow called name, or NULL. */

@@ -1,7 +1,8 @@
-/* gpu.c: GPU function calls for flow steps: picks the endpoint, calls it directly or spawns and polls it,
- * and turns the outcome into a step outcome. */
+/* gpu.c: GPU function calls for flow steps: runs them on this machine (FUNCTIONS_BACKEND=local), or picks
+ * the Modal endpoint and calls it directly or spawns and polls it; turns the outcome into a step outcome. */
 #include "shared/gpu.h"
 
+#include "shared/localgpu.h"
 #include "shared/log.h"
 #include "shared/modal.h"
 #include "shared/str.h"
@@ -113,6 +114,13 @@ gpu_run(struct flow_ctx *ctx, enum gpu_function fn, json_object *input, json_obj
 	long status;
 
 	*result = NULL;
+	if (c->functions_backend != NULL && strcmp(c->functions_backend, "local") == 0) {
+		enum localgpu_result r = localgpu_run(c, fn, input, cancelled, ctx, result, err, sizeof(err));
+
+		if (r == LOCALGPU_OK)
+			return STEP_OK;
+		return flows_error(ctx, r == LOCALGPU_FAIL ? STEP_FAIL : STEP_RETRY, "%s: %s", names[fn], err);
+	}
 	if (urls[fn] == NULL)
 		return flows_error(ctx, STEP_FAIL, "%s: %s is not set", names[fn], keys[fn]);
 	if (polls[fn] != NULL)

@@ -1,5 +1,5 @@
 /* gpu.h: runs one of the three GPU functions for a flow step, on the configured backend (Modal web
- * endpoints). With a poll URL configured the call is spawned and polled, and its call id is checkpointed
+ * endpoints, or the local backend of shared/localgpu.c). With a poll URL configured the call is spawned and polled, and its call id is checkpointed
  * with the step, so a re-claimed job polls the same call instead of paying for the GPU work twice. */
 #ifndef CAPTIONACC_GPU_H
 #define CAPTIONACC_GPU_H

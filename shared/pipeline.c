@@ -31,12 +31,14 @@ db_outcome(struct flow_ctx *ctx, enum db_status st, const char *err)
 	return flows_error(ctx, st == DB_UNAVAILABLE ? STEP_RETRY : STEP_FAIL, "%s", err);
 }
 
+/* The video must exist for this tenant; key (if not NULL) gets its storage key. */
 static enum step_outcome
-require_video(struct flow_ctx *ctx)
+require_video(struct flow_ctx *ctx, char *key, size_t keylen)
 {
 	char err[512];
 	bool exists = false;
-	enum db_status st = videos_exists(ctx->db, ctx->job->video_id, ctx->job->tenant_id, &exists, err, sizeof(err));
+	enum db_status st = videos_exists(ctx->db, ctx->job->video_id, ctx->job->tenant_id, &exists, key, keylen, err,
+	    sizeof(err));
 
 	if (st != DB_OK)
 		return db_outcome(ctx, st, err);
@@ -48,17 +50,38 @@ require_video(struct flow_ctx *ctx)
 
 /* --- video_initial_processing ------------------------------------------------------------------- */
 
+/* parameters.storage_key, if it is a valid key of the tenant. */
+static const char *
+storage_key_of(json_object *params, const char *tenant_id, char *why, size_t whylen)
+{
+	json_object *v = NULL;
+
+	if (!json_object_object_get_ex(params, "storage_key", &v) || !json_object_is_type(v, json_type_string)) {
+		(void)str_fmt(why, whylen, "parameters.storage_key must be a string");
+		return NULL;
+	}
+	if (!validate_storage_key(json_object_get_string(v), tenant_id, why, whylen))
+		return NULL;
+	return json_object_get_string(v);
+}
+
 static const char *
 storage_key(struct flow_ctx *ctx)
 {
-	json_object *v = NULL;
-	char why[160];
+	char why[200];
 
-	if (!json_object_object_get_ex(ctx->job->parameters, "storage_key", &v) ||
-	    !json_object_is_type(v, json_type_string) ||
-	    !validate_storage_key(json_object_get_string(v), ctx->job->tenant_id, why, sizeof(why)))
-		return NULL;
-	return json_object_get_string(v);
+	return storage_key_of(ctx->job->parameters, ctx->job->tenant_id, why, sizeof(why));
+}
+
+static bool
+initial_valid(json_object *params, const char *tenant_id, char *why, size_t whylen)
+{
+	char reason[200];
+
+	if (storage_key_of(params, tenant_id, reason, sizeof(reason)) != NULL)
+		return true;
+	(void)str_fmt(why, whylen, "storage_key %s", reason);
+	return false;
 }
 
 static enum step_outcome
@@ -131,7 +154,7 @@ static const struct flow_step initial_steps[] = {
 };
 
 const struct flow pipeline_initial_processing = {
-	"video_initial_processing", initial_steps, 3, initial_failed, NULL
+	"video_initial_processing", initial_steps, 3, initial_failed, NULL, initial_valid, true
 };
 
 /* --- crop_and_infer ----------------------------------------------------------------------------- */
@@ -164,15 +187,18 @@ hold_layout_lock(struct flow_ctx *ctx)
 	return STEP_OK;
 }
 
+#define CROP_RULE "parameters.crop_region must hold crop_left, crop_top, crop_right and crop_bottom in [0,1] " \
+	"with left < right and top < bottom"
+
 /* crop_region: four numbers in [0,1] with left < right and top < bottom. */
 static json_object *
-crop_region(struct flow_ctx *ctx)
+crop_region_of(json_object *params)
 {
 	static const char *k[4] = { "crop_left", "crop_top", "crop_right", "crop_bottom" };
 	json_object *r = NULL, *v;
 	double d[4];
 
-	if (!json_object_object_get_ex(ctx->job->parameters, "crop_region", &r) || !json_object_is_type(r, json_type_object))
+	if (!json_object_object_get_ex(params, "crop_region", &r) || !json_object_is_type(r, json_type_object))
 		return NULL;
 	for (int i = 0; i < 4; i++) {
 		if (!json_object_object_get_ex(r, k[i], &v) ||
@@ -185,22 +211,40 @@ crop_region(struct flow_ctx *ctx)
 	return (d[0] < d[2] && d[1] < d[3]) ? r : NULL;
 }
 
+static json_object *
+crop_region(struct flow_ctx *ctx)
+{
+	return crop_region_of(ctx->job->parameters);
+}
+
+static bool
+crop_valid(json_object *params, const char *tenant_id, char *why, size_t whylen)
+{
+	(void)tenant_id;
+	if (crop_region_of(params) != NULL)
+		return true;
+	(void)str_fmt(why, whylen, "%s", CROP_RULE);
+	return false;
+}
+
 static enum step_outcome
 crop_and_infer(struct flow_ctx *ctx, json_object **result)
 {
 	json_object *region = crop_region(ctx), *in;
+	char key[VALIDATE_KEY_MAX + 1];
 	enum step_outcome oc;
 
 	if (job_ids(ctx) != STEP_OK)
 		return STEP_FAIL;
 	if (region == NULL)
-		return flows_error(ctx, STEP_FAIL, "parameters.crop_region must hold crop_left, crop_top, crop_right "
-		    "and crop_bottom in [0,1] with left < right and top < bottom");
-	if ((oc = require_video(ctx)) != STEP_OK || (oc = hold_layout_lock(ctx)) != STEP_OK)
+		return flows_error(ctx, STEP_FAIL, "%s", CROP_RULE);
+	if ((oc = require_video(ctx, key, sizeof(key))) != STEP_OK || (oc = hold_layout_lock(ctx)) != STEP_OK)
 		return oc;
 	in = json_object_new_object();
 	json_object_object_add(in, "video_id", json_object_new_string(ctx->job->video_id));
 	json_object_object_add(in, "tenant_id", json_object_new_string(ctx->job->tenant_id));
+	/* Where the video is, so the function need not look it up (Modal ignores what it does not use). */
+	json_object_object_add(in, "video_key", json_object_new_string(key));
 	json_object_object_add(in, "crop_region", json_object_get(region));
 	oc = gpu_run(ctx, GPU_CROP_AND_INFER, in, result);
 	json_object_put(in);
@@ -246,19 +290,21 @@ static const struct flow_step crop_steps[] = {
 };
 
 const struct flow pipeline_crop_and_infer = {
-	"crop_and_infer", crop_steps, 2, NULL, release_layout_lock
+	"crop_and_infer", crop_steps, 2, NULL, release_layout_lock, crop_valid, true
 };
 
 /* --- caption_ocr -------------------------------------------------------------------------------- */
 
 /* caption_ids: 1-10000 whole numbers >= 0, or ids (strings) that pass validate_id. */
+#define CAPTION_IDS_RULE "parameters.caption_ids must be a list of 1 to 10000 caption ids"
+
 static json_object *
-caption_ids(struct flow_ctx *ctx)
+caption_ids_of(json_object *params)
 {
 	json_object *a = NULL;
 	size_t n;
 
-	if (!json_object_object_get_ex(ctx->job->parameters, "caption_ids", &a) || !json_object_is_type(a, json_type_array))
+	if (!json_object_object_get_ex(params, "caption_ids", &a) || !json_object_is_type(a, json_type_array))
 		return NULL;
 	n = json_object_array_length(a);
 	if (n == 0 || n > 10000)
@@ -273,6 +319,22 @@ caption_ids(struct flow_ctx *ctx)
 	return a;
 }
 
+static json_object *
+caption_ids(struct flow_ctx *ctx)
+{
+	return caption_ids_of(ctx->job->parameters);
+}
+
+static bool
+caption_valid(json_object *params, const char *tenant_id, char *why, size_t whylen)
+{
+	(void)tenant_id;
+	if (caption_ids_of(params) != NULL)
+		return true;
+	(void)str_fmt(why, whylen, "%s", CAPTION_IDS_RULE);
+	return false;
+}
+
 static enum step_outcome
 caption_ocr(struct flow_ctx *ctx, json_object **result)
 {
@@ -282,8 +344,8 @@ caption_ocr(struct flow_ctx *ctx, json_object **result)
 	if (job_ids(ctx) != STEP_OK)
 		return STEP_FAIL;
 	if (ids == NULL)
-		return flows_error(ctx, STEP_FAIL, "parameters.caption_ids must be a list of 1 to 10000 caption ids");
-	if ((oc = require_video(ctx)) != STEP_OK)
+		return flows_error(ctx, STEP_FAIL, "%s", CAPTION_IDS_RULE);
+	if ((oc = require_video(ctx, NULL, 0)) != STEP_OK)
 		return oc;
 	in = json_object_new_object();
 	json_object_object_add(in, "video_id", json_object_new_string(ctx->job->video_id));
@@ -315,5 +377,5 @@ static const struct flow_step caption_steps[] = {
 };
 
 const struct flow pipeline_caption_ocr = {
-	"caption_ocr", caption_steps, 2, NULL, NULL
+	"caption_ocr", caption_steps, 2, NULL, NULL, caption_valid, true
 };

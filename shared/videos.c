@@ -1,13 +1,14 @@
 /* videos.c: writes to the videos table, and the typed reading of GPU results that feeds them. */
 #include "shared/videos.h"
 
+#include "shared/json.h"
 #include "shared/str.h"
 #include "shared/validate.h"
 
 #include <math.h>
 #include <string.h>
 
-enum field_type { F_INT, F_NUMBER, F_TEXT, F_KEY };
+enum field_type { F_INT, F_NUMBER, F_TEXT, F_KEY, F_PREFIX };
 
 struct field {
 	const char *names[2];  /* JSON key, and an accepted alias (or NULL) */
@@ -53,10 +54,12 @@ read_fields(json_object *obj, const char *tenant_id, const struct field *f, int 
 		}
 		case F_TEXT:
 		case F_KEY:
+		case F_PREFIX:
 			if (!json_object_is_type(v, json_type_string) ||
 			    str_copy(buf, 1100, json_object_get_string(v)) != 0)
 				goto bad;
-			if (f[i].type == F_KEY && !validate_storage_key(buf, tenant_id, why, sizeof(why))) {
+			if ((f[i].type == F_KEY && !validate_storage_key(buf, tenant_id, why, sizeof(why))) ||
+			    (f[i].type == F_PREFIX && !validate_storage_prefix(buf, tenant_id, why, sizeof(why)))) {
 				(void)str_fmt(err, errlen, "GPU result %s %s", name, why);
 				return -1;
 			}
@@ -124,7 +127,7 @@ videos_record_processing(struct db *db, const char *video_id, const char *tenant
 		{ { "ocr_box_count", NULL }, F_INT, false },
 		{ { "failed_ocr_count", NULL }, F_INT, false },
 		{ { "processing_duration_seconds", NULL }, F_NUMBER, false },
-		{ { "full_frames_key", NULL }, F_KEY, false },
+		{ { "full_frames_key", NULL }, F_PREFIX, false },
 		{ { "ocr_db_key", "raw_ocr_db_key" }, F_KEY, false },
 		{ { "layout_db_key", NULL }, F_KEY, false },
 	};
@@ -176,7 +179,7 @@ videos_record_layout(struct db *db, const char *video_id, const char *tenant_id,
 	};
 	static const struct field out[] = {
 		{ { "version", NULL }, F_INT, true },
-		{ { "cropped_frames_key", NULL }, F_KEY, false },
+		{ { "cropped_frames_key", NULL }, F_PREFIX, false },
 		{ { "caption_frame_extents_key", "caption_frame_extents_db_key" }, F_KEY, false },
 	};
 	static const struct db_stmt stmt = {
@@ -221,19 +224,43 @@ videos_record_captions(struct db *db, const char *video_id, const char *tenant_i
 }
 
 enum db_status
-videos_exists(struct db *db, const char *video_id, const char *tenant_id, bool *exists, char *err, size_t errlen)
+videos_exists(struct db *db, const char *video_id, const char *tenant_id, bool *exists, char *key, size_t keylen,
+    char *err, size_t errlen)
 {
 	static const struct db_stmt stmt = {
-		"videos_exists", "SELECT 1 FROM videos WHERE id = $1 AND tenant_id = $2", 2, true
+		"videos_exists", "SELECT storage_key FROM videos WHERE id = $1 AND tenant_id = $2", 2, true
 	};
 	const char *params[2] = { video_id, tenant_id };
 	enum db_status st;
 	PGresult *r = db_exec(db, &stmt, params, &st, err, errlen);
 
 	*exists = false;
+	if (key != NULL && keylen > 0)
+		key[0] = '\0';
 	if (r == NULL)
 		return st;
 	*exists = PQntuples(r) == 1;
+	if (*exists && key != NULL && str_copy(key, keylen, PQgetvalue(r, 0, 0)) != 0)
+		key[0] = '\0';
+	PQclear(r);
+	return DB_OK;
+}
+
+enum db_status
+videos_describe(struct db *db, const char *video_id, json_object **row, char *err, size_t errlen)
+{
+	static const struct db_stmt stmt = {
+		"videos_describe", "SELECT row_to_json(v)::text FROM videos v WHERE id = $1", 1, true
+	};
+	const char *params[1] = { video_id };
+	enum db_status st;
+	PGresult *r = db_exec(db, &stmt, params, &st, err, errlen);
+
+	*row = NULL;
+	if (r == NULL)
+		return st;
+	if (PQntuples(r) == 1)
+		*row = json_parse(PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0), err, errlen);
 	PQclear(r);
 	return DB_OK;
 }

@@ -28,7 +28,9 @@ int videos_record_layout(struct db *db, const char *video_id, const char *tenant
 int videos_record_captions(struct db *db, const char *video_id, const char *tenant_id, json_object *result,
     enum db_status *st, char *err, size_t errlen);
 /* True when the video exists for this tenant. */
-enum db_status videos_exists(struct db *db, const char *video_id, const char *tenant_id, bool *exists, char *err,
-    size_t errlen);
+enum db_status videos_exists(struct db *db, const char *video_id, const char *tenant_id, bool *exists, char *key,
+    size_t keylen, char *err, size_t errlen);
+/* The video's row as a JSON object (*row NULL when there is none); caller frees. */
+enum db_status videos_describe(struct db *db, const char *video_id, json_object **row, char *err, size_t errlen);
 
 #endif
