@@ -1,0 +1,107 @@
+#!/bin/sh
+# pipeline.sh: the whole product on one machine, end to end: a video with three burned-in captions is
+# uploaded to s3rver, the Supabase webhook goes through nginx to captionacc-fcgi, and captionacc-runner with
+# FUNCTIONS_BACKEND=local runs video_initial_processing, then the operator-queued crop_and_infer (caption
+# band) and caption_ocr. The recovered captions must match the drawn ones by this rule: after
+# normalisation (upper case; letters and digits; single spaces) the Levenshtein distance is at most one
+# edit per ten characters (rounded up), and each time range is within 0.5 s of the drawn one. The video
+# must be active and every object stored must be under the tenant's prefix.
+set -eu
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$top_srcdir/tests/harness/check.sh"
+
+EXTRA_CONFIG="FUNCTIONS_BACKEND = local
+LOCAL_WORK_DIR = $dir
+RETRY_BASE_MS = 100" "$stack" start "$dir" >/dev/null
+"$stack" s3-start "$dir"
+. "$dir/env"
+tenant=tenant-e2e
+video=video-e2e-1
+key="$tenant/client/videos/$video/video.mp4"
+
+"$top_srcdir/tests/harness/make-video.sh" "$dir/video.mp4" 9 \
+	0.5 3 "HELLO WORLD" 3.5 6 "CAPTIONS ARE FUN" 6.5 8.5 "THE END 42"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H 'Content-Type: video/mp4' --data-binary "@$dir/video.mp4" \
+	"$S3_URL/captionacc/$key")
+check_eq "video uploaded to s3rver" "$code" 200
+
+body=$(printf '{"type":"INSERT","table":"videos","schema":"public","record":{"id":"%s","tenant_id":"%s","storage_key":"%s"},"old_record":null}' \
+	"$video" "$tenant" "$key")
+code=$(curl -s -o "$dir/answer" -w '%{http_code}' -X POST "$STACK_URL/webhooks/supabase/videos" \
+	-H "Authorization: Bearer $WEBHOOK_SECRET" -H 'Content-Type: application/json' --data "$body")
+check_eq "webhook accepted" "$code" 202
+
+check "runner: video_initial_processing" "$runner" run --max-jobs 5
+check_eq "video is active after initial processing" "$($PSQL -c "SELECT status FROM videos WHERE id = '$video'")" active
+check_eq "metadata recorded (size, codec, duration)" \
+	"$($PSQL -c "SELECT frame_width || 'x' || frame_height || ' ' || video_codec || ' ' || round(duration_seconds) FROM videos WHERE id = '$video'")" \
+	"640x360 h264 9"
+check "frames were extracted" test "$($PSQL -c "SELECT frame_count FROM videos WHERE id = '$video'")" -ge 1
+
+# The operator queues the caption band (bottom 30 %), then OCR of every caption found.
+check "enqueue refuses a bad crop region" sh -c "! '$runner' enqueue crop_and_infer '{\"video_id\":\"$video\",\"tenant_id\":\"$tenant\",\"crop_region\":{\"crop_left\":0.5,\"crop_top\":0.7,\"crop_right\":0.2,\"crop_bottom\":1}}' 2>/dev/null"
+check "enqueue crop_and_infer" "$runner" enqueue crop_and_infer \
+	"{\"video_id\":\"$video\",\"tenant_id\":\"$tenant\",\"crop_region\":{\"crop_left\":0,\"crop_top\":0.7,\"crop_right\":1,\"crop_bottom\":1}}"
+check "runner: crop_and_infer" "$runner" run --max-jobs 5
+check_eq "layout version 1 recorded" "$($PSQL -c "SELECT layout_version FROM videos WHERE id = '$video'")" 1
+n=$($PSQL -c "SELECT DISTINCT (s.result->>'caption_count')::int FROM job_steps s JOIN jobs j ON j.id = s.job_id WHERE j.flow = 'crop_and_infer' AND s.result ? 'caption_count'")
+check_eq "crop_and_infer found three captions" "$n" 3
+ids=$(seq -s, 1 "$(echo "${n:-1}" | head -n 1)")
+check "enqueue caption_ocr" "$runner" enqueue caption_ocr "{\"video_id\":\"$video\",\"tenant_id\":\"$tenant\",\"caption_ids\":[$ids]}"
+check "runner: caption_ocr" "$runner" run --max-jobs 5
+check_eq "every job completed" "$($PSQL -c "SELECT string_agg(DISTINCT status, ',') FROM jobs")" completed
+check_eq "video still active" "$($PSQL -c "SELECT status FROM videos WHERE id = '$video'")" active
+
+"$runner" show "$video" >"$dir/show.txt"
+cat "$dir/show.txt"
+# Each caption line: "  ID   START s -   END s  TEXT"
+awk '
+function norm(s) { s = toupper(s); gsub(/[^A-Z0-9]+/, " ", s); gsub(/^ +| +$/, "", s); return s }
+function lev(a, b,    i, j, la, lb, d, cost) {
+	la = length(a); lb = length(b)
+	for (i = 0; i <= la; i++) d[i, 0] = i
+	for (j = 0; j <= lb; j++) d[0, j] = j
+	for (i = 1; i <= la; i++) for (j = 1; j <= lb; j++) {
+		cost = substr(a, i, 1) == substr(b, j, 1) ? 0 : 1
+		d[i, j] = d[i - 1, j] + 1
+		if (d[i, j - 1] + 1 < d[i, j]) d[i, j] = d[i, j - 1] + 1
+		if (d[i - 1, j - 1] + cost < d[i, j]) d[i, j] = d[i - 1, j - 1] + cost
+	}
+	return d[la, lb]
+}
+function abs(x) { return x < 0 ? -x : x }
+BEGIN { want[1] = "HELLO WORLD"; ws[1] = 0.5; we[1] = 3; want[2] = "CAPTIONS ARE FUN"; ws[2] = 3.5; we[2] = 6
+	want[3] = "THE END 42"; ws[3] = 6.5; we[3] = 8.5; n = 0; bad = 0 }
+/^captions:/ { on = 1; next }
+on && $3 == "s" {
+	n++; text = ""
+	for (i = 7; i <= NF; i++) text = text (i > 7 ? " " : "") $i
+	got = norm(text); d = lev(got, want[n]); allowed = int((length(want[n]) + 9) / 10)
+	if (d > allowed) { print "caption " n ": read \"" got "\", drawn \"" want[n] "\" (distance " d " > " allowed ")"; bad = 1 }
+	if (abs($2 - ws[n]) > 0.5 || abs($5 - we[n]) > 0.5) { print "caption " n ": " $2 "-" $5 " s, drawn " ws[n] "-" we[n] " s"; bad = 1 }
+}
+END { if (n != 3) { print "captions shown: " n ", drawn: 3"; bad = 1 } exit bad }
+' "$dir/show.txt" >"$dir/compare.txt" && ok "recovered captions match the drawn ones (text and time)" ||
+	{ cat "$dir/compare.txt"; not_ok "recovered captions match the drawn ones (text and time)"; }
+
+# What S3 holds: listed through the S3 API, every key under the tenant's prefix.
+curl -s "$S3_URL/captionacc?prefix=" >"$dir/listing.xml"
+keys=$(grep -o '<Key>[^<]*</Key>' "$dir/listing.xml" | sed 's/<[^>]*>//g')
+for k in "$tenant/server/videos/$video/raw-ocr.db.gz" "$tenant/server/videos/$video/layout.db.gz" \
+	"$tenant/server/videos/$video/caption_frame_extents_v1.db" "$tenant/server/videos/$video/captions.db" \
+	"$tenant/client/videos/$video/full_frames/frame_000000.jpg" "$tenant/client/videos/$video/cropped_frames_v1/frame_000000.jpg"; do
+	if printf '%s\n' "$keys" | grep -qx "$k"; then ok "S3 has $k"; else not_ok "S3 has $k"; fi
+done
+outside=$(printf '%s\n' "$keys" | grep -v "^$tenant/" || true)
+check_eq "every S3 object is under the tenant's prefix" "$outside" ""
+check_eq "scratch directories removed" "$(find "$dir" -mindepth 1 -maxdepth 1 -name 'captionacc-*')" ""
+
+# A video that is not a video fails for good, with the reason on the row.
+printf 'not a video' >"$dir/junk.mp4"
+curl -s -o /dev/null -X PUT --data-binary "@$dir/junk.mp4" "$S3_URL/captionacc/$tenant/client/videos/junk/video.mp4"
+"$runner" enqueue video_initial_processing "{\"video_id\":\"junk\",\"tenant_id\":\"$tenant\",\"storage_key\":\"$tenant/client/videos/junk/video.mp4\"}" >/dev/null
+"$runner" run --max-jobs 5 || true
+check_eq "an unreadable video ends in error" "$($PSQL -c "SELECT status FROM videos WHERE id = 'junk'")" error
+check "its error message says why" sh -c "$PSQL -c \"SELECT error_message FROM videos WHERE id = 'junk'\" | grep -q 'not a readable video'"
+check_eq "and it failed at once (one attempt)" "$($PSQL -c "SELECT attempt FROM jobs WHERE video_id = 'junk'")" 1
+finish
