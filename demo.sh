@@ -1,20 +1,24 @@
 #!/bin/sh
-# demo.sh: the newcomer's first command. On a fresh Debian machine it installs what is missing, builds,
-# starts a local stack (throwaway PostgreSQL, captionacc-fcgi under spawn-fcgi, nginx on a free port),
-# posts a sample Supabase "video inserted" webhook, shows the 202 answer and the queued job, shows that a
-# redelivery is harmless, and stops everything it started.
+# demo.sh: the newcomer's first command: the whole product on this machine, with no cloud account.
+# On a fresh Debian machine it installs what is missing, builds, starts a local stack (throwaway
+# PostgreSQL, s3rver as S3, captionacc-fcgi under spawn-fcgi, nginx on a free port), makes a short video
+# with burned-in captions, uploads it, posts the Supabase "video inserted" webhook, runs captionacc-runner
+# with the local GPU backend (ffmpeg + tesseract), queues crop_and_infer for the caption band and
+# caption_ocr for the captions found, runs the runner again, and prints the video's status, metadata and
+# the recovered captions with their time ranges. It stops everything it started.
 set -eu
 cd "$(dirname "$0")"
 top=$(pwd)
 
 need=
-for c in spawn-fcgi wrk pkg-config autoreconf; do command -v "$c" >/dev/null 2>&1 || need=1; done
+for c in spawn-fcgi pkg-config autoreconf ffmpeg ffprobe s3rver curl; do command -v "$c" >/dev/null 2>&1 || need=1; done
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need=1
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need=1
-pkg-config --exists json-c libpq cmocka libmicrohttpd 2>/dev/null || need=1
+pkg-config --exists json-c libpq cmocka libmicrohttpd sqlite3 tesseract lept 2>/dev/null || need=1
 [ -f /usr/include/fcgiapp.h ] && [ -f /usr/include/libs3.h ] || need=1
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || need=1
 if [ -n "$need" ]; then
-	echo "== installing dependencies (Debian packages)"
+	echo "== installing dependencies (Debian packages, and s3rver from npm)"
 	tests/harness/install-deps.sh
 fi
 
@@ -26,34 +30,71 @@ make -s -j2 all tests/harness/freeport >/dev/null
 dir=$(mktemp -d "${TMPDIR:-/tmp}/captionacc-demo.XXXXXX")
 trap 'echo "== stopping the stack"; top_srcdir=$top top_builddir=$top tests/harness/stack.sh stop "$dir"' EXIT
 trap 'exit 1' INT TERM
-echo "== starting PostgreSQL, captionacc-fcgi (spawn-fcgi) and nginx in $dir"
-top_srcdir=$top top_builddir=$top tests/harness/stack.sh start "$dir"
+echo "== starting PostgreSQL, s3rver, captionacc-fcgi (spawn-fcgi) and nginx in $dir"
+EXTRA_CONFIG="FUNCTIONS_BACKEND = local
+LOCAL_WORK_DIR = $dir" top_srcdir=$top top_builddir=$top tests/harness/stack.sh start "$dir"
+top_srcdir=$top top_builddir=$top tests/harness/stack.sh s3-start "$dir"
 . "$dir/env"
+runner="$top/runner/captionacc-runner"
+# run_jobs: one runner pass, then its one-line-per-job log (the log goes to LOG_FILE).
+run_jobs() {
+	before=$(wc -l <"$dir/captionacc.log")
+	"$runner" run
+	tail -n "+$((before + 1))" "$dir/captionacc.log" | grep -E 'attempt [0-9]+/' | sed 's/^[^ ]* [^ ]* [a-z]*: //'
+}
+tenant=acme
+video=video-demo-1
+key="$tenant/client/videos/$video/video.mp4"
 
 # A premium tenant: one of its users has access tier "active".
-$PSQL -c "INSERT INTO user_profiles (id, tenant_id, access_tier_id) VALUES ('user-demo', 'acme', 'active')"
-created=$(date -u -d '-3 hours' +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || date -u +%Y-%m-%dT%H:%M:%SZ)
-body=$(printf '{"type":"INSERT","table":"videos","schema":"public","record":{"id":"video-demo-1","tenant_id":"acme","storage_key":"acme/videos/video-demo-1.mp4","created_at":"%s"},"old_record":null}' "$created")
+$PSQL -c "INSERT INTO user_profiles (id, tenant_id, access_tier_id) VALUES ('user-demo', '$tenant', 'active')"
 
 echo
-echo "== POST $STACK_URL/webhooks/supabase/videos (a video of premium tenant acme, uploaded 3 hours ago)"
+echo "== a 10-second video with three burned-in captions, uploaded to S3 as $key"
+tests/harness/make-video.sh "$dir/video.mp4" 10 0.5 3 "WELCOME TO CAPTIONACC" 3.5 6.5 "CAPTIONS ARE READ BACK" \
+	7 9.5 "ON THIS VERY MACHINE"
+curl -sS -f -o /dev/null -X PUT -H 'Content-Type: video/mp4' --data-binary "@$dir/video.mp4" "$S3_URL/captionacc/$key"
+echo "drawn: 0.5-3.0 s WELCOME TO CAPTIONACC | 3.5-6.5 s CAPTIONS ARE READ BACK | 7.0-9.5 s ON THIS VERY MACHINE"
+
+created=$(date -u -d '-3 hours' +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || date -u +%Y-%m-%dT%H:%M:%SZ)
+body=$(printf '{"type":"INSERT","table":"videos","schema":"public","record":{"id":"%s","tenant_id":"%s","storage_key":"%s","created_at":"%s"},"old_record":null}' \
+	"$video" "$tenant" "$key" "$created")
+echo
+echo "== POST $STACK_URL/webhooks/supabase/videos (premium tenant $tenant, video uploaded 3 hours ago)"
 curl -sS -i -X POST "$STACK_URL/webhooks/supabase/videos" -H "Authorization: Bearer $WEBHOOK_SECRET" \
 	-H 'Content-Type: application/json' --data "$body"
-echo
-echo
-echo "== the queued job"
-$PSQL -P pager=off -F ' | ' -c "SELECT id, flow, status, priority, parameters, metadata->'tags' AS tags FROM jobs"
 echo
 echo "== the same webhook delivered again: same flow_run_id, still one job"
 curl -sS -X POST "$STACK_URL/webhooks/supabase/videos" -H "Authorization: Bearer $WEBHOOK_SECRET" \
 	-H 'Content-Type: application/json' --data "$body"
 echo
 echo "jobs: $($PSQL -c 'SELECT count(*) FROM jobs')"
+
 echo
-echo "== a wrong secret"
-curl -sS -X POST "$STACK_URL/webhooks/supabase/videos" -H "Authorization: Bearer nope" \
-	-H 'Content-Type: application/json' --data "$body"
+echo "== captionacc-runner run (video_initial_processing on the local backend: ffprobe, ffmpeg, tesseract)"
+run_jobs
 echo
+echo "== captionacc-runner enqueue crop_and_infer (the caption band: bottom 30 % of the frame)"
+"$runner" enqueue crop_and_infer \
+	"{\"video_id\":\"$video\",\"tenant_id\":\"$tenant\",\"crop_region\":{\"crop_left\":0,\"crop_top\":0.7,\"crop_right\":1,\"crop_bottom\":1}}"
+run_jobs
+n=$($PSQL -c "SELECT max((s.result->>'caption_count')::int) FROM job_steps s JOIN jobs j ON j.id = s.job_id WHERE j.flow = 'crop_and_infer'")
+echo
+echo "== captionacc-runner enqueue caption_ocr (the ${n:-0} captions crop_and_infer found)"
+if [ "${n:-0}" -gt 0 ]; then
+	"$runner" enqueue caption_ocr "{\"video_id\":\"$video\",\"tenant_id\":\"$tenant\",\"caption_ids\":[$(seq -s, 1 "$n")]}"
+	run_jobs
+fi
+echo
+echo "== the jobs"
+$PSQL -P pager=off -F ' | ' -c "SELECT flow, status, attempt, priority FROM jobs ORDER BY created_at"
+echo
+echo "== captionacc-runner show $video"
+"$runner" show "$video"
+echo
+echo "== what S3 holds for tenant $tenant"
+curl -sS "$S3_URL/captionacc?prefix=$tenant/" | grep -o '<Key>[^<]*</Key>' | sed 's/<[^>]*>//g' |
+	sed -E 's#/frame_[0-9]+\.jpg$#/frame_*.jpg#' | sort | uniq -c
 echo
 echo "== GET $STACK_URL/health"
 curl -sS "$STACK_URL/health"
