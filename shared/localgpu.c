@@ -4,11 +4,11 @@
  *   <tenant>/client/videos/<video>/full_frames/frame_NNNNNN.jpg
  *   <tenant>/client/videos/<video>/cropped_frames_v<N>/frame_NNNNNN.jpg
  *   <tenant>/server/videos/<video>/raw-ocr.db.gz, layout.db.gz, caption_frame_extents_v<N>.db, captions.db
- * Caption extents are runs of consecutive cropped frames whose OCR text stays the same (by the similarity
- * rule of text_similarity below); frames without text separate captions. */
+ * Caption extents come from the OCR text of the cropped frames (shared/captions.c). */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "shared/localgpu.h"
 
+#include "shared/captions.h"
 #include "shared/clock.h"
 #include "shared/framedb.h"
 #include "shared/log.h"
@@ -18,7 +18,6 @@
 #include "shared/str.h"
 #include "shared/validate.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <ftw.h>
 #include <math.h>
@@ -28,9 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define TEXT_MAX 512
-#define SIMILAR 0.7          /* two OCR readings of one caption: at least this similar */
-#define GAP_FRAMES 1         /* a caption survives this many unreadable frames in a row */
+#define TEXT_MAX CAPTIONS_TEXT_MAX
 #define PATH_LEN 4096
 #define MAX_CAPTION_IDS 10000
 
@@ -408,79 +405,6 @@ out:
 
 /* --- crop_and_infer ------------------------------------------------------------------------------ */
 
-/* OCR text reduced to what identifies a caption: ASCII letters upper-cased, digits and non-ASCII bytes
- * kept, every run of anything else one space, trimmed. */
-static void
-normalise(const char *in, char *out, size_t len)
-{
-	size_t o = 0;
-	bool space = false;
-
-	for (const unsigned char *p = (const unsigned char *)in; *p != '\0' && o + 2 < len; p++) {
-		if (isalnum(*p) || *p >= 0x80) {
-			if (space && o > 0)
-				out[o++] = ' ';
-			out[o++] = (char)toupper(*p);
-			space = false;
-		} else
-			space = true;
-	}
-	out[o] = '\0';
-}
-
-static int
-meaningful(const char *norm)
-{
-	int n = 0;
-
-	for (const char *p = norm; *p != '\0'; p++)
-		if (*p != ' ')
-			n++;
-	return n >= 2;
-}
-
-/* 1 - Levenshtein distance / longer length: 1 for equal strings, 0 for nothing in common. */
-static double
-text_similarity(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), *row;
-	double sim;
-
-	if (la == 0 && lb == 0)
-		return 1;
-	if (la == 0 || lb == 0)
-		return 0;
-	if ((row = malloc((lb + 1) * sizeof(*row))) == NULL)
-		return strcmp(a, b) == 0;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	sim = 1.0 - (double)row[lb] / (double)(la > lb ? la : lb);
-	free(row);
-	return sim;
-}
-
-struct extent {
-	int start, end, best;
-	float best_conf;
-	char text[TEXT_MAX];   /* the best-confidence reading */
-	char norm[TEXT_MAX];   /* the latest reading, normalised */
-};
-
 /* Highest N among <server>caption_frame_extents_v<N>.db. */
 struct versions {
 	const char *prefix;
@@ -519,7 +443,8 @@ latest_version(struct call *c, long *version)
 }
 
 static enum localgpu_result
-save_extent(struct call *c, struct framedb *db, const struct extent *e, int id, double rate, const char *frames_key)
+save_extent(struct call *c, struct framedb *db, const struct captions_extent *e, int id, double rate,
+    const char *frames_key)
 {
 	char key[VALIDATE_KEY_MAX + 1];
 
@@ -542,14 +467,15 @@ crop_and_infer(struct call *c, json_object *in, json_object **result)
 	struct framedb db = { 0 };
 	struct media_info info;
 	struct media_crop crop;
-	struct extent cur;
+	struct captions_frame *seen = NULL;
+	struct captions_extent *extents = NULL;
 	enum localgpu_result r;
 	enum media_result m;
 	json_object *region = NULL;
 	struct ocr *ocr;
+	char **texts = NULL;
 	long version = 0;
-	int n = 0, captions = 0, gap = 0;
-	bool open_extent = false;
+	int n = 0, captions = 0;
 
 	if ((r = read_video_key(c, in)) != LOCALGPU_OK)
 		return r;
@@ -587,60 +513,43 @@ crop_and_infer(struct call *c, json_object *in, json_object **result)
 		return r;
 	if (framedb_open(&db, dbp, framedb_extents_schema, c->err, c->errlen) != 0)
 		return LOCALGPU_RETRY;
-	for (int i = 0; i <= n; i++) {
-		char text[TEXT_MAX] = "", norm[TEXT_MAX] = "", why[256], key[VALIDATE_KEY_MAX + 1];
+	if ((texts = calloc((size_t)n + 1, sizeof(*texts))) == NULL || (seen = calloc((size_t)n + 1, sizeof(*seen))) == NULL) {
+		r = fail(c, LOCALGPU_RETRY, "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		char text[TEXT_MAX] = "", why[256], key[VALIDATE_KEY_MAX + 1];
 		float conf = 0;
 
-		if (i < n) {
-			if (stopping(c)) {
-				r = fail(c, LOCALGPU_RETRY, "interrupted at frame %d of %d", i, n);
-				goto out;
-			}
-			if (media_frame_path(frame, sizeof(frame), frames, i) != 0 ||
-			    str_fmt(key, sizeof(key), "%sframe_%06d.jpg", key_frames, i) != 0) {
-				r = fail(c, LOCALGPU_FAIL, "frame path too long");
-				goto out;
-			}
-			if (ocr_line(ocr, frame, (int)c->cfg->local_min_confidence, text, sizeof(text), &conf, why,
-			    sizeof(why)) < 0)
-				log_warn("video %s: OCR failed on cropped frame %d: %s", c->video_id, i, why);
-			normalise(text, norm, sizeof(norm));
-			if (framedb_exec(&db, "INSERT INTO frames (frame_index, time_seconds, frame_key, text, confidence)"
-			    " VALUES (?, ?, ?, ?, ?)", "idttd", (long long)i, i / rate, key, text, (double)conf) != 0) {
-				r = fail(c, LOCALGPU_RETRY, "cannot store frame %d: %s", i, framedb_error(&db));
-				goto out;
-			}
+		if (stopping(c)) {
+			r = fail(c, LOCALGPU_RETRY, "interrupted at frame %d of %d", i, n);
+			goto out;
 		}
-		if (i < n && meaningful(norm)) {
-			if (open_extent && text_similarity(norm, cur.norm) >= SIMILAR) {
-				cur.end = i;
-				gap = 0;
-				(void)str_fmt(cur.norm, sizeof(cur.norm), "%s", norm);
-				if (conf > cur.best_conf) {
-					cur.best_conf = conf;
-					cur.best = i;
-					(void)str_fmt(cur.text, sizeof(cur.text), "%s", text);
-				}
-				continue;
-			}
-		} else if (open_extent && i < n && ++gap <= GAP_FRAMES) {
-			continue; /* one unreadable frame does not end a caption */
+		if (media_frame_path(frame, sizeof(frame), frames, i) != 0 ||
+		    str_fmt(key, sizeof(key), "%sframe_%06d.jpg", key_frames, i) != 0) {
+			r = fail(c, LOCALGPU_FAIL, "frame path too long");
+			goto out;
 		}
-		if (open_extent) {
-			if ((r = save_extent(c, &db, &cur, ++captions, rate, key_frames)) != LOCALGPU_OK)
-				goto out;
-			open_extent = false;
+		if (ocr_line(ocr, frame, (int)c->cfg->local_min_confidence, text, sizeof(text), &conf, why, sizeof(why)) < 0)
+			log_warn("video %s: OCR failed on cropped frame %d: %s", c->video_id, i, why);
+		if ((texts[i] = strdup(text)) == NULL) {
+			r = fail(c, LOCALGPU_RETRY, "out of memory");
+			goto out;
 		}
-		if (i < n && meaningful(norm)) {
-			memset(&cur, 0, sizeof(cur));
-			cur.start = cur.end = cur.best = i;
-			cur.best_conf = conf;
-			(void)str_fmt(cur.text, sizeof(cur.text), "%s", text);
-			(void)str_fmt(cur.norm, sizeof(cur.norm), "%s", norm);
-			open_extent = true;
-			gap = 0;
+		seen[i] = (struct captions_frame){ texts[i], conf };
+		if (framedb_exec(&db, "INSERT INTO frames (frame_index, time_seconds, frame_key, text, confidence)"
+		    " VALUES (?, ?, ?, ?, ?)", "idttd", (long long)i, i / rate, key, text, (double)conf) != 0) {
+			r = fail(c, LOCALGPU_RETRY, "cannot store frame %d: %s", i, framedb_error(&db));
+			goto out;
 		}
 	}
+	if (captions_segment(seen, n, &extents, &captions) != 0) {
+		r = fail(c, LOCALGPU_RETRY, "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < captions; i++)
+		if ((r = save_extent(c, &db, &extents[i], i + 1, rate, key_frames)) != LOCALGPU_OK)
+			goto out;
 	if (framedb_exec(&db, "INSERT INTO meta (key, value) VALUES ('version', ?), ('frame_rate', ?),"
 	    " ('video_key', ?), ('crop_left', ?), ('crop_top', ?), ('crop_right', ?), ('crop_bottom', ?),"
 	    " ('frame_width', ?), ('frame_height', ?)", "idtdddddd", (long long)version, rate, c->video_key, side[0],
@@ -666,6 +575,11 @@ crop_and_infer(struct call *c, json_object *in, json_object **result)
 	r = LOCALGPU_OK;
 out:
 	(void)framedb_close(&db, false, NULL, 0);
+	for (int i = 0; texts != NULL && i < n; i++)
+		free(texts[i]);
+	free(texts);
+	free(seen);
+	free(extents);
 	return r;
 }
 
