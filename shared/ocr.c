@@ -25,9 +25,6 @@ ocr_new(const char *language, char *err, size_t errlen)
 		(void)str_fmt(err, errlen, "out of memory");
 		return NULL;
 	}
-	/* One thread per recognition: the runner works one job at a time and OpenMP threads only add
-	 * contention on small frames. */
-	(void)setenv("OMP_THREAD_LIMIT", "1", 0);
 	setMsgSeverity(L_SEVERITY_NONE);
 	if ((o->api = TessBaseAPICreate()) == NULL ||
 	    TessBaseAPIInit3(o->api, NULL, language ? language : "eng") != 0) {

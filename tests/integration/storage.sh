@@ -9,4 +9,5 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$dir/env"
 STACK_DIR=$dir
 export STACK_DIR
-"$top_builddir/tests/integration/test_storage"
+# TEST_WRAPPER: e.g. valgrind with its options (.ci/run).
+${TEST_WRAPPER:-} "$top_builddir/tests/integration/test_storage"
