@@ -6,6 +6,7 @@
 
 #include "shared/config.h"
 #include "shared/db.h"
+#include "shared/prefect.h"
 #include "shared/priority.h"
 #include "shared/tenant.h"
 
@@ -15,6 +16,7 @@ struct app {
 	struct priority_params prio;
 	struct tenant_map tiers;
 	struct tenant_cache *tier_cache;
+	struct prefect *prefect;   /* QUEUE_BACKEND=prefect, else NULL */
 };
 
 typedef void (*handler_fn)(struct app *app, const struct request *req, struct response *resp);

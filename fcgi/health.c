@@ -1,5 +1,5 @@
-/* health.c: GET /health: 200 while the process lives, reporting the database (and with it the local
- * queue) as ok or unavailable. */
+/* health.c: GET /health: 200 while the process lives, reporting the database and the queue (the jobs
+ * table, or Prefect) as ok or unavailable. */
 #include "fcgi/handlers.h"
 
 static const struct db_stmt ping_stmt = { "health_ping", "SELECT 1", 0, true };
@@ -16,7 +16,15 @@ health_get(struct app *app, const struct request *req, struct response *resp)
 	PQclear(r);
 	json_object_object_add(o, "status", json_object_new_string("ok"));
 	json_object_object_add(o, "database", json_object_new_string(dbstate));
-	/* QUEUE_BACKEND=local: the queue is the jobs table, so it is up exactly when the database is. */
-	json_object_object_add(o, "queue", json_object_new_string(dbstate));
+	if (app->prefect != NULL) {
+		/* QUEUE_BACKEND=prefect: the queue is Prefect's; one quick look, no retries. */
+		const char *ps = prefect_health(app->prefect, err, sizeof(err)) == PREFECT_OK ? "ok" : "unavailable";
+
+		json_object_object_add(o, "queue", json_object_new_string(ps));
+		json_object_object_add(o, "prefect", json_object_new_string(ps));
+	} else {
+		/* QUEUE_BACKEND=local: the queue is the jobs table, so it is up exactly when the database is. */
+		json_object_object_add(o, "queue", json_object_new_string(dbstate));
+	}
 	response_json(resp, 200, o);
 }

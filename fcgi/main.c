@@ -200,6 +200,10 @@ main(int argc, char **argv)
 		goto out;
 	}
 	priority_from_config(&app.prio, &app.cfg);
+	if (strcmp(app.cfg.queue_backend, "prefect") == 0 && (app.prefect = prefect_new(&app.cfg, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "captionacc-fcgi: %s\n", err);
+		goto out;
+	}
 	if (check_only) {
 		printf("captionacc-fcgi: settings are valid\n");
 		rc = 0;
@@ -254,6 +258,7 @@ main(int argc, char **argv)
 	log_info("stopping");
 	rc = 0;
 out:
+	prefect_free(app.prefect);
 	tenant_cache_free(app.tier_cache);
 	db_free(app.db);
 	config_free(&app.cfg);

@@ -21,6 +21,49 @@ tags_array(char tags[PRIORITY_NTAGS][PRIORITY_TAG_MAX])
 	return a;
 }
 
+/* QUEUE_BACKEND=prefect: the job becomes a flow run of the flow's deployment, in the work queue of the
+ * priority's band. Fills resp with the 202, or the 503 (Prefect unreachable, or the deployment missing:
+ * both are fixed outside this request) / 500 (Prefect refused a request we built). */
+static void
+enqueue_prefect(struct app *app, const struct webhook_video *ev, json_object *params, json_object *tags,
+    const char *key, int priority, struct response *resp)
+{
+	char run_id[PREFECT_ID_MAX], err[512];
+	const char *queue = prefect_queue_for(app->prefect, priority);
+	json_object *answer;
+	bool created = false;
+
+	switch (prefect_create_run(app->prefect, INITIAL_FLOW, params, tags, key, queue, run_id, sizeof(run_id), &created,
+	    err, sizeof(err))) {
+	case PREFECT_OK:
+		break;
+	case PREFECT_UNAVAILABLE:
+		log_warn("video %s: Prefect unavailable: %s", ev->video_id, err);
+		response_error(resp, 503, "The queue (Prefect) is unavailable; retry later");
+		resp->retry_after = prefect_retry_after(app->prefect) > 0 ? prefect_retry_after(app->prefect) :
+		    app->cfg.retry_after_seconds;
+		return;
+	case PREFECT_NOT_FOUND:
+		log_error("video %s: %s", ev->video_id, err);
+		response_error(resp, 503, "The queue (Prefect) is not ready for this flow; retry later");
+		resp->retry_after = app->cfg.retry_after_seconds;
+		return;
+	case PREFECT_REFUSED:
+		log_error("video %s: Prefect refused the flow run: %s", ev->video_id, err);
+		response_error(resp, 500, "Internal error");
+		return;
+	}
+	log_info("video %s of tenant %s: %s Prefect flow run %s in queue %s, priority %d", ev->video_id, ev->tenant_id,
+	    created ? "created" : "already had", run_id, queue, priority);
+	answer = json_object_new_object();
+	json_object_object_add(answer, "success", json_object_new_boolean(1));
+	json_object_object_add(answer, "status", json_object_new_string("accepted"));
+	json_object_object_add(answer, "flow_run_id", json_object_new_string(run_id));
+	json_object_object_add(answer, "priority", json_object_new_int(priority));
+	json_object_object_add(answer, "tags", json_object_get(tags));
+	response_json(resp, 202, answer);
+}
+
 void
 webhooks_videos_post(struct app *app, const struct request *req, struct response *resp)
 {
@@ -58,6 +101,13 @@ webhooks_videos_post(struct app *app, const struct request *req, struct response
 	json_object_object_add(params, "video_id", json_object_new_string(ev.video_id));
 	json_object_object_add(params, "tenant_id", json_object_new_string(ev.tenant_id));
 	json_object_object_add(params, "storage_key", json_object_new_string(ev.storage_key));
+	if (app->prefect != NULL) {
+		json_object *tags_json = tags_array(tags);
+
+		enqueue_prefect(app, &ev, params, tags_json, key, priority, resp);
+		json_object_put(tags_json);
+		goto out;
+	}
 	meta = json_object_new_object();
 	json_object_object_add(meta, "triggered_by", json_object_new_string("supabase_webhook"));
 	json_object_object_add(meta, "tier", json_object_new_string(priority_tier_name(tier)));

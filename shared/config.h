@@ -62,6 +62,15 @@ struct config {
 	char *local_ocr_language;
 	long local_crop_frame_rate_milli;
 	long local_min_confidence;
+	char *prefect_api_url;
+	char *prefect_api_key;
+	char *prefect_basic_auth;
+	char *prefect_work_pool;
+	char *prefect_deployments;
+	char *prefect_queue_bands;
+	long prefect_timeout_seconds;
+	long prefect_retries;
+	long prefect_poll_interval_ms;
 	char *log_level;
 	char *log_file;
 };

@@ -1,0 +1,75 @@
+/* prefect.h: the subset of Prefect's REST API (2.x and 3.x) that QUEUE_BACKEND=prefect uses: resolve
+ * deployments by name, create flow runs (idempotently, into the work queue of the priority's band),
+ * poll a work pool, propose states, create queues. Every call is bounded (PREFECT_TIMEOUT_SECONDS) and
+ * retries 408/429/502/503/504 and connection failures (PREFECT_RETRIES), honouring Retry-After and using
+ * a fresh connection after a 503. Only fields Prefect accepts are ever sent. */
+#ifndef CAPTIONACC_PREFECT_H
+#define CAPTIONACC_PREFECT_H
+
+#include "shared/config.h"
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PREFECT_ID_MAX 64
+#define PREFECT_NAME_MAX 128
+#define PREFECT_FLOWS_MAX 8
+#define PREFECT_BANDS_MAX 8
+
+enum prefect_result {
+	PREFECT_OK,
+	PREFECT_UNAVAILABLE,  /* unreachable, timed out, 5xx or 429 after the retries: try later */
+	PREFECT_NOT_FOUND,    /* 404: unknown deployment or flow run */
+	PREFECT_REFUSED       /* another 4xx (422 validation, 409 schema): our request or setup is wrong */
+};
+
+struct prefect_band {
+	int min_priority;
+	char queue[PREFECT_NAME_MAX];
+};
+
+struct prefect;
+
+/* Parses the PREFECT_* settings (no request is made). NULL with one line in err naming the setting. */
+struct prefect *prefect_new(const struct config *cfg, char *err, size_t errlen);
+void prefect_free(struct prefect *p);
+
+/* The work queue for a priority: the first band whose min_priority it reaches. */
+const char *prefect_queue_for(const struct prefect *p, int priority);
+int prefect_band_count(const struct prefect *p);
+const struct prefect_band *prefect_band_at(const struct prefect *p, int i);
+/* "flow-name/deployment-name" configured for our flow, or NULL. */
+const char *prefect_deployment_name(const struct prefect *p, const char *flow);
+/* Seconds the last unavailable answer asked us to wait (Retry-After), or 0. */
+long prefect_retry_after(const struct prefect *p);
+
+/* The deployment id of our flow (GET /deployments/name/..., remembered for the process). */
+enum prefect_result prefect_deployment_id(struct prefect *p, const char *flow, char *id, size_t idlen, char *err,
+    size_t errlen);
+/* Our flow whose deployment has this id, after resolving the configured deployments; NULL if none. */
+const char *prefect_flow_of(struct prefect *p, const char *deployment_id);
+
+/* POST /deployments/{id}/create_flow_run with parameters, tags, idempotency_key, work_queue_name.
+ * *created: 201 (new) or 200 (the run that already has this key). */
+enum prefect_result prefect_create_run(struct prefect *p, const char *flow, json_object *parameters,
+    json_object *tags, const char *idempotency_key, const char *queue, char *run_id, size_t idlen, bool *created,
+    char *err, size_t errlen);
+/* Scheduled runs of the pool's band queues due now, best queue first: *runs is a JSON array of flow run
+ * objects (caller frees). */
+enum prefect_result prefect_scheduled_runs(struct prefect *p, int limit, json_object **runs, char *err,
+    size_t errlen);
+/* Proposes a state (type PENDING, RUNNING, COMPLETED, FAILED, CANCELLED or SCHEDULED, which is then
+ * "AwaitingRetry" at now + delay_seconds). *status gets ACCEPT, REJECT, ABORT or WAIT. */
+enum prefect_result prefect_set_state(struct prefect *p, const char *run_id, const char *type, const char *message,
+    double delay_seconds, char *status, size_t statuslen, char *err, size_t errlen);
+/* The run's state type (SCHEDULED, PENDING, RUNNING, CANCELLING, ...). */
+enum prefect_result prefect_run_state(struct prefect *p, const char *run_id, char *type, size_t typelen, char *err,
+    size_t errlen);
+/* Creates a queue of the pool with a priority (1 = highest); *existed when it was already there. */
+enum prefect_result prefect_create_queue(struct prefect *p, const char *name, int priority, bool *existed,
+    char *err, size_t errlen);
+/* GET /health, one try with a short timeout: for /health. */
+enum prefect_result prefect_health(struct prefect *p, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,387 @@
+/* test_prefect_webhooks.c: the webhook with QUEUE_BACKEND=prefect, through real nginx and spawn-fcgi'd
+ * captionacc-fcgi, against tests/doubles/prefect_double (started by prefect_webhooks.sh with a bearer key
+ * it checks): the create_flow_run body field by field (parameters, tags, idempotency key, the work queue
+ * of each tier band, nothing else), duplicate delivery, 503 then success on a fresh connection, 429 with
+ * Retry-After, Prefect down (503 + Retry-After while /health stays 200 and says so), an unknown deployment
+ * (503 and a log line naming it), and no job row written locally. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <json-c/json.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/integration/http.h"
+
+static const char *base_url, *prefect_url, *log_path, *api_key;
+static char bearer[256], webhook_url[512];
+static PGconn *pg;
+
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+
+	if (v == NULL || *v == '\0') {
+		fprintf(stderr, "test_prefect_webhooks: %s is not set (run through prefect_webhooks.sh)\n", name);
+		exit(1);
+	}
+	return v;
+}
+
+static void
+sql_do(const char *sql)
+{
+	PGresult *r = PQexec(pg, sql);
+
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(pg));
+	PQclear(r);
+}
+
+static long
+job_count(void)
+{
+	PGresult *r = PQexec(pg, "SELECT count(*) FROM jobs");
+	long n = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+
+	PQclear(r);
+	return n;
+}
+
+static char *
+insert_body(const char *video, const char *tenant, const char *created_at)
+{
+	json_object *o = json_object_new_object(), *rec = json_object_new_object();
+	char key[512];
+	char *out;
+
+	snprintf(key, sizeof(key), "%s/client/videos/%s/video.mp4", tenant, video);
+	json_object_object_add(rec, "id", json_object_new_string(video));
+	json_object_object_add(rec, "tenant_id", json_object_new_string(tenant));
+	json_object_object_add(rec, "storage_key", json_object_new_string(key));
+	if (created_at != NULL)
+		json_object_object_add(rec, "created_at", json_object_new_string(created_at));
+	json_object_object_add(o, "type", json_object_new_string("INSERT"));
+	json_object_object_add(o, "table", json_object_new_string("videos"));
+	json_object_object_add(o, "record", rec);
+	out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return out;
+}
+
+static long
+post(const char *body, struct http_call *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->method = "POST";
+	c->url = webhook_url;
+	c->auth = bearer;
+	c->body = body;
+	c->body_len = strlen(body);
+	return http_one(c);
+}
+
+/* A request to the double's own controls or API; returns the parsed body (caller frees) or NULL. */
+static json_object *
+double_call(const char *method, const char *path, long *status)
+{
+	char url[512];
+	struct http_call c = { 0 };
+	json_object *o;
+
+	snprintf(url, sizeof(url), "%s%s", prefect_url, path);
+	c.method = method;
+	c.url = url;
+	c.body = strcmp(method, "POST") == 0 ? "" : NULL;
+	*status = http_one(&c);
+	o = c.reply.body ? json_tokener_parse(c.reply.body) : NULL;
+	http_reply_free(&c.reply);
+	return o;
+}
+
+static json_object *
+reply_json(const struct http_call *c)
+{
+	json_object *o = c->reply.body ? json_tokener_parse(c->reply.body) : NULL;
+
+	if (o == NULL || !json_object_is_type(o, json_type_object))
+		fail_msg("not a JSON object: %s", c->reply.body ? c->reply.body : "(none)");
+	return o;
+}
+
+static const char *
+str(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+		fail_msg("no string %s in %s", key, json_object_to_json_string(o));
+	return json_object_get_string(v);
+}
+
+/* Posts a webhook that must be accepted, and checks the create_flow_run body Prefect received. */
+static void
+accepted(const char *video, const char *tenant, const char *created_at, const char *tier, int priority,
+    const char *queue)
+{
+	char *body = insert_body(video, tenant, created_at), want[256], key[256];
+	struct http_call c;
+	json_object *ans, *last, *params, *tags, *runs;
+	long st;
+	int n = 0;
+
+	assert_int_equal(post(body, &c), 202);
+	ans = reply_json(&c);
+	assert_int_equal(json_object_get_int(json_object_object_get(ans, "priority")), priority);
+	last = double_call("GET", "/_last", &st);
+	assert_non_null(last);
+	/* Exactly the fields Prefect accepts, and the ones we mean. */
+	json_object_object_foreach(last, k, v) {
+		(void)v;
+		if (strcmp(k, "parameters") && strcmp(k, "tags") && strcmp(k, "idempotency_key") && strcmp(k, "work_queue_name"))
+			fail_msg("unexpected field %s sent to Prefect", k);
+		n++;
+	}
+	assert_int_equal(n, 4);
+	params = json_object_object_get(last, "parameters");
+	assert_int_equal(json_object_object_length(params), 3);
+	assert_string_equal(str(params, "video_id"), video);
+	assert_string_equal(str(params, "tenant_id"), tenant);
+	snprintf(key, sizeof(key), "%s/client/videos/%s/video.mp4", tenant, video);
+	assert_string_equal(str(params, "storage_key"), key);
+	tags = json_object_object_get(last, "tags");
+	assert_int_equal(json_object_array_length(tags), 4);
+	snprintf(want, sizeof(want), "tenant:%s", tenant);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(tags, 0)), want);
+	snprintf(want, sizeof(want), "tier:%s", tier);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(tags, 1)), want);
+	snprintf(want, sizeof(want), "priority:%d", priority);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(tags, 2)), want);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(tags, 3)), "age-boosting:enabled");
+	snprintf(want, sizeof(want), "video_initial_processing:%s", video);
+	assert_string_equal(str(last, "idempotency_key"), want);
+	assert_string_equal(str(last, "work_queue_name"), queue);
+	/* The answer names Prefect's run, which exists there in that queue. */
+	runs = double_call("GET", "/_runs", &st);
+	n = 0;
+	for (size_t i = 0; i < json_object_array_length(runs); i++) {
+		json_object *r = json_object_array_get_idx(runs, i);
+
+		if (strcmp(str(r, "id"), str(ans, "flow_run_id")) == 0) {
+			assert_string_equal(str(r, "work_queue_name"), queue);
+			n++;
+		}
+	}
+	assert_int_equal(n, 1);
+	json_object_put(runs);
+	json_object_put(last);
+	json_object_put(ans);
+	http_reply_free(&c.reply);
+	free(body);
+}
+
+static void
+test_tier_bands(void **state)
+{
+	char hours_ago[64];
+	time_t t = time(NULL) - 25 * 3600;
+	struct tm tm;
+
+	(void)state;
+	sql_do("INSERT INTO user_profiles (id, tenant_id, access_tier_id) VALUES ('u-p', 'tenant-premium', 'active'),"
+	    " ('u-e', 'tenant-enterprise', 'enterprise') ON CONFLICT DO NOTHING");
+	accepted("video-free-1", "tenant-free", NULL, "free", 50, "captionacc-low");
+	accepted("video-premium-1", "tenant-premium", NULL, "premium", 70, "captionacc-normal");
+	accepted("video-enterprise-1", "tenant-enterprise", NULL, "enterprise", 90, "captionacc-high");
+	/* A premium video a day old: 70 + the capped age boost 20 = 90, the top band. */
+	gmtime_r(&t, &tm);
+	strftime(hours_ago, sizeof(hours_ago), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	accepted("video-premium-old", "tenant-premium", hours_ago, "premium", 90, "captionacc-high");
+	assert_int_equal(job_count(), 0);
+}
+
+static void
+test_duplicate(void **state)
+{
+	char *body = insert_body("video-dup-1", "tenant-free", NULL);
+	struct http_call a, b;
+	json_object *ja, *jb, *runs;
+	long st;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(post(body, &a), 202);
+	assert_int_equal(post(body, &b), 202);
+	ja = reply_json(&a);
+	jb = reply_json(&b);
+	assert_string_equal(str(ja, "flow_run_id"), str(jb, "flow_run_id"));
+	runs = double_call("GET", "/_runs", &st);
+	for (size_t i = 0; i < json_object_array_length(runs); i++)
+		n += strcmp(str(json_object_array_get_idx(runs, i), "id"), str(ja, "flow_run_id")) == 0;
+	assert_int_equal(n, 1);
+	json_object_put(runs);
+	json_object_put(ja);
+	json_object_put(jb);
+	http_reply_free(&a.reply);
+	http_reply_free(&b.reply);
+	free(body);
+}
+
+/* One 503 (the double then closes the connection) and one 429 with Retry-After: 1 are retried. */
+static void
+test_transient_then_ok(void **state)
+{
+	char *body = insert_body("video-flaky-1", "tenant-free", NULL), *body2 = insert_body("video-flaky-2",
+	    "tenant-free", NULL);
+	struct http_call c;
+	struct timespec t0, t1;
+	long st;
+
+	(void)state;
+	json_object_put(double_call("POST", "/_fail?count=1&status=503", &st));
+	assert_int_equal(post(body, &c), 202);
+	http_reply_free(&c.reply);
+	json_object_put(double_call("POST", "/_fail?count=1&status=429&retry_after=1", &st));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(post(body2, &c), 202);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* Retry-After: 1 was honoured. */
+	assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= 900);
+	http_reply_free(&c.reply);
+	free(body);
+	free(body2);
+}
+
+static void
+health(const char *want_prefect)
+{
+	struct http_call c = { 0 };
+	char url[512];
+	json_object *o;
+
+	snprintf(url, sizeof(url), "%s/health", base_url);
+	c.method = "GET";
+	c.url = url;
+	assert_int_equal(http_one(&c), 200);
+	o = reply_json(&c);
+	assert_string_equal(str(o, "database"), "ok");
+	assert_string_equal(str(o, "prefect"), want_prefect);
+	assert_string_equal(str(o, "queue"), want_prefect);
+	json_object_put(o);
+	http_reply_free(&c.reply);
+}
+
+/* Prefect answering 503 to everything: the webhook answers 503 with Retry-After, /health stays 200. */
+static void
+test_prefect_unavailable(void **state)
+{
+	char *body = insert_body("video-down-1", "tenant-free", NULL), ra[16];
+	struct http_call c;
+	long st;
+
+	(void)state;
+	health("ok");
+	json_object_put(double_call("POST", "/_fail?count=1000&status=503", &st));
+	assert_int_equal(post(body, &c), 503);
+	assert_non_null(http_header(&c.reply, "Retry-After", ra, sizeof(ra)));
+	assert_true(atoi(ra) >= 1);
+	assert_non_null(strstr(c.reply.body, "unavailable"));
+	http_reply_free(&c.reply);
+	health("unavailable");
+	json_object_put(double_call("POST", "/_fail?count=0", &st));
+	health("ok");
+	assert_int_equal(post(body, &c), 202);
+	http_reply_free(&c.reply);
+	free(body);
+}
+
+static bool
+log_has(const char *needle)
+{
+	FILE *f = fopen(log_path, "r");
+	char line[4096];
+	bool found = false;
+
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strstr(line, needle) != NULL;
+	fclose(f);
+	return found;
+}
+
+/* The deployment disappears: 503 and a log line naming the missing deployment. */
+static void
+test_unknown_deployment(void **state)
+{
+	char *body = insert_body("video-nodep-1", "tenant-free", NULL);
+	struct http_call c;
+	long st;
+
+	(void)state;
+	json_object_put(double_call("POST", "/_forget?flow=video_initial_processing", &st));
+	assert_int_equal(post(body, &c), 503);
+	http_reply_free(&c.reply);
+	assert_true(log_has("no deployment video_initial_processing/captionacc"));
+	assert_false(log_has(api_key));
+	free(body);
+}
+
+/* Prefect's process gone (connection refused): 503 + Retry-After, the API and /health keep serving. */
+static void
+test_prefect_stopped(void **state)
+{
+	pid_t pid = (pid_t)atol(env("PREFECT_DOUBLE_PID"));
+	char *body = insert_body("video-gone-1", "tenant-free", NULL), ra[16];
+	struct http_call c;
+
+	(void)state;
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	for (int i = 0; i < 100 && kill(pid, 0) == 0; i++)
+		usleep(50000);
+	assert_int_equal(post(body, &c), 503);
+	assert_non_null(http_header(&c.reply, "Retry-After", ra, sizeof(ra)));
+	http_reply_free(&c.reply);
+	health("unavailable");
+	free(body);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tier_bands),
+		cmocka_unit_test(test_duplicate),
+		cmocka_unit_test(test_transient_then_ok),
+		cmocka_unit_test(test_prefect_unavailable),
+		cmocka_unit_test(test_unknown_deployment),
+		cmocka_unit_test(test_prefect_stopped),
+	};
+	int rc;
+
+	base_url = env("STACK_URL");
+	prefect_url = env("PREFECT_URL");
+	log_path = env("LOG_PATH");
+	api_key = env("PREFECT_DOUBLE_KEY");
+	snprintf(bearer, sizeof(bearer), "Bearer %s", env("WEBHOOK_SECRET"));
+	snprintf(webhook_url, sizeof(webhook_url), "%s/webhooks/supabase/videos", base_url);
+	pg = PQconnectdb(env("DATABASE_URL"));
+	if (PQstatus(pg) != CONNECTION_OK) {
+		fprintf(stderr, "test_prefect_webhooks: %s", PQerrorMessage(pg));
+		return 1;
+	}
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	PQfinish(pg);
+	return rc;
+}
