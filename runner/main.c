@@ -22,6 +22,8 @@ static const struct runner_command commands[] = {
 	{ "enqueue", "[--idempotency-key KEY] [--priority N] FLOW JSON",
 	  "queue a flow; JSON holds tenant_id, video_id and the flow's parameters (checked as the API does)",
 	  enqueue_command },
+	{ "prefect-setup", "", "create the Prefect work pool's priority queues (PREFECT_QUEUE_BANDS) and check the "
+	  "deployments", prefect_setup_command },
 	{ "show", "VIDEO_ID", "a video's status and metadata, and its captions with their time ranges", show_command },
 	{ "help", "", "show this help", help_command },
 };
@@ -32,7 +34,7 @@ usage(FILE *out)
 {
 	fprintf(out, "usage: captionacc-runner [--config FILE] COMMAND [ARGS]\n\nCommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(out, "  %-8s %s\n  %-8s   %s\n", commands[i].name, commands[i].args, "", commands[i].help);
+		fprintf(out, "  %-13s %s\n  %-13s   %s\n", commands[i].name, commands[i].args, "", commands[i].help);
 	fprintf(out, "\nOptions:\n  --config FILE  settings file\n  --help         this text\n"
 	    "  --version      print the version\n\n");
 	config_usage(out, CONFIG_RUNNER);

@@ -2,6 +2,7 @@
  * state machine: claimed -> steps (each checkpointed) -> completed | retry | failed | handed back.
  * Started by cron every minute; any number of runners on any number of hosts may run at once. */
 #include "runner/heartbeat.h"
+#include "runner/prefect_source.h"
 #include "runner/runner.h"
 
 #include "shared/clock.h"
@@ -48,11 +49,14 @@ struct run_state {
 	long long maintained_ms;
 	PGconn *listening_on;   /* the connection LISTEN was issued on */
 	json_object *saved;     /* the checkpoint the current step saved this attempt (owned) */
-	long counts[5];         /* by enum job_end */
+	struct prefect_source *prefect; /* QUEUE_BACKEND=prefect: where jobs come from; else NULL */
+	double requeue_delay;   /* seconds until a retried or handed-back job may run again */
+	long counts[6];         /* by enum job_end */
 };
 
-enum job_end { END_COMPLETED, END_RETRY, END_FAILED, END_HANDED_BACK, END_ABANDONED };
-static const char *end_names[] = { "completed", "retry", "failed", "handed back", "abandoned (lease lost)" };
+enum job_end { END_COMPLETED, END_RETRY, END_FAILED, END_HANDED_BACK, END_ABANDONED, END_CANCELLED };
+static const char *end_names[] = { "completed", "retry", "failed", "handed back", "abandoned (lease lost)",
+	"cancelled" };
 
 static bool
 ctx_should_stop(struct flow_ctx *ctx)
@@ -135,6 +139,13 @@ run_steps(struct run_state *rs, const struct flow *flow, struct flow_ctx *ctx, c
 		}
 		if (heartbeat_lost(rs->hb))
 			goto out;
+		/* Prefect: a cancellation asked for while we worked is honoured between steps. */
+		if (rs->prefect != NULL && prefect_source_cancelling(rs->prefect, ctx->job)) {
+			log_info("job %s: cancelled in Prefect; stopping before step %s", ctx->job->id, flow->steps[i].name);
+			if (queue_cancel(ctx->db, ctx->job, "cancelled in Prefect", &ours, err, errlen) == DB_OK && ours)
+				end = END_CANCELLED;
+			goto out;
+		}
 		ctx->step_index = i;
 		ctx->step_name = flow->steps[i].name;
 		ctx->prev = last;
@@ -161,6 +172,7 @@ run_steps(struct run_state *rs, const struct flow *flow, struct flow_ctx *ctx, c
 		case STEP_WAIT:
 			log_info("job %s: step %s waits %.1f s: %s", ctx->job->id, ctx->step_name, ctx->wait_seconds,
 			    ctx->error);
+			rs->requeue_delay = ctx->wait_seconds;
 			if (queue_requeue(ctx->db, ctx->job, QUEUE_HAND_BACK, ctx->wait_seconds, ctx->error, &ours, err,
 			    errlen) == DB_OK && ours)
 				end = END_HANDED_BACK;
@@ -184,9 +196,10 @@ run_steps(struct run_state *rs, const struct flow *flow, struct flow_ctx *ctx, c
 				end = fail_job(flow, ctx, why, err, errlen);
 				goto out;
 			}
-			if (queue_requeue(ctx->db, ctx->job, QUEUE_RETRY,
-			    queue_backoff(ctx->job->attempt, (double)cfg->retry_base_ms / 1000.0,
-			    (double)cfg->retry_max_ms / 1000.0, unit_random()), ctx->error, &ours, err, errlen) == DB_OK && ours)
+			rs->requeue_delay = queue_backoff(ctx->job->attempt, (double)cfg->retry_base_ms / 1000.0,
+			    (double)cfg->retry_max_ms / 1000.0, unit_random());
+			if (queue_requeue(ctx->db, ctx->job, QUEUE_RETRY, rs->requeue_delay, ctx->error, &ours, err, errlen) ==
+			    DB_OK && ours)
 				end = END_RETRY;
 			(void)str_fmt(err, errlen, "%s", ctx->error);
 			goto out;
@@ -196,6 +209,7 @@ run_steps(struct run_state *rs, const struct flow *flow, struct flow_ctx *ctx, c
 		end = END_COMPLETED;
 	goto out;
 requeue_hand_back:
+	rs->requeue_delay = 0;
 	if (queue_requeue(ctx->db, ctx->job, QUEUE_HAND_BACK, 0, NULL, &ours, err, errlen) != DB_OK || !ours)
 		end = END_ABANDONED;
 out:
@@ -224,6 +238,7 @@ run_job(struct run_state *rs, struct queue_job *job, char *err, size_t errlen)
 		(void)str_fmt(err, errlen, "unknown flow \"%s\"", job->flow);
 		return fail_job(NULL, &ctx, err, err, errlen);
 	}
+	rs->requeue_delay = 0;
 	heartbeat_watch(rs->hb, job->id, job->lease_token);
 	end = run_steps(rs, flow, &ctx, err, errlen);
 	if (flow->on_exit != NULL)
@@ -294,6 +309,55 @@ wait_for_work(struct run_state *rs)
 	PQconsumeInput(c);
 	while ((n = PQnotifies(c)) != NULL)
 		PQfreemem(n);
+}
+
+/* The next job: claimed from the local queue, or won from Prefect's work pool. -1 on database trouble. */
+static int
+next_job(struct run_state *rs, struct queue_job *job, bool *found, char *err, size_t errlen)
+{
+	if (rs->prefect != NULL)
+		return prefect_source_next(rs->prefect, rs->opts.worker, rs->r->cfg.lease_seconds, job, found, err,
+		    errlen);
+	return queue_claim(rs->r->db, rs->opts.worker, rs->r->cfg.lease_seconds, job, found, err, errlen) == DB_OK ?
+	    0 : -1;
+}
+
+/* Prefect: the run's state follows the job's end. A lost lease reports nothing (whoever holds the job
+ * now reports it). */
+static void
+report(struct run_state *rs, const struct queue_job *job, enum job_end end, const char *err)
+{
+	if (rs->prefect == NULL)
+		return;
+	switch (end) {
+	case END_COMPLETED:
+		prefect_source_report(rs->prefect, job, "COMPLETED", NULL, 0);
+		break;
+	case END_FAILED:
+		prefect_source_report(rs->prefect, job, "FAILED", err[0] ? err : "failed", 0);
+		break;
+	case END_RETRY:
+	case END_HANDED_BACK:
+		prefect_source_report(rs->prefect, job, "SCHEDULED", err[0] ? err : "handed back", rs->requeue_delay);
+		break;
+	case END_CANCELLED:
+		prefect_source_report(rs->prefect, job, "CANCELLED", "cancelled between steps", 0);
+		break;
+	case END_ABANDONED:
+		break;
+	}
+}
+
+/* Prefect has nothing: wait PREFECT_POLL_INTERVAL_MS (or what is left), waking early on a signal. */
+static void
+wait_for_prefect(struct run_state *rs)
+{
+	long ms = remaining_ms(rs);
+
+	if (ms > rs->r->cfg.prefect_poll_interval_ms)
+		ms = rs->r->cfg.prefect_poll_interval_ms;
+	for (long t = 0; t < ms && !stop_requested; t += 10)
+		usleep(10000);
 }
 
 static int
@@ -413,8 +477,13 @@ run_command(struct runner *r, int argc, char **argv)
 		fprintf(stderr, "captionacc-runner: run: %s\n", err);
 		return 1;
 	}
+	if (strcmp(r->cfg.queue_backend, "prefect") == 0 && (rs.prefect = prefect_source_new(r, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "captionacc-runner: run: %s\n", err);
+		heartbeat_stop(rs.hb);
+		return 1;
+	}
 	rs.started_ms = clock_ms();
-	log_info("runner %s started", rs.opts.worker);
+	log_info("runner %s started (%s queue)", rs.opts.worker, rs.prefect ? "Prefect" : "local");
 	while (!stop_requested) {
 		struct queue_job job;
 		bool found = false;
@@ -425,8 +494,9 @@ run_command(struct runner *r, int argc, char **argv)
 			break;
 		if (rs.opts.max_seconds > 0 && remaining_ms(&rs) <= 0)
 			break;
-		maintain(&rs);
-		if (queue_claim(r->db, rs.opts.worker, r->cfg.lease_seconds, &job, &found, err, sizeof(err)) != DB_OK) {
+		if (rs.prefect == NULL)
+			maintain(&rs);
+		if (next_job(&rs, &job, &found, err, sizeof(err)) != 0) {
 			log_error("cannot claim a job: %s", err);
 			rc = 1;
 			break;
@@ -434,7 +504,10 @@ run_command(struct runner *r, int argc, char **argv)
 		if (!found) {
 			if (!rs.opts.wait)
 				break;
-			wait_for_work(&rs);
+			if (rs.prefect != NULL)
+				wait_for_prefect(&rs);
+			else
+				wait_for_work(&rs);
 			continue;
 		}
 		t0 = clock_ms();
@@ -442,6 +515,7 @@ run_command(struct runner *r, int argc, char **argv)
 		end = run_job(&rs, &job, err, sizeof(err));
 		log_info("job %s flow %s attempt %d/%d: %s in %lld ms%s%s", job.id, job.flow, job.attempt,
 		    job.max_attempts, end_names[end], clock_ms() - t0, err[0] ? ": " : "", err);
+		report(&rs, &job, end, err);
 		log_set_context(NULL);
 		rs.counts[end]++;
 		done++;
@@ -453,9 +527,10 @@ run_command(struct runner *r, int argc, char **argv)
 		}
 	}
 	heartbeat_stop(rs.hb);
-	log_info("runner %s done: %ld job%s (%ld completed, %ld retry, %ld failed, %ld handed back, %ld abandoned)%s",
-	    rs.opts.worker, done, done == 1 ? "" : "s", rs.counts[END_COMPLETED], rs.counts[END_RETRY],
-	    rs.counts[END_FAILED], rs.counts[END_HANDED_BACK], rs.counts[END_ABANDONED],
+	prefect_source_free(rs.prefect);
+	log_info("runner %s done: %ld job%s (%ld completed, %ld retry, %ld failed, %ld handed back, %ld abandoned, "
+	    "%ld cancelled)%s", rs.opts.worker, done, done == 1 ? "" : "s", rs.counts[END_COMPLETED], rs.counts[END_RETRY],
+	    rs.counts[END_FAILED], rs.counts[END_HANDED_BACK], rs.counts[END_ABANDONED], rs.counts[END_CANCELLED],
 	    stop_requested ? " (stopped by signal)" : "");
 	return rc;
 }

@@ -22,5 +22,6 @@ int run_command(struct runner *r, int argc, char **argv);
 int status_command(struct runner *r, int argc, char **argv);
 int enqueue_command(struct runner *r, int argc, char **argv);
 int show_command(struct runner *r, int argc, char **argv);
+int prefect_setup_command(struct runner *r, int argc, char **argv);
 
 #endif

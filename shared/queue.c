@@ -17,7 +17,8 @@ static const struct db_stmt claim_stmt = {
 	"UPDATE jobs j SET status = 'running', attempt = j.attempt + 1, lease_owner = $1,"
 	"  lease_token = gen_random_uuid(), lease_expires_at = now() + make_interval(secs => $2::int),"
 	"  started_at = COALESCE(j.started_at, now()), updated_at = now()"
-	" FROM (SELECT id FROM jobs WHERE status IN ('pending', 'retry') AND run_after <= now() " CLAIM_ORDER
+	" FROM (SELECT id FROM jobs WHERE status IN ('pending', 'retry') AND backend = 'local'"
+	"       AND run_after <= now() " CLAIM_ORDER
 	"       LIMIT 1 FOR UPDATE SKIP LOCKED) c"
 	" WHERE j.id = c.id"
 	" RETURNING j.id, j.flow, j.tenant_id, COALESCE(j.video_id, ''), j.parameters, j.metadata, j.attempt,"
@@ -152,6 +153,35 @@ parse_column(PGresult *r, int row, int col, char *err, size_t errlen)
 	return json_parse(PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col), err, errlen);
 }
 
+/* A claimed row (id, flow, tenant_id, video_id, parameters, metadata, attempt, max_attempts, priority,
+ * lease_token) into *out. */
+static enum db_status
+job_of_row(PGresult *r, struct queue_job *out, char *err, size_t errlen)
+{
+	long v;
+
+	if (str_copy(out->id, sizeof(out->id), PQgetvalue(r, 0, 0)) != 0 ||
+	    str_copy(out->flow, sizeof(out->flow), PQgetvalue(r, 0, 1)) != 0 ||
+	    str_copy(out->tenant_id, sizeof(out->tenant_id), PQgetvalue(r, 0, 2)) != 0 ||
+	    str_copy(out->video_id, sizeof(out->video_id), PQgetvalue(r, 0, 3)) != 0 ||
+	    str_copy(out->lease_token, sizeof(out->lease_token), PQgetvalue(r, 0, 9)) != 0) {
+		(void)str_fmt(err, errlen, "claimed job has an over-long field");
+		return DB_ERROR;
+	}
+	if ((out->parameters = parse_column(r, 0, 4, err, errlen)) == NULL ||
+	    (out->metadata = parse_column(r, 0, 5, err, errlen)) == NULL ||
+	    str_to_long(PQgetvalue(r, 0, 6), 0, 1000000, &v) != 0)
+		return DB_ERROR;
+	out->attempt = (int)v;
+	if (str_to_long(PQgetvalue(r, 0, 7), 1, 1000000, &v) != 0)
+		return DB_ERROR;
+	out->max_attempts = (int)v;
+	if (str_to_long(PQgetvalue(r, 0, 8), -1000000, 1000000, &v) != 0)
+		return DB_ERROR;
+	out->priority = (int)v;
+	return DB_OK;
+}
+
 enum db_status
 queue_claim(struct db *db, const char *worker, long lease_seconds, struct queue_job *out, bool *found,
     char *err, size_t errlen)
@@ -159,7 +189,6 @@ queue_claim(struct db *db, const char *worker, long lease_seconds, struct queue_
 	char lease[24];
 	const char *params[2] = { worker, lease };
 	enum db_status st;
-	long v;
 	PGresult *r;
 
 	memset(out, 0, sizeof(*out));
@@ -172,30 +201,8 @@ queue_claim(struct db *db, const char *worker, long lease_seconds, struct queue_
 		PQclear(r);
 		return DB_OK;
 	}
-	st = DB_ERROR;
-	if (str_copy(out->id, sizeof(out->id), PQgetvalue(r, 0, 0)) != 0 ||
-	    str_copy(out->flow, sizeof(out->flow), PQgetvalue(r, 0, 1)) != 0 ||
-	    str_copy(out->tenant_id, sizeof(out->tenant_id), PQgetvalue(r, 0, 2)) != 0 ||
-	    str_copy(out->video_id, sizeof(out->video_id), PQgetvalue(r, 0, 3)) != 0 ||
-	    str_copy(out->lease_token, sizeof(out->lease_token), PQgetvalue(r, 0, 9)) != 0) {
-		(void)str_fmt(err, errlen, "claimed job has an over-long field");
-		goto out;
-	}
-	if ((out->parameters = parse_column(r, 0, 4, err, errlen)) == NULL ||
-	    (out->metadata = parse_column(r, 0, 5, err, errlen)) == NULL)
-		goto out;
-	if (str_to_long(PQgetvalue(r, 0, 6), 0, 1000000, &v) != 0)
-		goto out;
-	out->attempt = (int)v;
-	if (str_to_long(PQgetvalue(r, 0, 7), 1, 1000000, &v) != 0)
-		goto out;
-	out->max_attempts = (int)v;
-	if (str_to_long(PQgetvalue(r, 0, 8), -1000000, 1000000, &v) != 0)
-		goto out;
-	out->priority = (int)v;
-	*found = true;
-	st = DB_OK;
-out:
+	if ((st = job_of_row(r, out, err, errlen)) == DB_OK)
+		*found = true;
 	PQclear(r);
 	if (st != DB_OK)
 		queue_job_clear(out);
@@ -346,4 +353,69 @@ queue_backoff(int attempt, double base, double max, double unit_random)
 	if (d > max)
 		d = max;
 	return d / 2.0 + d / 2.0 * unit_random;
+}
+
+static const struct db_stmt adopt_stmt = {
+	"queue_adopt",
+	"INSERT INTO jobs AS j (id, flow, tenant_id, video_id, parameters, metadata, priority, base_priority, status,"
+	"  attempt, max_attempts, lease_owner, lease_token, lease_expires_at, started_at, backend)"
+	" VALUES ($1::uuid, $2, $3, NULLIF($4, ''), $5::jsonb, $6::jsonb, $7::int, $7::int, 'running', 1, $8::int, $9,"
+	"  gen_random_uuid(), now() + make_interval(secs => $10::int), now(), 'prefect')"
+	" ON CONFLICT (id) DO UPDATE SET status = 'running', attempt = j.attempt + 1, lease_owner = $9,"
+	"  lease_token = gen_random_uuid(), lease_expires_at = now() + make_interval(secs => $10::int),"
+	"  started_at = COALESCE(j.started_at, now()), finished_at = NULL, updated_at = now()"
+	"  WHERE j.backend = 'prefect' AND (j.status <> 'running' OR j.lease_expires_at < now())"
+	" RETURNING j.id, j.flow, j.tenant_id, COALESCE(j.video_id, ''), j.parameters, j.metadata, j.attempt,"
+	"   j.max_attempts, j.priority, j.lease_token",
+	10, false
+};
+
+enum db_status
+queue_adopt(struct db *db, const char *id, const char *flow, const char *tenant_id, const char *video_id,
+    json_object *parameters, json_object *metadata, int priority, int max_attempts, const char *worker,
+    long lease_seconds, struct queue_job *out, bool *found, char *err, size_t errlen)
+{
+	char prio[16], maxa[16], lease[24];
+	const char *params[10] = { id, flow, tenant_id, video_id ? video_id : "",
+		json_object_to_json_string_ext(parameters, JSON_C_TO_STRING_PLAIN),
+		json_object_to_json_string_ext(metadata, JSON_C_TO_STRING_PLAIN), prio, maxa, worker, lease };
+	enum db_status st;
+	PGresult *r;
+
+	memset(out, 0, sizeof(*out));
+	*found = false;
+	if (str_fmt(prio, sizeof(prio), "%d", priority) != 0 || str_fmt(maxa, sizeof(maxa), "%d", max_attempts) != 0 ||
+	    str_fmt(lease, sizeof(lease), "%ld", lease_seconds) != 0)
+		return DB_ERROR;
+	if ((r = db_exec(db, &adopt_stmt, params, &st, err, errlen)) == NULL)
+		return st;
+	if (PQntuples(r) == 1 && (st = job_of_row(r, out, err, errlen)) == DB_OK)
+		*found = true;
+	PQclear(r);
+	if (st != DB_OK)
+		queue_job_clear(out);
+	return st;
+}
+
+static const struct db_stmt cancel_stmt = {
+	"queue_cancel",
+	"UPDATE jobs SET status = 'cancelled', error_message = $3, finished_at = now(), updated_at = now(),"
+	"  lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
+	" WHERE id = $1 AND lease_token = $2 AND status = 'running' RETURNING 1",
+	3, false
+};
+
+enum db_status
+queue_cancel(struct db *db, const struct queue_job *job, const char *why, bool *ours, char *err, size_t errlen)
+{
+	const char *params[3] = { job->id, job->lease_token, why };
+	enum db_status st;
+	PGresult *r = db_exec(db, &cancel_stmt, params, &st, err, errlen);
+
+	*ours = false;
+	if (r == NULL)
+		return st;
+	*ours = PQntuples(r) == 1;
+	PQclear(r);
+	return DB_OK;
 }

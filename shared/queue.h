@@ -61,6 +61,15 @@ enum db_status queue_reap(struct db *db, int *n, char *err, size_t errlen);
 /* Raises waiting jobs' stored priority to base + age boost, at most 5,000 rows a pass and one pass in
  * 10 s across all runners (the others return at once with *n = -1). */
 enum db_status queue_age(struct db *db, const struct priority_params *p, int *n, char *err, size_t errlen);
+/* QUEUE_BACKEND=prefect: takes the job row of Prefect flow run id (creating it, backend 'prefect', never
+ * claimed locally) with a fresh lease, so steps are checkpointed and fenced as for local jobs and a re-run
+ * of the flow run resumes. *found false: another runner holds a live lease on it. */
+enum db_status queue_adopt(struct db *db, const char *id, const char *flow, const char *tenant_id,
+    const char *video_id, json_object *parameters, json_object *metadata, int priority, int max_attempts,
+    const char *worker, long lease_seconds, struct queue_job *out, bool *found, char *err, size_t errlen);
+/* Ends the job as cancelled (fenced). */
+enum db_status queue_cancel(struct db *db, const struct queue_job *job, const char *why, bool *ours, char *err,
+    size_t errlen);
 /* Backoff before retry number `attempt` (1-based): min(max, base * 2^(attempt-1)), the upper half jittered. */
 double queue_backoff(int attempt, double base, double max, double unit_random);
 
