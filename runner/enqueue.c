@@ -7,6 +7,7 @@
 #include "shared/jobs.h"
 #include "shared/json.h"
 #include "shared/log.h"
+#include "shared/prefect.h"
 #include "shared/priority.h"
 #include "shared/str.h"
 #include "shared/tenant.h"
@@ -46,6 +47,38 @@ tags_array(char tags[PRIORITY_NTAGS][PRIORITY_TAG_MAX])
 	for (int i = 0; i < PRIORITY_NTAGS; i++)
 		json_object_array_add(a, json_object_new_string(tags[i]));
 	return a;
+}
+
+/* QUEUE_BACKEND=prefect: a flow run of the flow's deployment in the priority's band queue. */
+static int
+enqueue_prefect(struct runner *r, const char *flow, json_object *params, char tags[PRIORITY_NTAGS][PRIORITY_TAG_MAX],
+    const char *key, int priority)
+{
+	struct prefect *api;
+	json_object *t;
+	char err[512], id[PREFECT_ID_MAX];
+	bool created = false;
+	enum prefect_result pr;
+
+	if ((api = prefect_new(&r->cfg, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "captionacc-runner: enqueue: %s\n", err);
+		return 1;
+	}
+	t = tags_array(tags);
+	pr = prefect_create_run(api, flow, params, t, key, prefect_queue_for(api, priority), id, sizeof(id), &created,
+	    err, sizeof(err));
+	json_object_put(t);
+	if (pr != PREFECT_OK) {
+		fprintf(stderr, "captionacc-runner: enqueue: %s\n", err);
+		prefect_free(api);
+		return 1;
+	}
+	printf("%s %s Prefect flow run %s (priority %d, work queue %s)\n", created ? "queued" : "already queued:", flow,
+	    id, priority, prefect_queue_for(api, priority));
+	log_info("operator %s %s Prefect flow run %s, priority %d", created ? "queued" : "re-submitted", flow, id,
+	    priority);
+	prefect_free(api);
+	return 0;
 }
 
 int
@@ -135,6 +168,10 @@ enqueue_command(struct runner *r, int argc, char **argv)
 		if (str_fmt(defkey, sizeof(defkey), "%s:%s", flow->name, video_id) != 0)
 			goto out;
 		key = defkey;
+	}
+	if (strcmp(r->cfg.queue_backend, "prefect") == 0) {
+		rc = enqueue_prefect(r, flow->name, params, tags, key, (int)priority);
+		goto out;
 	}
 	meta = json_object_new_object();
 	json_object_object_add(meta, "triggered_by", json_object_new_string("operator"));

@@ -4,7 +4,8 @@
 # runners polling one pool never run the same flow run (each run: one PENDING, one RUNNING, its first step
 # once); queue priority decides the order; a failing flow reports FAILED with its message; a transient
 # failure reschedules the run (AwaitingRetry) and the next attempt resumes after the completed step;
-# invalid parameters fail the run; a cancellation seen between steps ends it CANCELLED.
+# invalid parameters fail the run; a cancellation seen between steps ends it CANCELLED; `enqueue` creates
+# flow runs in Prefect.
 set -eu
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top_srcdir/tests/harness/check.sh"
@@ -121,6 +122,15 @@ check_eq "cancelled run: CANCELLING seen between steps, then CANCELLED" "$(histo
 check_eq "cancelled run: its last step never started" \
 	"$($PSQL -c "SELECT count(*) FROM job_steps WHERE job_id = '$slow' AND step_index = 2")" 0
 check_eq "cancelled run: job row cancelled" "$($PSQL -c "SELECT status FROM jobs WHERE id = '$slow'")" cancelled
+
+# --- enqueue with QUEUE_BACKEND=prefect creates a flow run, which a runner then completes -------------
+out=$("$runner" enqueue --priority 95 diagnostic '{"tenant_id":"tenant-w"}')
+op=$(echo "$out" | sed -n 's/^queued diagnostic Prefect flow run \([^ ]*\) .*/\1/p')
+check "enqueue (prefect): a flow run in the high queue" sh -c "echo '$out' | grep -q 'work queue captionacc-high'"
+"$runner" run >/dev/null 2>&1 || true
+check_eq "enqueue (prefect): the runner completed it" "$(history "$op")" "SCHEDULED,PENDING,RUNNING,COMPLETED"
+check_eq "enqueue (prefect): no local job was queued" \
+	"$($PSQL -c "SELECT count(*) FROM jobs WHERE backend = 'local'")" 0
 
 # --- the local queue never sees Prefect's rows ------------------------------------------------------
 check_eq "no Prefect row is claimable locally" \
