@@ -11,16 +11,6 @@
 
 #define INITIAL_FLOW "video_initial_processing"
 
-static json_object *
-tags_array(char tags[PRIORITY_NTAGS][PRIORITY_TAG_MAX])
-{
-	json_object *a = json_object_new_array();
-
-	for (int i = 0; i < PRIORITY_NTAGS; i++)
-		json_object_array_add(a, json_object_new_string(tags[i]));
-	return a;
-}
-
 /* QUEUE_BACKEND=prefect: the job becomes a flow run of the flow's deployment, in the work queue of the
  * priority's band. Fills resp with the 202, or the 503 (Prefect unreachable, or the deployment missing:
  * both are fixed outside this request) / 500 (Prefect refused a request we built). */
@@ -102,7 +92,7 @@ webhooks_videos_post(struct app *app, const struct request *req, struct response
 	json_object_object_add(params, "tenant_id", json_object_new_string(ev.tenant_id));
 	json_object_object_add(params, "storage_key", json_object_new_string(ev.storage_key));
 	if (app->prefect != NULL) {
-		json_object *tags_json = tags_array(tags);
+		json_object *tags_json = priority_tags_json(tags);
 
 		enqueue_prefect(app, &ev, params, tags_json, key, priority, resp);
 		json_object_put(tags_json);
@@ -111,7 +101,7 @@ webhooks_videos_post(struct app *app, const struct request *req, struct response
 	meta = json_object_new_object();
 	json_object_object_add(meta, "triggered_by", json_object_new_string("supabase_webhook"));
 	json_object_object_add(meta, "tier", json_object_new_string(priority_tier_name(tier)));
-	json_object_object_add(meta, "tags", tags_array(tags));
+	json_object_object_add(meta, "tags", priority_tags_json(tags));
 
 	job.flow = INITIAL_FLOW;
 	job.tenant_id = ev.tenant_id;
@@ -140,7 +130,7 @@ webhooks_videos_post(struct app *app, const struct request *req, struct response
 	if (json_object_is_type(done.tags, json_type_array))
 		json_object_object_add(answer, "tags", json_object_get(done.tags));
 	else
-		json_object_object_add(answer, "tags", tags_array(tags));
+		json_object_object_add(answer, "tags", priority_tags_json(tags));
 	response_json(resp, 202, answer);
 	answer = NULL;
 out:

@@ -39,16 +39,6 @@ id_field(json_object *params, const char *name, bool required, const char **out)
 	return 0;
 }
 
-static json_object *
-tags_array(char tags[PRIORITY_NTAGS][PRIORITY_TAG_MAX])
-{
-	json_object *a = json_object_new_array();
-
-	for (int i = 0; i < PRIORITY_NTAGS; i++)
-		json_object_array_add(a, json_object_new_string(tags[i]));
-	return a;
-}
-
 /* QUEUE_BACKEND=prefect: a flow run of the flow's deployment in the priority's band queue. */
 static int
 enqueue_prefect(struct runner *r, const char *flow, json_object *params, char tags[PRIORITY_NTAGS][PRIORITY_TAG_MAX],
@@ -64,7 +54,7 @@ enqueue_prefect(struct runner *r, const char *flow, json_object *params, char ta
 		fprintf(stderr, "captionacc-runner: enqueue: %s\n", err);
 		return 1;
 	}
-	t = tags_array(tags);
+	t = priority_tags_json(tags);
 	pr = prefect_create_run(api, flow, params, t, key, prefect_queue_for(api, priority), id, sizeof(id), &created,
 	    err, sizeof(err));
 	json_object_put(t);
@@ -176,7 +166,7 @@ enqueue_command(struct runner *r, int argc, char **argv)
 	meta = json_object_new_object();
 	json_object_object_add(meta, "triggered_by", json_object_new_string("operator"));
 	json_object_object_add(meta, "tier", json_object_new_string(priority_tier_name(tier)));
-	json_object_object_add(meta, "tags", tags_array(tags));
+	json_object_object_add(meta, "tags", priority_tags_json(tags));
 	job.flow = flow->name;
 	job.tenant_id = tenant_id;
 	job.video_id = video_id;

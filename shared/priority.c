@@ -90,3 +90,13 @@ priority_tags(char tags[PRIORITY_NTAGS][PRIORITY_TAG_MAX], const char *tenant_id
 		return -1;
 	return 0;
 }
+
+json_object *
+priority_tags_json(char tags[PRIORITY_NTAGS][PRIORITY_TAG_MAX])
+{
+	json_object *a = json_object_new_array();
+
+	for (int i = 0; i < PRIORITY_NTAGS; i++)
+		json_object_array_add(a, json_object_new_string(tags[i]));
+	return a;
+}

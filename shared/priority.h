@@ -2,6 +2,7 @@
 #ifndef CAPTIONACC_PRIORITY_H
 #define CAPTIONACC_PRIORITY_H
 
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <time.h>
 
@@ -40,5 +41,7 @@ int priority_tier_parse(const char *s, enum priority_tier *out);
 /* tenant:<id>, tier:<tier>, priority:<n>, age-boosting:enabled|disabled; -1 if a tag does not fit. */
 int priority_tags(char tags[PRIORITY_NTAGS][PRIORITY_TAG_MAX], const char *tenant_id, enum priority_tier tier,
     int priority, bool age_boost) __attribute__((warn_unused_result));
+/* The tags as a JSON array of strings, as stored in job metadata and sent to Prefect. Caller frees. */
+json_object *priority_tags_json(char tags[PRIORITY_NTAGS][PRIORITY_TAG_MAX]);
 
 #endif

@@ -109,6 +109,15 @@ test_tags_enabled(void **state)
 	assert_string_equal(tags[1], "tier:premium");
 	assert_string_equal(tags[2], "priority:75");
 	assert_string_equal(tags[3], "age-boosting:enabled");
+	/* The same four, in order, as the JSON array jobs and Prefect get. */
+	{
+		json_object *a = priority_tags_json(tags);
+
+		assert_int_equal(json_object_array_length(a), PRIORITY_NTAGS);
+		for (int i = 0; i < PRIORITY_NTAGS; i++)
+			assert_string_equal(json_object_get_string(json_object_array_get_idx(a, i)), tags[i]);
+		json_object_put(a);
+	}
 }
 
 static void
