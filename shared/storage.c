@@ -581,38 +581,67 @@ next_marker(const struct call *c)
 	return c->nkeys > 0 ? strdup(c->keys[c->nkeys - 1]) : NULL;
 }
 
-enum storage_result
-storage_list(const struct storage *s, const char *tenant_id, const char *prefix, int page_size,
-    storage_list_fn fn, void *arg, char *err, size_t errlen)
+/* What each_page does with one page of keys; *stop ends the walk early (the call still succeeds). */
+typedef enum storage_result (*page_fn)(const struct storage *s, const struct call *page, long long deadline,
+    void *arg, bool *stop, char *err, size_t errlen);
+
+/* Walks every page of keys under prefix (page_size per request, 1-1000) within one deadline. */
+static enum storage_result
+each_page(const struct storage *s, const char *op, const char *tenant_id, const char *prefix, int page_size,
+    page_fn fn, void *arg, char *err, size_t errlen)
 {
 	struct call c = { .s = s };
 	enum storage_result r = STORAGE_OK;
 	long long deadline = clock_ms() + s->timeout_ms;
 	char *marker = NULL;
-	bool more = true;
+	bool more = true, stop = false;
 
-	if (!key_ok("list", tenant_id, prefix, true, err, errlen))
+	if (!key_ok(op, tenant_id, prefix, true, err, errlen))
 		return STORAGE_PERMANENT;
 	if (page_size < 1 || page_size > LIST_PAGE_MAX)
 		page_size = LIST_PAGE_MAX;
 	while (more) {
-		if ((r = list_page(s, prefix, marker, page_size, &c, deadline, err, errlen)) != STORAGE_OK)
-			goto out;
-		for (int i = 0; i < c.nkeys; i++)
-			if (fn(arg, c.keys[i], c.sizes[i]) != 0)
-				goto out;
-		more = c.truncated && c.nkeys > 0;
+		if ((r = list_page(s, prefix, marker, page_size, &c, deadline, err, errlen)) != STORAGE_OK || c.nkeys == 0)
+			break;
+		if ((r = fn(s, &c, deadline, arg, &stop, err, errlen)) != STORAGE_OK || stop)
+			break;
+		more = c.truncated;
 		free(marker);
 		if ((marker = next_marker(&c)) == NULL && more) {
-			(void)str_fmt(err, errlen, "S3 list %s: out of memory", prefix);
+			(void)str_fmt(err, errlen, "S3 %s %s: out of memory", op, prefix);
 			r = STORAGE_TRANSIENT;
-			goto out;
+			break;
 		}
 	}
-out:
 	free(marker);
 	page_free(&c);
 	return r;
+}
+
+struct list_walk {
+	storage_list_fn fn;
+	void *arg;
+};
+
+static enum storage_result
+list_one_page(const struct storage *s, const struct call *page, long long deadline, void *arg, bool *stop,
+    char *err, size_t errlen)
+{
+	struct list_walk *w = arg;
+
+	(void)s, (void)deadline, (void)err, (void)errlen;
+	for (int i = 0; i < page->nkeys && !*stop; i++)
+		*stop = w->fn(w->arg, page->keys[i], page->sizes[i]) != 0;
+	return STORAGE_OK;
+}
+
+enum storage_result
+storage_list(const struct storage *s, const char *tenant_id, const char *prefix, int page_size,
+    storage_list_fn fn, void *arg, char *err, size_t errlen)
+{
+	struct list_walk w = { fn, arg };
+
+	return each_page(s, "list", tenant_id, prefix, page_size, list_one_page, &w, err, errlen);
 }
 
 /* --- delete by prefix --------------------------------------------------------------------------- */
@@ -680,47 +709,33 @@ delete_page(const struct storage *s, const struct call *page, long long deadline
 	return r;
 }
 
+struct delete_walk {
+	const char *tenant_id;
+	long *deleted;
+};
+
+static enum storage_result
+delete_one_page(const struct storage *s, const struct call *page, long long deadline, void *arg, bool *stop,
+    char *err, size_t errlen)
+{
+	struct delete_walk *w = arg;
+
+	(void)stop;
+	/* Keys come from the server: they must still be this tenant's before we act on them. */
+	for (int i = 0; i < page->nkeys; i++)
+		if (!key_ok("delete", w->tenant_id, page->keys[i], false, err, errlen))
+			return STORAGE_PERMANENT;
+	return delete_page(s, page, deadline, w->deleted, err, errlen);
+}
+
 enum storage_result
 storage_delete_prefix(const struct storage *s, const char *tenant_id, const char *prefix, int page_size,
     long *deleted, char *err, size_t errlen)
 {
-	struct call c = { .s = s };
-	enum storage_result r = STORAGE_OK;
-	long long deadline = clock_ms() + s->timeout_ms;
-	char *marker = NULL;
-	bool more = true;
+	struct delete_walk w = { tenant_id, deleted };
 
 	*deleted = 0;
-	if (!key_ok("delete", tenant_id, prefix, true, err, errlen))
-		return STORAGE_PERMANENT;
-	if (page_size < 1 || page_size > LIST_PAGE_MAX)
-		page_size = LIST_PAGE_MAX;
-	while (more) {
-		if ((r = list_page(s, prefix, marker, page_size, &c, deadline, err, errlen)) != STORAGE_OK)
-			goto out;
-		if (c.nkeys == 0)
-			break;
-		/* Keys come from the server: they must still be this tenant's before we act on them. */
-		for (int i = 0; i < c.nkeys; i++) {
-			if (!key_ok("delete", tenant_id, c.keys[i], false, err, errlen)) {
-				r = STORAGE_PERMANENT;
-				goto out;
-			}
-		}
-		if ((r = delete_page(s, &c, deadline, deleted, err, errlen)) != STORAGE_OK)
-			goto out;
-		more = c.truncated;
-		free(marker);
-		if ((marker = next_marker(&c)) == NULL && more) {
-			(void)str_fmt(err, errlen, "S3 delete %s: out of memory", prefix);
-			r = STORAGE_TRANSIENT;
-			goto out;
-		}
-	}
-out:
-	free(marker);
-	page_free(&c);
-	return r;
+	return each_page(s, "delete", tenant_id, prefix, page_size, delete_one_page, &w, err, errlen);
 }
 
 /* --- presigned URL ------------------------------------------------------------------------------ */
