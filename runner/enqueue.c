@@ -21,24 +21,6 @@
 
 #define USAGE "usage: captionacc-runner enqueue [--idempotency-key KEY] [--priority N] FLOW JSON\n"
 
-/* A string id field of params: absent is fine when optional; present must be valid. */
-static int
-id_field(json_object *params, const char *name, bool required, const char **out)
-{
-	const char *s = NULL;
-	enum json_field f = json_get_string(params, name, &s);
-
-	*out = NULL;
-	if (f == JSON_FIELD_MISSING && !required)
-		return 0;
-	if (f != JSON_FIELD_OK || !validate_id(s)) {
-		fprintf(stderr, "captionacc-runner: enqueue: %s must be an id of 1-128 letters, digits, _ or -\n", name);
-		return -1;
-	}
-	*out = s;
-	return 0;
-}
-
 /* QUEUE_BACKEND=prefect: a flow run of the flow's deployment in the priority's band queue. */
 static int
 enqueue_prefect(struct runner *r, const char *flow, json_object *params, char tags[PRIORITY_NTAGS][PRIORITY_TAG_MAX],
@@ -128,16 +110,14 @@ enqueue_command(struct runner *r, int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	if (id_field(params, "tenant_id", true, &tenant_id) != 0 ||
-	    id_field(params, "video_id", flow->needs_video, &video_id) != 0) {
-		rc = 2;
-		goto out;
-	}
-	if (flow->validate != NULL && !flow->validate(params, tenant_id, why, sizeof(why))) {
+	if (!flows_check_parameters(flow, params, why, sizeof(why))) {
 		fprintf(stderr, "captionacc-runner: enqueue: %s: %s\n", flow->name, why);
 		rc = 2;
 		goto out;
 	}
+	(void)json_get_string(params, "tenant_id", &tenant_id);
+	if (json_get_string(params, "video_id", &video_id) != JSON_FIELD_OK)
+		video_id = NULL;
 	if (tenant_map_parse(r->cfg.tier_map, &map, err, sizeof(err)) != 0) {
 		fprintf(stderr, "captionacc-runner: TIER_MAP: %s\n", err);
 		goto out;

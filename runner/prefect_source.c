@@ -6,7 +6,6 @@
 #include "shared/log.h"
 #include "shared/prefect.h"
 #include "shared/str.h"
-#include "shared/validate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,27 +100,6 @@ propose(struct prefect_source *s, const char *id, const char *state)
 	return true;
 }
 
-/* Checks the run's parameters as the API would; false with why. */
-static bool
-valid_parameters(const struct flow *flow, json_object *params, char *why, size_t whylen)
-{
-	const char *tenant = string_of(params, "tenant_id"), *video = string_of(params, "video_id");
-
-	if (!json_object_is_type(params, json_type_object)) {
-		(void)str_fmt(why, whylen, "parameters must be an object");
-		return false;
-	}
-	if (tenant == NULL || !validate_id(tenant)) {
-		(void)str_fmt(why, whylen, "parameters.tenant_id must be an id of 1-128 letters, digits, _ or -");
-		return false;
-	}
-	if ((flow->needs_video || video != NULL) && (video == NULL || !validate_id(video))) {
-		(void)str_fmt(why, whylen, "parameters.video_id must be an id of 1-128 letters, digits, _ or -");
-		return false;
-	}
-	return flow->validate == NULL || flow->validate(params, tenant, why, whylen);
-}
-
 int
 prefect_source_next(struct prefect_source *s, const char *worker, long lease_seconds, struct queue_job *job,
     bool *found, char *err, size_t errlen)
@@ -150,7 +128,7 @@ prefect_source_next(struct prefect_source *s, const char *worker, long lease_sec
 			continue;
 		(void)json_object_object_get_ex(run, "parameters", &params);
 		(void)json_object_object_get_ex(run, "tags", &tags);
-		if (!valid_parameters(flow, params, why, sizeof(why))) {
+		if (!flows_check_parameters(flow, params, why, sizeof(why))) {
 			char msg[400];
 
 			log_warn("flow run %s (%s): %s", id, flow->name, why);

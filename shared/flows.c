@@ -3,8 +3,10 @@
  * request: an operator's smoke test of runners, retries and resumption). */
 #include "shared/flows.h"
 
+#include "shared/json.h"
 #include "shared/pipeline.h"
 #include "shared/str.h"
+#include "shared/validate.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -19,6 +21,37 @@ flows_error(struct flow_ctx *ctx, enum step_outcome outcome, const char *fmt, ..
 	vsnprintf(ctx->error, sizeof(ctx->error), fmt, ap);
 	va_end(ap);
 	return outcome;
+}
+
+/* One id field: absent is fine unless required; present must be a valid id. */
+static bool
+id_field(json_object *params, const char *name, bool required, char *why, size_t whylen)
+{
+	const char *v = NULL;
+	enum json_field f = json_get_string(params, name, &v);
+
+	if (f == JSON_FIELD_MISSING && !required)
+		return true;
+	if (f == JSON_FIELD_OK && validate_id(v))
+		return true;
+	(void)str_fmt(why, whylen, "%s must be an id of 1-128 letters, digits, _ or -", name);
+	return false;
+}
+
+bool
+flows_check_parameters(const struct flow *flow, json_object *params, char *why, size_t whylen)
+{
+	const char *tenant = NULL;
+
+	if (!json_object_is_type(params, json_type_object)) {
+		(void)str_fmt(why, whylen, "parameters must be a JSON object");
+		return false;
+	}
+	if (!id_field(params, "tenant_id", true, why, whylen) ||
+	    !id_field(params, "video_id", flow->needs_video, why, whylen))
+		return false;
+	(void)json_get_string(params, "tenant_id", &tenant);
+	return flow->validate == NULL || flow->validate(params, tenant, why, whylen);
 }
 
 static enum step_outcome

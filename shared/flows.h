@@ -59,6 +59,10 @@ struct flow {
 
 /* The flow called name, or NULL. */
 const struct flow *flows_find(const char *name);
+/* The checks a job's parameters pass before it is queued or taken from Prefect, as the API makes them:
+ * an object, tenant_id (and video_id when the flow needs one, or when given) valid ids, then the flow's
+ * own rules. false with a sentence in why. */
+bool flows_check_parameters(const struct flow *flow, json_object *params, char *why, size_t whylen);
 /* Sets ctx->error (printf-style) and returns outcome, for one-line step failures. */
 enum step_outcome flows_error(struct flow_ctx *ctx, enum step_outcome outcome, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
