@@ -9,6 +9,9 @@
 #        stack.sh stop DIR       stop everything and remove DIR (kept when STACK_KEEP=1)
 #        stack.sh pg-stop DIR | pg-start DIR | fcgi-stop DIR | fcgi-start DIR
 #        stack.sh modal-start DIR | modal-stop DIR   the Modal test double (adds MODAL_URL to DIR/env)
+#        stack.sh prefect-start DIR | prefect-stop DIR   the Prefect double (DIR/prefect.port, DIR/prefect.pid;
+#                                bearer key PREFECT_DOUBLE_KEY if set); run it before start so the
+#                                settings (EXTRA_CONFIG) can name its URL
 #        stack.sh s3-start DIR | s3-stop DIR   s3rver with bucket "captionacc", signature checks off for
 #                                listings (libs3 2.0 signs bucket URLs differently); adds the S3_* settings
 #                                to the settings file and S3_URL to DIR/env
@@ -222,6 +225,21 @@ s3_strict_start() {
 	echo "S3_STRICT_ENDPOINT='127.0.0.1:$(cat "$DIR/s3strict.port")'; export S3_STRICT_ENDPOINT" >>"$DIR/env"
 }
 
+prefect_start() {
+	mkdir -p "$DIR"
+	rm -f "$DIR/prefect.port"
+	"$top_builddir/tests/doubles/prefect_double" "$DIR/prefect.port" video_initial_processing crop_and_infer \
+		caption_ocr diagnostic noop </dev/null >"$DIR/prefect.log" 2>&1 &
+	echo $! >"$DIR/prefect.pid"
+	wait_file "$DIR/prefect.port" || die "the Prefect double did not start"
+}
+
+prefect_stop() {
+	[ -f "$DIR/prefect.pid" ] || return 0
+	kill_pid "$(cat "$DIR/prefect.pid")" 10
+	rm -f "$DIR/prefect.pid"
+}
+
 wait_file() {
 	i=0
 	until [ -s "$1" ]; do
@@ -278,6 +296,7 @@ EOC
 
 stop() {
 	modal_stop
+	prefect_stop
 	s3_down s3
 	s3_down s3strict
 	nginx_stop
@@ -296,6 +315,8 @@ fcgi-stop) fcgi_stop ;;
 fcgi-start) fcgi_start ;;
 modal-start) modal_start ;;
 modal-stop) modal_stop ;;
+prefect-start) prefect_start ;;
+prefect-stop) prefect_stop ;;
 s3-start) s3_start ;;
 s3-stop) s3_down s3 ;;
 s3-strict-start) s3_strict_start ;;
