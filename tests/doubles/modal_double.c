@@ -9,6 +9,8 @@
  * Without Modal-Key/Modal-Secret equal to MODAL_DOUBLE_KEY/MODAL_DOUBLE_SECRET (when set) it answers 401.
  * GET /_stats gives {"calls": n, "spawns": n, "paths": {path: n}}; POST /_reset zeroes them.
  * usage: modal_double PORTFILE   (binds 127.0.0.1 on a free port, writes it to PORTFILE, runs until SIGTERM) */
+#include "tests/doubles/body.h"
+
 #include <json-c/json.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -23,12 +25,6 @@
 
 #define MAX_BODY (1024 * 1024)
 #define MAX_CALLS 4096
-
-struct conn {
-	char *body;
-	size_t len;
-	bool too_big;
-};
 
 struct spawned {
 	char id[32];
@@ -263,45 +259,19 @@ static enum MHD_Result
 handle(void *cls, struct MHD_Connection *c, const char *url, const char *method, const char *version,
     const char *upload, size_t *upload_size, void **con_cls)
 {
-	struct conn *cn = *con_cls;
+	struct body *b = NULL;
 
-	if (cn == NULL) {
-		if ((cn = calloc(1, sizeof(*cn))) == NULL)
-			return MHD_NO;
-		*con_cls = cn;
+	switch (body_collect(con_cls, upload, upload_size, &b)) {
+	case BODY_MORE:
 		return MHD_YES;
+	case BODY_NO_MEMORY:
+		return MHD_NO;
+	case BODY_COMPLETE:
+		break;
 	}
-	if (*upload_size > 0) {
-		if (cn->len + *upload_size > MAX_BODY) {
-			cn->too_big = true;
-		} else {
-			char *p = realloc(cn->body, cn->len + *upload_size + 1);
-
-			if (p == NULL)
-				return MHD_NO;
-			memcpy(p + cn->len, upload, *upload_size);
-			cn->len += *upload_size;
-			p[cn->len] = '\0';
-			cn->body = p;
-		}
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	if (cn->too_big)
+	if (b->too_big)
 		return reply(c, 413, "{\"detail\":\"too large\"}", NULL);
-	return serve(c, method, url, cn->body);
-}
-
-static void
-done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
-{
-	struct conn *cn = *con_cls;
-
-	if (cn != NULL) {
-		free(cn->body);
-		free(cn);
-	}
-	*con_cls = NULL;
+	return serve(c, method, url, b->data);
 }
 
 static void
@@ -328,7 +298,7 @@ main(int argc, char **argv)
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handle,
-	    NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, done, NULL, MHD_OPTION_END);
+	    NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, body_done, NULL, MHD_OPTION_END);
 	if (d == NULL || (info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)) == NULL) {
 		fprintf(stderr, "modal_double: cannot start\n");
 		return 1;

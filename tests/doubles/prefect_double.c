@@ -19,6 +19,8 @@
  * gives the last create_flow_run body as received; GET /_stats counts requests by kind.
  * With PREFECT_DOUBLE_KEY set, API requests need "Authorization: Bearer <key>" (else 401).
  * usage: prefect_double PORTFILE FLOW...   (127.0.0.1, a free port written to PORTFILE, until SIGTERM) */
+#include "tests/doubles/body.h"
+
 #include <json-c/json.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -30,14 +32,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#define MAX_BODY (1024 * 1024)
-
-struct conn {
-	char *body;
-	size_t len;
-	bool too_big;
-};
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static json_object *deployments; /* name "flow/dep" -> deployment object */
@@ -548,54 +542,25 @@ static enum MHD_Result
 handle(void *cls, struct MHD_Connection *c, const char *url, const char *method, const char *version,
     const char *upload, size_t *upload_size, void **con_cls)
 {
-	struct conn *cn = *con_cls;
+	struct body *b = NULL;
 	enum MHD_Result r;
 
 	(void)cls;
 	(void)version;
-	if (cn == NULL) {
-		if ((cn = calloc(1, sizeof(*cn))) == NULL)
-			return MHD_NO;
-		*con_cls = cn;
+	switch (body_collect(con_cls, upload, upload_size, &b)) {
+	case BODY_MORE:
 		return MHD_YES;
+	case BODY_NO_MEMORY:
+		return MHD_NO;
+	case BODY_COMPLETE:
+		break;
 	}
-	if (*upload_size > 0) {
-		if (cn->len + *upload_size > MAX_BODY) {
-			cn->too_big = true;
-		} else {
-			char *p = realloc(cn->body, cn->len + *upload_size + 1);
-
-			if (p == NULL)
-				return MHD_NO;
-			memcpy(p + cn->len, upload, *upload_size);
-			cn->len += *upload_size;
-			p[cn->len] = '\0';
-			cn->body = p;
-		}
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	if (cn->too_big)
+	if (b->too_big)
 		return reply(c, 413, "{\"detail\":\"too large\"}", 0, false);
 	pthread_mutex_lock(&mu);
-	r = serve(c, method, url, cn->body);
+	r = serve(c, method, url, b->data);
 	pthread_mutex_unlock(&mu);
 	return r;
-}
-
-static void
-done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
-{
-	struct conn *cn = *con_cls;
-
-	(void)cls;
-	(void)c;
-	(void)toe;
-	if (cn != NULL) {
-		free(cn->body);
-		free(cn);
-	}
-	*con_cls = NULL;
 }
 
 static void
@@ -641,7 +606,7 @@ main(int argc, char **argv)
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handle,
-	    NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, done, NULL, MHD_OPTION_END);
+	    NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, body_done, NULL, MHD_OPTION_END);
 	if (d == NULL || (info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)) == NULL) {
 		fprintf(stderr, "prefect_double: cannot start\n");
 		return 1;
