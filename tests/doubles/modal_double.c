@@ -10,12 +10,11 @@
  * GET /_stats gives {"calls": n, "spawns": n, "paths": {path: n}}; POST /_reset zeroes them.
  * usage: modal_double PORTFILE   (binds 127.0.0.1 on a free port, writes it to PORTFILE, runs until SIGTERM) */
 #include "tests/doubles/body.h"
+#include "tests/doubles/serve.h"
 
 #include <json-c/json.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +36,6 @@ static json_object *path_counts;
 static long calls, spawns, next_call, flaky_seen[3], crop_versions;
 static struct spawned spawned[MAX_CALLS];
 static int nspawned;
-static volatile sig_atomic_t stop;
 
 static long long
 now_ms(void)
@@ -181,7 +179,7 @@ serve(struct MHD_Connection *c, const char *method, const char *url, const char 
 
 	if (strcmp(mode, "ok") == 0 || strcmp(mode, "partial") == 0 || strcmp(mode, "slow") == 0) {
 		if (strcmp(mode, "slow") == 0)
-			for (long t = arg_long(c, "ms", 2000); t > 0 && !stop; t -= 10)
+			for (long t = arg_long(c, "ms", 2000); t > 0 && !serve_stopping; t -= 10)
 				usleep(10000);
 		pthread_mutex_lock(&mu);
 		res = result_for(fn, body, strcmp(mode, "partial") == 0);
@@ -274,46 +272,19 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	return serve(c, method, url, b->data);
 }
 
-static void
-on_term(int sig)
-{
-	stop = 1;
-}
-
 int
 main(int argc, char **argv)
 {
-	struct sockaddr_in sa = { 0 };
-	struct MHD_Daemon *d;
-	const union MHD_DaemonInfo *info;
-	FILE *f;
+	int rc;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: modal_double PORTFILE\n");
 		return 2;
 	}
-	signal(SIGTERM, on_term);
-	signal(SIGINT, on_term);
 	path_counts = json_object_new_object();
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handle,
-	    NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, body_done, NULL, MHD_OPTION_END);
-	if (d == NULL || (info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)) == NULL) {
-		fprintf(stderr, "modal_double: cannot start\n");
-		return 1;
-	}
-	if ((f = fopen(argv[1], "w")) == NULL) {
-		perror(argv[1]);
-		return 1;
-	}
-	fprintf(f, "%u\n", (unsigned)info->port);
-	fclose(f);
-	while (!stop)
-		pause();
-	MHD_stop_daemon(d);
+	rc = serve_until_stopped("modal_double", argv[1], handle);
 	for (int i = 0; i < nspawned; i++)
 		free(spawned[i].result);
 	json_object_put(path_counts);
-	return 0;
+	return rc;
 }

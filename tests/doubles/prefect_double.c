@@ -20,12 +20,11 @@
  * With PREFECT_DOUBLE_KEY set, API requests need "Authorization: Bearer <key>" (else 401).
  * usage: prefect_double PORTFILE FLOW...   (127.0.0.1, a free port written to PORTFILE, until SIGTERM) */
 #include "tests/doubles/body.h"
+#include "tests/doubles/serve.h"
 
 #include <json-c/json.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +40,6 @@ static json_object *stats;       /* kind -> count */
 static char *last_create;
 static int fail_count, fail_status, fail_retry_after;
 static long next_id;
-static volatile sig_atomic_t stop;
 
 static enum MHD_Result
 reply(struct MHD_Connection *c, unsigned status, const char *body, int retry_after, bool close)
@@ -563,27 +561,15 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	return r;
 }
 
-static void
-on_term(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 int
 main(int argc, char **argv)
 {
-	struct sockaddr_in sa = { 0 };
-	struct MHD_Daemon *d;
-	const union MHD_DaemonInfo *info;
-	FILE *f;
+	int rc;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: prefect_double PORTFILE FLOW...\n");
 		return 2;
 	}
-	signal(SIGTERM, on_term);
-	signal(SIGINT, on_term);
 	deployments = json_object_new_object();
 	runs = json_object_new_array();
 	queues = json_object_new_object();
@@ -603,27 +589,11 @@ main(int argc, char **argv)
 		snprintf(name, sizeof(name), "%s/captionacc", argv[i]);
 		json_object_object_add(deployments, name, dep);
 	}
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handle,
-	    NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, body_done, NULL, MHD_OPTION_END);
-	if (d == NULL || (info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)) == NULL) {
-		fprintf(stderr, "prefect_double: cannot start\n");
-		return 1;
-	}
-	if ((f = fopen(argv[1], "w")) == NULL) {
-		perror(argv[1]);
-		return 1;
-	}
-	fprintf(f, "%u\n", (unsigned)info->port);
-	fclose(f);
-	while (!stop)
-		pause();
-	MHD_stop_daemon(d);
+	rc = serve_until_stopped("prefect_double", argv[1], handle);
 	json_object_put(deployments);
 	json_object_put(runs);
 	json_object_put(queues);
 	json_object_put(stats);
 	free(last_create);
-	return 0;
+	return rc;
 }
