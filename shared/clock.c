@@ -1,6 +1,7 @@
 /* clock.c: CLOCK_MONOTONIC in milliseconds (never jumps with the wall clock). */
 #include "shared/clock.h"
 
+#include <errno.h>
 #include <time.h>
 
 long long
@@ -10,4 +11,13 @@ clock_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+clock_sleep_ms(long long ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	while (ms > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
 }

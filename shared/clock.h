@@ -3,5 +3,7 @@
 #define CAPTIONACC_CLOCK_H
 
 long long clock_ms(void);
+/* Sleeps ms milliseconds (whole, even when a signal interrupts); nothing for ms <= 0. */
+void clock_sleep_ms(long long ms);
 
 #endif

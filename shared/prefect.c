@@ -263,15 +263,6 @@ retryable_status(long status)
 	return status == 408 || status == 429 || status == 502 || status == 503 || status == 504;
 }
 
-static void
-sleep_ms(long long ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-
-	while (ms > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /* The "detail" of an error answer, shortened, for messages. */
 static void
 detail_of(const struct answer *a, char *out, size_t len)
@@ -376,7 +367,7 @@ call(struct prefect *p, const char *method, const char *path, json_object *body,
 		if (attempt >= retries || clock_ms() + pause >= deadline)
 			break;
 		log_debug("%s; retrying in %lld ms", err, pause);
-		sleep_ms(pause);
+		clock_sleep_ms(pause);
 	}
 	curl_slist_free_all(headers);
 	return r;

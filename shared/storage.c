@@ -208,15 +208,6 @@ typedef void (*start_fn)(const struct storage *s, S3RequestContext *ctx, const c
 /* Makes a call ready for (another) attempt: rewinds input, truncates output, forgets a listed page. */
 typedef int (*reset_fn)(struct call *c);
 
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /* One request with retries, within the call's deadline. */
 static enum storage_result
 perform(const struct storage *s, const char *op, const char *key, start_fn start, reset_fn reset, struct call *c,
@@ -263,7 +254,7 @@ perform(const struct storage *s, const char *op, const char *key, start_fn start
 			    c->detail[0] ? ": " : "", c->detail);
 			return retryable(c->status) ? STORAGE_TRANSIENT : STORAGE_PERMANENT;
 		}
-		sleep_ms(pause);
+		clock_sleep_ms(pause);
 		pause *= 2;
 	}
 }
