@@ -9,7 +9,10 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/captionacc-webhooks.XXXXXX")
 cleanup() {
 	rc=$?
 	if [ "$rc" != 0 ]; then
+		echo "--- captionacc.log: warnings and errors (last 30)"
+		grep -E ' (warn|error): ' "$dir/captionacc.log" 2>/dev/null | tail -n 30 || true
 		echo "--- captionacc.log (last 30 lines)"; tail -n 30 "$dir/captionacc.log" 2>/dev/null || true
+		echo "--- PostgreSQL log (last 20 lines)"; tail -n 20 "$dir/pg.log" 2>/dev/null || true
 		echo "--- nginx error.log (last 10 lines)"; tail -n 10 "$dir/nginx/error.log" 2>/dev/null || true
 	fi
 	"$top_srcdir/tests/harness/stack.sh" stop "$dir" || true
