@@ -35,6 +35,8 @@ static const struct setting settings[] = {
 	  "seconds to wait for a database connection" },
 	{ "DB_STATEMENT_TIMEOUT_MS", SETTING_INT, S(db_statement_timeout_ms), "5000", 0, 3600000, NULL, 0,
 	  CONFIG_BOTH, false, "statement timeout in milliseconds (0 = none)" },
+	{ "DB_RETRY_MS", SETTING_INT, S(db_retry_ms), "500", 0, 60000, NULL, 0, CONFIG_BOTH, false,
+	  "ms to keep retrying a repeatable statement while the database is unavailable (0 = once)" },
 	{ "WEBHOOK_SECRET", SETTING_STRING, S(webhook_secret), NULL, 0, 0, NULL, CONFIG_FCGI, CONFIG_FCGI, true,
 	  "bearer secret the Supabase webhook sends" },
 	{ "QUEUE_BACKEND", SETTING_STRING, S(queue_backend), "local", 0, 0, "local|prefect", 0, CONFIG_BOTH, false,

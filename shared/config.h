@@ -18,6 +18,7 @@ struct config {
 	char *db_schema;
 	long db_connect_timeout;
 	long db_statement_timeout_ms;
+	long db_retry_ms;
 	char *webhook_secret;
 	char *queue_backend;
 	long max_body_bytes;

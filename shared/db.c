@@ -25,6 +25,7 @@ struct db {
 	const struct db_stmt *prepared[DB_MAX_PREPARED];
 	int nprepared;
 	long long last_failed_ms; /* monotonic time of the last failed connect, 0 = none */
+	long retry_ms;            /* DB_RETRY_MS: how long an idempotent statement may be retried */
 };
 
 /* Copies libpq's message without its trailing newline(s). */
@@ -51,6 +52,7 @@ db_new(const struct config *cfg, const char *appname)
 		return NULL;
 	db->url = strdup(cfg->database_url ? cfg->database_url : "");
 	db->schema = strdup(cfg->db_schema ? cfg->db_schema : "public");
+	db->retry_ms = cfg->db_retry_ms;
 	if (db->url == NULL || db->schema == NULL || str_copy(db->appname, sizeof(db->appname), appname) != 0 ||
 	    str_fmt(db->connect_timeout, sizeof(db->connect_timeout), "%ld", cfg->db_connect_timeout) != 0 ||
 	    str_fmt(db->statement_timeout, sizeof(db->statement_timeout), "%ld", cfg->db_statement_timeout_ms) != 0) {
@@ -228,21 +230,40 @@ exec_once(struct db *db, const struct db_stmt *stmt, const char *const *params, 
 	return r;
 }
 
+/* Runs stmt; a transient failure of a statement declared idempotent, outside a transaction, is tried
+ * again within DB_RETRY_MS. Why: a connection that died while idle (server restart) is only noticed on
+ * use, and a moment's trouble (a refused or slow connect, a deadlock victim) must not become a 503 that
+ * loses a webhook nobody resends. The first retry after a lost connection is immediate; later ones wait
+ * 25, 50, 100 ms ... and stop before the budget would be passed. Inside a transaction nothing is retried:
+ * a fresh connection would run the statement outside it. */
 PGresult *
 db_exec(struct db *db, const struct db_stmt *stmt, const char *const *params, enum db_status *st, char *err,
     size_t errlen)
 {
-	bool had_conn = db->conn != NULL;
-	PGresult *r = exec_once(db, stmt, params, st, err, errlen);
+	bool retryable = stmt->idempotent &&
+	    (db->conn == NULL || PQtransactionStatus(db->conn) == PQTRANS_IDLE);
+	long long deadline = clock_ms() + db->retry_ms;
+	long long pause = 25;
+	PGresult *r;
 
-	/* A connection that died while idle (server restart) is only noticed on use: try once more on a
-	 * fresh one, which is safe for statements declared idempotent. */
-	if (r == NULL && *st == DB_UNAVAILABLE && had_conn && db->conn == NULL && stmt->idempotent) {
-		log_info("database connection lost; reconnecting");
-		db->last_failed_ms = 0;
+	for (int attempt = 0;; attempt++) {
+		bool had_conn = db->conn != NULL;
+
 		r = exec_once(db, stmt, params, st, err, errlen);
+		if (r != NULL || *st != DB_UNAVAILABLE || !retryable)
+			return r;
+		if (attempt == 0 && had_conn && db->conn == NULL) {
+			log_info("database connection lost; reconnecting");
+		} else {
+			if (clock_ms() + pause > deadline)
+				return r;
+			if (pause == 25)
+				log_info("%s; trying again for up to %ld ms", err, db->retry_ms);
+			clock_sleep_ms(pause);
+			pause *= 2;
+		}
+		db->last_failed_ms = 0; /* we waited ourselves: skip the reconnect interval */
 	}
-	return r;
 }
 
 enum db_status

@@ -1,0 +1,288 @@
+/* test_db.c: shared/db.c against a real PostgreSQL cluster (started by tests/integration/db.sh): a
+ * connection killed while idle is replaced without the caller noticing, a statement safe to repeat rides
+ * out a database restart within DB_RETRY_MS, nothing else is repeated (statements not declared safe,
+ * statements inside a transaction), a database that stays down is reported as unavailable once the budget
+ * is spent, and errors that retrying cannot fix are reported as such at once. */
+#include "shared/clock.h"
+#include "shared/config.h"
+#include "shared/db.h"
+
+#include <libpq-fe.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <setjmp.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+static const char *conninfo, *stack_script, *stack_dir;
+static PGconn *admin; /* the test's own connection, for looking and for killing sessions */
+
+static const struct db_stmt select_stmt = { "t_select", "SELECT count(*) FROM db_probe", 0, true };
+static const struct db_stmt insert_once_stmt = {
+	"t_insert_once", "INSERT INTO db_probe (note) VALUES ($1)", 1, false
+};
+static const struct db_stmt insert_safe_stmt = {
+	"t_insert_safe", "INSERT INTO db_probe (note) VALUES ($1) ON CONFLICT (note) DO NOTHING", 1, true
+};
+static const struct db_stmt bad_stmt = { "t_bad", "SELECT no_such_column FROM db_probe", 0, true };
+
+static const char *
+env(const char *name)
+{
+	const char *v = getenv(name);
+
+	if (v == NULL || *v == '\0') {
+		fprintf(stderr, "test_db: %s is not set (run through tests/integration/db.sh)\n", name);
+		exit(1);
+	}
+	return v;
+}
+
+static void
+stack(const char *what)
+{
+	char cmd[2048];
+
+	assert_true(snprintf(cmd, sizeof(cmd), "'%s' %s '%s'", stack_script, what, stack_dir) < (int)sizeof(cmd));
+	if (system(cmd) != 0)
+		fail_msg("%s failed", cmd);
+	PQfinish(admin); /* a stopped server ended it; adm() opens a new one */
+	admin = NULL;
+}
+
+/* The admin connection, (re)opened after a restart. */
+static PGconn *
+adm(void)
+{
+	if (admin == NULL || PQstatus(admin) != CONNECTION_OK) {
+		PQfinish(admin);
+		admin = PQconnectdb(conninfo);
+		assert_int_equal(PQstatus(admin), CONNECTION_OK);
+	}
+	return admin;
+}
+
+static long
+adm_long(const char *sql)
+{
+	PGresult *r = PQexec(adm(), sql);
+	long v;
+
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	v = atol(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return v;
+}
+
+static void
+adm_cmd(const char *sql)
+{
+	PGresult *r = PQexec(adm(), sql);
+
+	assert_true(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK);
+	PQclear(r);
+}
+
+/* A db handle with the given retry budget, connected. */
+static struct db *
+open_db(long retry_ms)
+{
+	struct config c;
+	struct db *db;
+	char err[256];
+
+	memset(&c, 0, sizeof(c));
+	c.database_url = (char *)conninfo;
+	c.db_schema = (char *)"public";
+	c.db_connect_timeout = 2;
+	c.db_statement_timeout_ms = 5000;
+	c.db_retry_ms = retry_ms;
+	db = db_new(&c, "test_db");
+	assert_non_null(db);
+	assert_int_equal(db_connect(db, err, sizeof(err)), DB_OK);
+	return db;
+}
+
+/* Runs stmt; returns its status and stores how long the call took. */
+static enum db_status
+run(struct db *db, const struct db_stmt *stmt, const char *param, long long *took_ms, char *err, size_t errlen)
+{
+	const char *params[1] = { param };
+	long long t0 = clock_ms();
+	enum db_status st;
+	PGresult *r = db_exec(db, stmt, stmt->nparams ? params : NULL, &st, err, errlen);
+
+	*took_ms = clock_ms() - t0;
+	PQclear(r);
+	return st;
+}
+
+/* Ends the sessions db holds, as an administrator or a crashed server process would. */
+static void
+kill_session(struct db *db)
+{
+	char sql[128];
+
+	assert_non_null(db_conn(db));
+	assert_true(snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)", PQbackendPID(db_conn(db))) <
+	    (int)sizeof(sql));
+	adm_cmd(sql);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	adm_cmd("DROP TABLE IF EXISTS db_probe; CREATE TABLE db_probe (note text UNIQUE)");
+	return 0;
+}
+
+static void
+test_session_killed_while_idle(void **state)
+{
+	struct db *db = open_db(0); /* no budget: the one immediate reconnect is not part of it */
+	char err[256];
+	long long took;
+
+	(void)state;
+	assert_int_equal(run(db, &select_stmt, NULL, &took, err, sizeof(err)), DB_OK);
+	kill_session(db);
+	assert_int_equal(run(db, &select_stmt, NULL, &took, err, sizeof(err)), DB_OK);
+	assert_true(db_is_connected(db));
+	db_free(db);
+}
+
+static void
+test_statement_not_safe_to_repeat_is_not_repeated(void **state)
+{
+	struct db *db = open_db(2000);
+	char err[256];
+	long long took;
+
+	(void)state;
+	assert_int_equal(run(db, &insert_once_stmt, "warm-up", &took, err, sizeof(err)), DB_OK);
+	kill_session(db);
+	assert_int_equal(run(db, &insert_once_stmt, "after-kill", &took, err, sizeof(err)), DB_UNAVAILABLE);
+	assert_int_equal(adm_long("SELECT count(*) FROM db_probe WHERE note = 'after-kill'"), 0);
+	/* the next call opens a fresh connection */
+	assert_int_equal(run(db, &insert_once_stmt, "after-kill", &took, err, sizeof(err)), DB_OK);
+	assert_int_equal(adm_long("SELECT count(*) FROM db_probe WHERE note = 'after-kill'"), 1);
+	db_free(db);
+}
+
+static void
+test_nothing_repeated_inside_a_transaction(void **state)
+{
+	struct db *db = open_db(2000);
+	char err[256];
+	long long took;
+
+	(void)state;
+	assert_int_equal(db_script(db, "BEGIN", err, sizeof(err)), DB_OK);
+	assert_int_equal(run(db, &insert_safe_stmt, "in-tx-1", &took, err, sizeof(err)), DB_OK);
+	kill_session(db);
+	/* Repeating on a fresh connection would write in-tx-2 outside the transaction that lost in-tx-1. */
+	assert_int_equal(run(db, &insert_safe_stmt, "in-tx-2", &took, err, sizeof(err)), DB_UNAVAILABLE);
+	assert_int_equal(adm_long("SELECT count(*) FROM db_probe WHERE note LIKE 'in-tx-%'"), 0);
+	db_free(db);
+}
+
+static void
+test_error_retrying_cannot_fix_is_reported_at_once(void **state)
+{
+	struct db *db = open_db(5000);
+	char err[256];
+	long long took;
+
+	(void)state;
+	assert_int_equal(run(db, &bad_stmt, NULL, &took, err, sizeof(err)), DB_ERROR);
+	assert_non_null(strstr(err, "no_such_column"));
+	assert_true(took < 2000); /* not a wait for the 5 s budget */
+	db_free(db);
+}
+
+/* A database restart: the statement started while it was down completes once it is back. */
+static void
+test_restart_within_the_budget(void **state)
+{
+	struct db *db = open_db(30000); /* generous: pg_ctl start takes a fraction of it */
+	char err[256];
+	long long took;
+	pid_t child;
+	int status;
+	enum db_status st;
+
+	(void)state;
+	assert_int_equal(run(db, &insert_safe_stmt, "before-restart", &took, err, sizeof(err)), DB_OK);
+	stack("pg-stop");
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		char cmd[2048];
+
+		clock_sleep_ms(300);
+		if (snprintf(cmd, sizeof(cmd), "'%s' pg-start '%s'", stack_script, stack_dir) >= (int)sizeof(cmd))
+			_exit(2);
+		_exit(system(cmd) == 0 ? 0 : 1);
+	}
+	st = run(db, &insert_safe_stmt, "during-restart", &took, err, sizeof(err));
+	assert_int_equal(waitpid(child, &status, 0), child); /* the server is up again, whatever happened */
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(st, DB_OK);
+	assert_true(took >= 250); /* it did wait for the server */
+	assert_int_equal(adm_long("SELECT count(*) FROM db_probe WHERE note = 'during-restart'"), 1);
+	db_free(db);
+}
+
+/* A database that stays down: unavailable, after about the budget, and the process is not stuck. */
+static void
+test_down_for_good(void **state)
+{
+	struct db *db = open_db(400);
+	struct db *impatient = open_db(0);
+	char err[256];
+	long long took;
+
+	(void)state;
+	stack("pg-stop");
+	assert_int_equal(run(db, &select_stmt, NULL, &took, err, sizeof(err)), DB_UNAVAILABLE);
+	assert_true(took >= 150);  /* it tried again ... */
+	assert_true(took < 10000); /* ... and gave up */
+	assert_null(strstr(err, "password"));
+	assert_int_equal(run(impatient, &select_stmt, NULL, &took, err, sizeof(err)), DB_UNAVAILABLE);
+	assert_int_equal(run(db, &insert_once_stmt, "while-down", &took, err, sizeof(err)), DB_UNAVAILABLE);
+	stack("pg-start");
+	assert_int_equal(run(db, &select_stmt, NULL, &took, err, sizeof(err)), DB_OK);
+	clock_sleep_ms(300); /* past the 250 ms between connection attempts of a handle without a budget */
+	assert_int_equal(run(impatient, &select_stmt, NULL, &took, err, sizeof(err)), DB_OK);
+	db_free(db);
+	db_free(impatient);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_session_killed_while_idle, setup),
+		cmocka_unit_test_setup(test_statement_not_safe_to_repeat_is_not_repeated, setup),
+		cmocka_unit_test_setup(test_nothing_repeated_inside_a_transaction, setup),
+		cmocka_unit_test_setup(test_error_retrying_cannot_fix_is_reported_at_once, setup),
+		cmocka_unit_test_setup(test_restart_within_the_budget, setup),
+		cmocka_unit_test_setup(test_down_for_good, setup),
+	};
+	int rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	conninfo = env("DATABASE_URL");
+	stack_script = env("STACK_SCRIPT");
+	stack_dir = env("STACK_DIR");
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	PQfinish(admin);
+	return rc;
+}
