@@ -14,7 +14,8 @@
  * Deployments: "<flow>/captionacc" for every flow named on the command line; tags ["captionacc"] are
  * merged into every run's tags. A missing queue named by create_flow_run is created with priority 100.
  * Test controls (not Prefect's): POST /_fail?count=N&status=S[&retry_after=R] answers S to the next N API
- * requests (503 closes the connection); POST /_cancel?id=ID puts a run in CANCELLING; POST
+ * requests (503 closes the connection); POST /_slow?count=N&ms=M holds each of the next N API requests M
+ * ms before answering it (a server that accepts connections but is slow); POST /_cancel?id=ID puts a run in CANCELLING; POST
  * /_forget?flow=F removes a deployment; GET /_runs lists every run with its state history; GET /_last
  * gives the last create_flow_run body as received; GET /_stats counts requests by kind.
  * With PREFECT_DOUBLE_KEY set, API requests need "Authorization: Bearer <key>" (else 401).
@@ -39,6 +40,7 @@ static json_object *queues;      /* name -> priority */
 static json_object *stats;       /* kind -> count */
 static char *last_create;
 static int fail_count, fail_status, fail_retry_after;
+static int slow_count, slow_ms; /* /_slow: the next slow_count API requests wait slow_ms first */
 static long next_id;
 
 static enum MHD_Result
@@ -444,6 +446,11 @@ controls(struct MHD_Connection *c, const char *method, const char *url)
 		fail_retry_after = arg(c, "retry_after") ? atoi(arg(c, "retry_after")) : 0;
 		return reply(c, 200, "{}", 0, false);
 	}
+	if (strcmp(url, "/_slow") == 0 && strcmp(method, "POST") == 0) {
+		slow_count = arg(c, "count") ? atoi(arg(c, "count")) : 1;
+		slow_ms = arg(c, "ms") ? atoi(arg(c, "ms")) : 1000;
+		return reply(c, 200, "{}", 0, false);
+	}
 	if (strcmp(url, "/_cancel") == 0 && strcmp(method, "POST") == 0) {
 		json_object *run = arg(c, "id") ? find_run(arg(c, "id")) : NULL;
 
@@ -556,6 +563,15 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	if (b->too_big)
 		return reply(c, 413, "{\"detail\":\"too large\"}", 0, false);
 	pthread_mutex_lock(&mu);
+	if (slow_count > 0 && strncmp(url, "/api/", 5) == 0) {
+		/* Held without the lock, so the test can still reach the controls meanwhile. */
+		struct timespec ts = { slow_ms / 1000, (long)(slow_ms % 1000) * 1000000L };
+
+		slow_count--;
+		pthread_mutex_unlock(&mu);
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&mu);
+	}
 	r = serve(c, method, url, b->data);
 	pthread_mutex_unlock(&mu);
 	return r;

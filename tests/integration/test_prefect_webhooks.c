@@ -306,6 +306,54 @@ test_prefect_unavailable(void **state)
 	free(body);
 }
 
+/* Prefect accepting connections but answering after PREFECT_TIMEOUT_SECONDS (5 s here, 2 retries):
+ * the webhook gives up at the call's deadline with 503 + Retry-After, not after one timeout per try. */
+static void
+test_prefect_slow(void **state)
+{
+	char *body = insert_body("video-slow-1", "tenant-free", NULL), ra[16];
+	struct http_call c;
+	struct timespec t0, t1;
+	json_object *o, *runs;
+	long st, ms;
+	int n = 0;
+
+	(void)state;
+	json_object_put(double_call("POST", "/_slow?count=3&ms=6000", &st));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(post(body, &c), 503);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	assert_true(ms >= 4500);  /* it waited for Prefect ... */
+	assert_true(ms < 14000);  /* ... until the deadline, not 3 tries x 5 s */
+	assert_non_null(http_header(&c.reply, "Retry-After", ra, sizeof(ra)));
+	assert_non_null(strstr(c.reply.body, "unavailable"));
+	http_reply_free(&c.reply);
+	json_object_put(double_call("POST", "/_slow?count=0", &st));
+	assert_int_equal(post(body, &c), 202);
+	o = reply_json(&c);
+	http_reply_free(&c.reply);
+	/* The request we gave up on still reaches Prefect once the double lets it through (as a slow real
+	 * server would process it): the idempotency key keeps that to one run. */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	if (ms < 7000) {
+		struct timespec w = { (7000 - ms) / 1000, ((7000 - ms) % 1000) * 1000000L };
+
+		nanosleep(&w, NULL);
+	}
+	runs = double_call("GET", "/_runs", &st);
+	for (size_t i = 0; i < json_object_array_length(runs); i++) {
+		json_object *p = json_object_object_get(json_object_array_get_idx(runs, i), "parameters");
+
+		n += strcmp(str(p, "video_id"), "video-slow-1") == 0;
+	}
+	assert_int_equal(n, 1);
+	json_object_put(runs);
+	json_object_put(o);
+	free(body);
+}
+
 static bool
 log_has(const char *needle)
 {
@@ -365,6 +413,7 @@ main(void)
 		cmocka_unit_test(test_duplicate),
 		cmocka_unit_test(test_transient_then_ok),
 		cmocka_unit_test(test_prefect_unavailable),
+		cmocka_unit_test(test_prefect_slow),
 		cmocka_unit_test(test_unknown_deployment),
 		cmocka_unit_test(test_prefect_stopped),
 	};
