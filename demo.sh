@@ -40,7 +40,7 @@ runner="$top/runner/captionacc-runner"
 run_jobs() {
 	before=$(wc -l <"$dir/captionacc.log")
 	"$runner" run
-	tail -n "+$((before + 1))" "$dir/captionacc.log" | grep -E 'attempt [0-9]+/' | sed 's/^[^ ]* [^ ]* [a-z]*: //'
+	tail -n "+$((before + 1))" "$dir/captionacc.log" | grep -E 'attempt [0-9]+/|OCR of' | sed 's/^[^ ]* [^ ]* [a-z]*: //'
 }
 tenant=acme
 video=video-demo-1

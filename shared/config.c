@@ -125,6 +125,9 @@ static const struct setting settings[] = {
 	  CONFIG_RUNNER, false, "frames per second x 1000 that local crop_and_infer reads (4000 = 4 fps)" },
 	{ "LOCAL_MIN_CONFIDENCE", SETTING_INT, S(local_min_confidence), "30", 0, 100, NULL, 0, CONFIG_RUNNER, false,
 	  "OCR words below this confidence (0-100) are dropped by the local backend" },
+	{ "LOCAL_SAME_FRAME_TOLERANCE", SETTING_INT, S(local_same_frame_tolerance), "32", -1, 255, NULL, 0,
+	  CONFIG_RUNNER, false, "grey levels a cropped frame may differ from the last one read and reuse its text"
+	  " (-1 = OCR every frame)" },
 	{ "PREFECT_API_URL", SETTING_STRING, S(prefect_api_url), NULL, 0, 0, NULL, 0, CONFIG_BOTH, false,
 	  "Prefect API base, e.g. http://host:4200/api (needed when QUEUE_BACKEND=prefect)" },
 	{ "PREFECT_API_KEY", SETTING_STRING, S(prefect_api_key), NULL, 0, 0, NULL, 0, CONFIG_BOTH, true,

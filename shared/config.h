@@ -63,6 +63,7 @@ struct config {
 	char *local_ocr_language;
 	long local_crop_frame_rate_milli;
 	long local_min_confidence;
+	long local_same_frame_tolerance;
 	char *prefect_api_url;
 	char *prefect_api_key;
 	char *prefect_basic_auth;

@@ -96,6 +96,28 @@ outside=$(printf '%s\n' "$keys" | grep -v "^$tenant/" || true)
 check_eq "every S3 object is under the tenant's prefix" "$outside" ""
 check_eq "scratch directories removed" "$(find "$dir" -mindepth 1 -maxdepth 1 -name 'captionacc-*')" ""
 
+# crop_and_infer OCRs only frames that differ from the last one it read (LOCAL_SAME_FRAME_TOLERANCE); the
+# same crop read frame by frame (tolerance -1, layout version 2) must give the very same caption extents.
+# ocr_counts: "READ TOTAL" from the log line of the Nth crop_and_infer
+ocr_counts() {
+	grep -o 'OCR of [0-9]* of [0-9]* cropped' "$dir/captionacc.log" | sed -n "${1}p" | awk '{ print $3, $5 }'
+}
+set -- $(ocr_counts 1)
+check "crop_and_infer skipped OCR of unchanged frames ($1 of $2 read; 3 captions and 4 gaps need 7)" \
+	test "${1:-0}" -ge 7 -a "${1:-0}" -lt "${2:-0}"
+LOCAL_SAME_FRAME_TOLERANCE=-1 "$runner" enqueue crop_and_infer \
+	"{\"video_id\":\"$video\",\"tenant_id\":\"$tenant\",\"crop_region\":{\"crop_left\":0,\"crop_top\":0.7,\"crop_right\":1,\"crop_bottom\":1}}" >/dev/null
+LOCAL_SAME_FRAME_TOLERANCE=-1 "$runner" run --max-jobs 5
+set -- $(ocr_counts 2)
+check "with LOCAL_SAME_FRAME_TOLERANCE=-1 every frame is read ($1 of $2)" test "${1:-0}" -gt 0 -a "${1:-0}" = "${2:-x}"
+extents() {
+	curl -s -o "$dir/extents_v$1.db" "$S3_URL/captionacc/$tenant/server/videos/$video/caption_frame_extents_v$1.db" &&
+		sqlite3 "$dir/extents_v$1.db" "SELECT start_frame, end_frame, text_guess FROM caption_frame_extents ORDER BY id"
+}
+e1=$(extents 1) e2=$(extents 2)
+check "extents found" test -n "$e1"
+check_eq "skipping unchanged frames gives the same extents as reading every frame" "$e1" "$e2"
+
 # A video that is not a video fails for good, with the reason on the row.
 printf 'not a video' >"$dir/junk.mp4"
 curl -s -o /dev/null -X PUT --data-binary "@$dir/junk.mp4" "$S3_URL/captionacc/$tenant/client/videos/junk/video.mp4"
