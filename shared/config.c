@@ -125,6 +125,8 @@ static const struct setting settings[] = {
 	  CONFIG_RUNNER, false, "frames per second x 1000 that local crop_and_infer reads (4000 = 4 fps)" },
 	{ "LOCAL_MIN_CONFIDENCE", SETTING_INT, S(local_min_confidence), "30", 0, 100, NULL, 0, CONFIG_RUNNER, false,
 	  "OCR words below this confidence (0-100) are dropped by the local backend" },
+	{ "LOCAL_OCR_THREADS", SETTING_INT, S(local_ocr_threads), "1", 1, 256, NULL, 0, CONFIG_RUNNER, false,
+	  "threads tesseract may use (the runner sets OMP_THREAD_LIMIT, unless the environment has it)" },
 	{ "LOCAL_SAME_FRAME_TOLERANCE", SETTING_INT, S(local_same_frame_tolerance), "32", -1, 255, NULL, 0,
 	  CONFIG_RUNNER, false, "grey levels a cropped frame may differ from the last one read and reuse its text"
 	  " (-1 = OCR every frame)" },

@@ -64,6 +64,7 @@ struct config {
 	long local_crop_frame_rate_milli;
 	long local_min_confidence;
 	long local_same_frame_tolerance;
+	long local_ocr_threads;
 	char *prefect_api_url;
 	char *prefect_api_key;
 	char *prefect_basic_auth;

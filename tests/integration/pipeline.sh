@@ -118,6 +118,22 @@ e1=$(extents 1) e2=$(extents 2)
 check "extents found" test -n "$e1"
 check_eq "skipping unchanged frames gives the same extents as reading every frame" "$e1" "$e2"
 
+# The runner caps tesseract's OpenMP threads at LOCAL_OCR_THREADS (default 1) by starting itself again
+# with OMP_THREAD_LIMIT; an OMP_THREAD_LIMIT already in the environment is kept.
+# omp_limit ENV...: OMP_THREAD_LIMIT as a waiting runner started with env ENV... sees it
+omp_limit() {
+	env "$@" "$runner" run --wait --max-seconds 5 >/dev/null 2>&1 &
+	p=$!
+	wait_for 5 sh -c "tr '\\0' '\\n' </proc/$p/environ | grep -q '^OMP_THREAD_LIMIT='" || true
+	tr '\0' '\n' </proc/$p/environ 2>/dev/null | sed -n 's/^OMP_THREAD_LIMIT=//p'
+	kill -TERM "$p" 2>/dev/null || true
+	wait "$p" || true
+}
+check_eq "the runner limits tesseract's threads to LOCAL_OCR_THREADS" "$(omp_limit -u OMP_THREAD_LIMIT)" 1
+check_eq "the runner keeps an OMP_THREAD_LIMIT the environment has" "$(omp_limit OMP_THREAD_LIMIT=2)" 2
+check_eq "and LOCAL_OCR_THREADS is the value it sets" \
+	"$(omp_limit -u OMP_THREAD_LIMIT LOCAL_OCR_THREADS=3)" 3
+
 # A video that is not a video fails for good, with the reason on the row.
 printf 'not a video' >"$dir/junk.mp4"
 curl -s -o /dev/null -X PUT --data-binary "@$dir/junk.mp4" "$S3_URL/captionacc/$tenant/client/videos/junk/video.mp4"
