@@ -6,6 +6,7 @@
 #include "shared/clock.h"
 #include "shared/config.h"
 #include "shared/db.h"
+#include "tests/integration/support.h"
 
 #include <libpq-fe.h>
 #include <signal.h>
@@ -20,7 +21,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-static const char *conninfo, *stack_script, *stack_dir;
+static const char *conninfo;
 static PGconn *admin; /* the test's own connection, for looking and for killing sessions */
 
 static const struct db_stmt select_stmt = { "t_select", "SELECT count(*) FROM db_probe", 0, true };
@@ -32,26 +33,10 @@ static const struct db_stmt insert_safe_stmt = {
 };
 static const struct db_stmt bad_stmt = { "t_bad", "SELECT no_such_column FROM db_probe", 0, true };
 
-static const char *
-env(const char *name)
-{
-	const char *v = getenv(name);
-
-	if (v == NULL || *v == '\0') {
-		fprintf(stderr, "test_db: %s is not set (run through tests/integration/db.sh)\n", name);
-		exit(1);
-	}
-	return v;
-}
-
 static void
 stack(const char *what)
 {
-	char cmd[2048];
-
-	assert_true(snprintf(cmd, sizeof(cmd), "'%s' %s '%s'", stack_script, what, stack_dir) < (int)sizeof(cmd));
-	if (system(cmd) != 0)
-		fail_msg("%s failed", cmd);
+	support_stack(what);
 	PQfinish(admin); /* a stopped server ended it; adm() opens a new one */
 	admin = NULL;
 }
@@ -66,27 +51,6 @@ adm(void)
 		assert_int_equal(PQstatus(admin), CONNECTION_OK);
 	}
 	return admin;
-}
-
-static long
-adm_long(const char *sql)
-{
-	PGresult *r = PQexec(adm(), sql);
-	long v;
-
-	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
-	v = atol(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return v;
-}
-
-static void
-adm_cmd(const char *sql)
-{
-	PGresult *r = PQexec(adm(), sql);
-
-	assert_true(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK);
-	PQclear(r);
 }
 
 /* A db handle with the given retry budget, connected. */
@@ -132,14 +96,15 @@ kill_session(struct db *db)
 	assert_non_null(db_conn(db));
 	assert_true(snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)", PQbackendPID(db_conn(db))) <
 	    (int)sizeof(sql));
-	adm_cmd(sql);
+	support_sql_do(adm(), sql, 0, NULL);
 }
 
 static int
 setup(void **state)
 {
 	(void)state;
-	adm_cmd("DROP TABLE IF EXISTS db_probe; CREATE TABLE db_probe (note text UNIQUE)");
+	support_sql_do(adm(), "DROP TABLE IF EXISTS db_probe", 0, NULL);
+	support_sql_do(adm(), "CREATE TABLE db_probe (note text UNIQUE)", 0, NULL);
 	return 0;
 }
 
@@ -169,10 +134,10 @@ test_statement_not_safe_to_repeat_is_not_repeated(void **state)
 	assert_int_equal(run(db, &insert_once_stmt, "warm-up", &took, err, sizeof(err)), DB_OK);
 	kill_session(db);
 	assert_int_equal(run(db, &insert_once_stmt, "after-kill", &took, err, sizeof(err)), DB_UNAVAILABLE);
-	assert_int_equal(adm_long("SELECT count(*) FROM db_probe WHERE note = 'after-kill'"), 0);
+	assert_int_equal(support_sql_long(adm(), "SELECT count(*) FROM db_probe WHERE note = 'after-kill'", 0, NULL), 0);
 	/* the next call opens a fresh connection */
 	assert_int_equal(run(db, &insert_once_stmt, "after-kill", &took, err, sizeof(err)), DB_OK);
-	assert_int_equal(adm_long("SELECT count(*) FROM db_probe WHERE note = 'after-kill'"), 1);
+	assert_int_equal(support_sql_long(adm(), "SELECT count(*) FROM db_probe WHERE note = 'after-kill'", 0, NULL), 1);
 	db_free(db);
 }
 
@@ -189,7 +154,7 @@ test_nothing_repeated_inside_a_transaction(void **state)
 	kill_session(db);
 	/* Repeating on a fresh connection would write in-tx-2 outside the transaction that lost in-tx-1. */
 	assert_int_equal(run(db, &insert_safe_stmt, "in-tx-2", &took, err, sizeof(err)), DB_UNAVAILABLE);
-	assert_int_equal(adm_long("SELECT count(*) FROM db_probe WHERE note LIKE 'in-tx-%'"), 0);
+	assert_int_equal(support_sql_long(adm(), "SELECT count(*) FROM db_probe WHERE note LIKE 'in-tx-%'", 0, NULL), 0);
 	db_free(db);
 }
 
@@ -227,7 +192,9 @@ test_restart_within_the_budget(void **state)
 		char cmd[2048];
 
 		clock_sleep_ms(300);
-		if (snprintf(cmd, sizeof(cmd), "'%s' pg-start '%s'", stack_script, stack_dir) >= (int)sizeof(cmd))
+		/* not support_stack: a failure must end this child, not carry on running cmocka's tests in it */
+		if (snprintf(cmd, sizeof(cmd), "'%s' pg-start '%s'", support_env("STACK_SCRIPT"),
+		    support_env("STACK_DIR")) >= (int)sizeof(cmd))
 			_exit(2);
 		_exit(system(cmd) == 0 ? 0 : 1);
 	}
@@ -236,7 +203,7 @@ test_restart_within_the_budget(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	assert_int_equal(st, DB_OK);
 	assert_true(took >= 250); /* it did wait for the server */
-	assert_int_equal(adm_long("SELECT count(*) FROM db_probe WHERE note = 'during-restart'"), 1);
+	assert_int_equal(support_sql_long(adm(), "SELECT count(*) FROM db_probe WHERE note = 'during-restart'", 0, NULL), 1);
 	db_free(db);
 }
 
@@ -279,9 +246,9 @@ main(void)
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN);
-	conninfo = env("DATABASE_URL");
-	stack_script = env("STACK_SCRIPT");
-	stack_dir = env("STACK_DIR");
+	conninfo = support_env("DATABASE_URL");
+	(void)support_env("STACK_SCRIPT");
+	(void)support_env("STACK_DIR");
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	PQfinish(admin);
 	return rc;

@@ -21,75 +21,26 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tests/integration/http.h"
+#include "tests/integration/support.h"
 
 static const char *base_url, *prefect_url, *log_path, *api_key;
 static char bearer[256], webhook_url[512];
 static PGconn *pg;
 
-static const char *
-env(const char *name)
-{
-	const char *v = getenv(name);
-
-	if (v == NULL || *v == '\0') {
-		fprintf(stderr, "test_prefect_webhooks: %s is not set (run through prefect_webhooks.sh)\n", name);
-		exit(1);
-	}
-	return v;
-}
-
-static void
-sql_do(const char *sql)
-{
-	PGresult *r = PQexec(pg, sql);
-
-	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQerrorMessage(pg));
-	PQclear(r);
-}
-
 static long
 job_count(void)
 {
-	PGresult *r = PQexec(pg, "SELECT count(*) FROM jobs");
-	long n = strtol(PQgetvalue(r, 0, 0), NULL, 10);
-
-	PQclear(r);
-	return n;
+	return support_sql_long(pg, "SELECT count(*) FROM jobs", 0, NULL);
 }
 
+/* An INSERT webhook body for a video stored at <tenant>/client/videos/<video>/video.mp4; caller frees. */
 static char *
 insert_body(const char *video, const char *tenant, const char *created_at)
 {
-	json_object *o = json_object_new_object(), *rec = json_object_new_object();
 	char key[512];
-	char *out;
 
 	snprintf(key, sizeof(key), "%s/client/videos/%s/video.mp4", tenant, video);
-	json_object_object_add(rec, "id", json_object_new_string(video));
-	json_object_object_add(rec, "tenant_id", json_object_new_string(tenant));
-	json_object_object_add(rec, "storage_key", json_object_new_string(key));
-	if (created_at != NULL)
-		json_object_object_add(rec, "created_at", json_object_new_string(created_at));
-	json_object_object_add(o, "type", json_object_new_string("INSERT"));
-	json_object_object_add(o, "table", json_object_new_string("videos"));
-	json_object_object_add(o, "record", rec);
-	out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
-	return out;
-}
-
-static long
-post(const char *body, struct http_call *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->method = "POST";
-	c->url = webhook_url;
-	c->auth = bearer;
-	c->body = body;
-	c->body_len = strlen(body);
-	return http_one(c);
+	return support_insert_body(video, tenant, key, created_at);
 }
 
 /* A request to the double's own controls or API; returns the parsed body (caller frees) or NULL. */
@@ -110,26 +61,6 @@ double_call(const char *method, const char *path, long *status)
 	return o;
 }
 
-static json_object *
-reply_json(const struct http_call *c)
-{
-	json_object *o = c->reply.body ? json_tokener_parse(c->reply.body) : NULL;
-
-	if (o == NULL || !json_object_is_type(o, json_type_object))
-		fail_msg("not a JSON object: %s", c->reply.body ? c->reply.body : "(none)");
-	return o;
-}
-
-static const char *
-str(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		fail_msg("no string %s in %s", key, json_object_to_json_string(o));
-	return json_object_get_string(v);
-}
-
 /* Posts a webhook that must be accepted, and checks the create_flow_run body Prefect received. */
 static void
 accepted(const char *video, const char *tenant, const char *created_at, const char *tier, int priority,
@@ -141,8 +72,8 @@ accepted(const char *video, const char *tenant, const char *created_at, const ch
 	long st;
 	int n = 0;
 
-	assert_int_equal(post(body, &c), 202);
-	ans = reply_json(&c);
+	assert_int_equal(support_post(webhook_url, bearer, body, &c), 202);
+	ans = support_reply_json(&c);
 	assert_int_equal(json_object_get_int(json_object_object_get(ans, "priority")), priority);
 	last = double_call("GET", "/_last", &st);
 	assert_non_null(last);
@@ -156,10 +87,10 @@ accepted(const char *video, const char *tenant, const char *created_at, const ch
 	assert_int_equal(n, 4);
 	params = json_object_object_get(last, "parameters");
 	assert_int_equal(json_object_object_length(params), 3);
-	assert_string_equal(str(params, "video_id"), video);
-	assert_string_equal(str(params, "tenant_id"), tenant);
+	assert_string_equal(support_json_str(params, "video_id"), video);
+	assert_string_equal(support_json_str(params, "tenant_id"), tenant);
 	snprintf(key, sizeof(key), "%s/client/videos/%s/video.mp4", tenant, video);
-	assert_string_equal(str(params, "storage_key"), key);
+	assert_string_equal(support_json_str(params, "storage_key"), key);
 	tags = json_object_object_get(last, "tags");
 	assert_int_equal(json_object_array_length(tags), 4);
 	snprintf(want, sizeof(want), "tenant:%s", tenant);
@@ -170,16 +101,16 @@ accepted(const char *video, const char *tenant, const char *created_at, const ch
 	assert_string_equal(json_object_get_string(json_object_array_get_idx(tags, 2)), want);
 	assert_string_equal(json_object_get_string(json_object_array_get_idx(tags, 3)), "age-boosting:enabled");
 	snprintf(want, sizeof(want), "video_initial_processing:%s", video);
-	assert_string_equal(str(last, "idempotency_key"), want);
-	assert_string_equal(str(last, "work_queue_name"), queue);
+	assert_string_equal(support_json_str(last, "idempotency_key"), want);
+	assert_string_equal(support_json_str(last, "work_queue_name"), queue);
 	/* The answer names Prefect's run, which exists there in that queue. */
 	runs = double_call("GET", "/_runs", &st);
 	n = 0;
 	for (size_t i = 0; i < json_object_array_length(runs); i++) {
 		json_object *r = json_object_array_get_idx(runs, i);
 
-		if (strcmp(str(r, "id"), str(ans, "flow_run_id")) == 0) {
-			assert_string_equal(str(r, "work_queue_name"), queue);
+		if (strcmp(support_json_str(r, "id"), support_json_str(ans, "flow_run_id")) == 0) {
+			assert_string_equal(support_json_str(r, "work_queue_name"), queue);
 			n++;
 		}
 	}
@@ -199,8 +130,8 @@ test_tier_bands(void **state)
 	struct tm tm;
 
 	(void)state;
-	sql_do("INSERT INTO user_profiles (id, tenant_id, access_tier_id) VALUES ('u-p', 'tenant-premium', 'active'),"
-	    " ('u-e', 'tenant-enterprise', 'enterprise') ON CONFLICT DO NOTHING");
+	support_sql_do(pg, "INSERT INTO user_profiles (id, tenant_id, access_tier_id) VALUES ('u-p', 'tenant-premium', 'active'),"
+	    " ('u-e', 'tenant-enterprise', 'enterprise') ON CONFLICT DO NOTHING", 0, NULL);
 	accepted("video-free-1", "tenant-free", NULL, "free", 50, "captionacc-low");
 	accepted("video-premium-1", "tenant-premium", NULL, "premium", 70, "captionacc-normal");
 	accepted("video-enterprise-1", "tenant-enterprise", NULL, "enterprise", 90, "captionacc-high");
@@ -221,14 +152,14 @@ test_duplicate(void **state)
 	int n = 0;
 
 	(void)state;
-	assert_int_equal(post(body, &a), 202);
-	assert_int_equal(post(body, &b), 202);
-	ja = reply_json(&a);
-	jb = reply_json(&b);
-	assert_string_equal(str(ja, "flow_run_id"), str(jb, "flow_run_id"));
+	assert_int_equal(support_post(webhook_url, bearer, body, &a), 202);
+	assert_int_equal(support_post(webhook_url, bearer, body, &b), 202);
+	ja = support_reply_json(&a);
+	jb = support_reply_json(&b);
+	assert_string_equal(support_json_str(ja, "flow_run_id"), support_json_str(jb, "flow_run_id"));
 	runs = double_call("GET", "/_runs", &st);
 	for (size_t i = 0; i < json_object_array_length(runs); i++)
-		n += strcmp(str(json_object_array_get_idx(runs, i), "id"), str(ja, "flow_run_id")) == 0;
+		n += strcmp(support_json_str(json_object_array_get_idx(runs, i), "id"), support_json_str(ja, "flow_run_id")) == 0;
 	assert_int_equal(n, 1);
 	json_object_put(runs);
 	json_object_put(ja);
@@ -250,11 +181,11 @@ test_transient_then_ok(void **state)
 
 	(void)state;
 	json_object_put(double_call("POST", "/_fail?count=1&status=503", &st));
-	assert_int_equal(post(body, &c), 202);
+	assert_int_equal(support_post(webhook_url, bearer, body, &c), 202);
 	http_reply_free(&c.reply);
 	json_object_put(double_call("POST", "/_fail?count=1&status=429&retry_after=1", &st));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(post(body2, &c), 202);
+	assert_int_equal(support_post(webhook_url, bearer, body2, &c), 202);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	/* Retry-After: 1 was honoured. */
 	assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= 900);
@@ -274,10 +205,10 @@ health(const char *want_prefect)
 	c.method = "GET";
 	c.url = url;
 	assert_int_equal(http_one(&c), 200);
-	o = reply_json(&c);
-	assert_string_equal(str(o, "database"), "ok");
-	assert_string_equal(str(o, "prefect"), want_prefect);
-	assert_string_equal(str(o, "queue"), want_prefect);
+	o = support_reply_json(&c);
+	assert_string_equal(support_json_str(o, "database"), "ok");
+	assert_string_equal(support_json_str(o, "prefect"), want_prefect);
+	assert_string_equal(support_json_str(o, "queue"), want_prefect);
 	json_object_put(o);
 	http_reply_free(&c.reply);
 }
@@ -293,7 +224,7 @@ test_prefect_unavailable(void **state)
 	(void)state;
 	health("ok");
 	json_object_put(double_call("POST", "/_fail?count=1000&status=503", &st));
-	assert_int_equal(post(body, &c), 503);
+	assert_int_equal(support_post(webhook_url, bearer, body, &c), 503);
 	assert_non_null(http_header(&c.reply, "Retry-After", ra, sizeof(ra)));
 	assert_true(atoi(ra) >= 1);
 	assert_non_null(strstr(c.reply.body, "unavailable"));
@@ -301,7 +232,7 @@ test_prefect_unavailable(void **state)
 	health("unavailable");
 	json_object_put(double_call("POST", "/_fail?count=0", &st));
 	health("ok");
-	assert_int_equal(post(body, &c), 202);
+	assert_int_equal(support_post(webhook_url, bearer, body, &c), 202);
 	http_reply_free(&c.reply);
 	free(body);
 }
@@ -321,7 +252,7 @@ test_prefect_slow(void **state)
 	(void)state;
 	json_object_put(double_call("POST", "/_slow?count=3&ms=6000", &st));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(post(body, &c), 503);
+	assert_int_equal(support_post(webhook_url, bearer, body, &c), 503);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	assert_true(ms >= 4500);  /* it waited for Prefect ... */
@@ -330,8 +261,8 @@ test_prefect_slow(void **state)
 	assert_non_null(strstr(c.reply.body, "unavailable"));
 	http_reply_free(&c.reply);
 	json_object_put(double_call("POST", "/_slow?count=0", &st));
-	assert_int_equal(post(body, &c), 202);
-	o = reply_json(&c);
+	assert_int_equal(support_post(webhook_url, bearer, body, &c), 202);
+	o = support_reply_json(&c);
 	http_reply_free(&c.reply);
 	/* The request we gave up on still reaches Prefect once the double lets it through (as a slow real
 	 * server would process it): the idempotency key keeps that to one run. */
@@ -346,7 +277,7 @@ test_prefect_slow(void **state)
 	for (size_t i = 0; i < json_object_array_length(runs); i++) {
 		json_object *p = json_object_object_get(json_object_array_get_idx(runs, i), "parameters");
 
-		n += strcmp(str(p, "video_id"), "video-slow-1") == 0;
+		n += strcmp(support_json_str(p, "video_id"), "video-slow-1") == 0;
 	}
 	assert_int_equal(n, 1);
 	json_object_put(runs);
@@ -379,7 +310,7 @@ test_unknown_deployment(void **state)
 
 	(void)state;
 	json_object_put(double_call("POST", "/_forget?flow=video_initial_processing", &st));
-	assert_int_equal(post(body, &c), 503);
+	assert_int_equal(support_post(webhook_url, bearer, body, &c), 503);
 	http_reply_free(&c.reply);
 	assert_true(log_has("no deployment video_initial_processing/captionacc"));
 	assert_false(log_has(api_key));
@@ -390,7 +321,7 @@ test_unknown_deployment(void **state)
 static void
 test_prefect_stopped(void **state)
 {
-	pid_t pid = (pid_t)atol(env("PREFECT_DOUBLE_PID"));
+	pid_t pid = (pid_t)atol(support_env("PREFECT_DOUBLE_PID"));
 	char *body = insert_body("video-gone-1", "tenant-free", NULL), ra[16];
 	struct http_call c;
 
@@ -398,7 +329,7 @@ test_prefect_stopped(void **state)
 	assert_int_equal(kill(pid, SIGTERM), 0);
 	for (int i = 0; i < 100 && kill(pid, 0) == 0; i++)
 		usleep(50000);
-	assert_int_equal(post(body, &c), 503);
+	assert_int_equal(support_post(webhook_url, bearer, body, &c), 503);
 	assert_non_null(http_header(&c.reply, "Retry-After", ra, sizeof(ra)));
 	http_reply_free(&c.reply);
 	health("unavailable");
@@ -419,13 +350,13 @@ main(void)
 	};
 	int rc;
 
-	base_url = env("STACK_URL");
-	prefect_url = env("PREFECT_URL");
-	log_path = env("LOG_PATH");
-	api_key = env("PREFECT_DOUBLE_KEY");
-	snprintf(bearer, sizeof(bearer), "Bearer %s", env("WEBHOOK_SECRET"));
+	base_url = support_env("STACK_URL");
+	prefect_url = support_env("PREFECT_URL");
+	log_path = support_env("LOG_PATH");
+	api_key = support_env("PREFECT_DOUBLE_KEY");
+	snprintf(bearer, sizeof(bearer), "Bearer %s", support_env("WEBHOOK_SECRET"));
 	snprintf(webhook_url, sizeof(webhook_url), "%s/webhooks/supabase/videos", base_url);
-	pg = PQconnectdb(env("DATABASE_URL"));
+	pg = PQconnectdb(support_env("DATABASE_URL"));
 	if (PQstatus(pg) != CONNECTION_OK) {
 		fprintf(stderr, "test_prefect_webhooks: %s", PQerrorMessage(pg));
 		return 1;

@@ -19,54 +19,16 @@
 #include <string.h>
 #include <time.h>
 
-#include "tests/integration/http.h"
+#include "tests/integration/support.h"
 
-static const char *base_url, *secret, *conninfo, *stack_script, *stack_dir;
+static const char *base_url, *secret, *conninfo, *stack_dir;
 static char bearer[256], webhook_url[512];
 static PGconn *pg;
-
-static const char *
-env(const char *name)
-{
-	const char *v = getenv(name);
-
-	if (v == NULL || *v == '\0') {
-		fprintf(stderr, "test_webhooks: %s is not set (run through tests/integration/webhooks.sh)\n", name);
-		exit(1);
-	}
-	return v;
-}
-
-/* Runs SQL (constant text with $n parameters) and returns the first column of the first row as a long,
- * or -1 when there is no row. */
-static long
-sql_long(const char *sql, int n, const char *const *params)
-{
-	PGresult *r = PQexecParams(pg, sql, n, NULL, params, NULL, NULL, 0);
-	long v = -1;
-
-	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQerrorMessage(pg));
-	if (PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
-		v = strtol(PQgetvalue(r, 0, 0), NULL, 10);
-	PQclear(r);
-	return v;
-}
-
-static void
-sql_do(const char *sql, int n, const char *const *params)
-{
-	PGresult *r = PQexecParams(pg, sql, n, NULL, params, NULL, NULL, 0);
-
-	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQerrorMessage(pg));
-	PQclear(r);
-}
 
 static long
 job_count(void)
 {
-	return sql_long("SELECT count(*) FROM jobs", 0, NULL);
+	return support_sql_long(pg, "SELECT count(*) FROM jobs", 0, NULL);
 }
 
 static void
@@ -78,40 +40,15 @@ pg_reconnect(void)
 		fail_msg("cannot connect to the test database: %s", PQerrorMessage(pg));
 }
 
-/* An INSERT webhook body for a video; created_at NULL leaves the field out. */
+/* An INSERT webhook body for a video (storage key <tenant>/videos/<video>.mp4); created_at NULL leaves the
+ * field out. Caller frees. */
 static char *
 insert_body(const char *video, const char *tenant, const char *created_at)
 {
-	json_object *o = json_object_new_object(), *rec = json_object_new_object();
 	char key[512];
-	char *out;
 
 	snprintf(key, sizeof(key), "%s/videos/%s.mp4", tenant, video);
-	json_object_object_add(rec, "id", json_object_new_string(video));
-	json_object_object_add(rec, "tenant_id", json_object_new_string(tenant));
-	json_object_object_add(rec, "storage_key", json_object_new_string(key));
-	if (created_at != NULL)
-		json_object_object_add(rec, "created_at", json_object_new_string(created_at));
-	json_object_object_add(o, "type", json_object_new_string("INSERT"));
-	json_object_object_add(o, "table", json_object_new_string("videos"));
-	json_object_object_add(o, "schema", json_object_new_string("public"));
-	json_object_object_add(o, "record", rec);
-	json_object_object_add(o, "old_record", NULL);
-	out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
-	return out;
-}
-
-static long
-post(const char *auth, const char *body, struct http_call *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->method = "POST";
-	c->url = webhook_url;
-	c->auth = auth;
-	c->body = body;
-	c->body_len = strlen(body);
-	return http_one(c);
+	return support_insert_body(video, tenant, key, created_at);
 }
 
 /* Sends the webhooks bodies[0..n-1] all at once (bodies[i] or, when one_body is set, the same body for
@@ -134,31 +71,6 @@ post_all(struct http_call *calls, size_t n, const char *auth, char *const *bodie
 			    calls[i].reply.body ? calls[i].reply.body : "");
 }
 
-/* Parses a reply body as a JSON object; fails the test when it is not one. */
-static json_object *
-reply_json(const struct http_call *c)
-{
-	json_object *o = c->reply.body ? json_tokener_parse(c->reply.body) : NULL;
-	char ct[128];
-
-	if (o == NULL || !json_object_is_type(o, json_type_object))
-		fail_msg("reply (status %ld) is not a JSON object: %s", c->reply.status,
-		    c->reply.body ? c->reply.body : "(none)");
-	if (http_header(&c->reply, "Content-Type", ct, sizeof(ct)) == NULL || strncmp(ct, "application/json", 16))
-		fail_msg("reply Content-Type is not application/json");
-	return o;
-}
-
-static const char *
-jstr(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-		fail_msg("reply has no string \"%s\": %s", key, json_object_to_json_string(o));
-	return json_object_get_string(v);
-}
-
 static bool
 has_tag(json_object *o, const char *tag)
 {
@@ -170,16 +82,6 @@ has_tag(json_object *o, const char *tag)
 		if (strcmp(json_object_get_string(json_object_array_get_idx(tags, i)), tag) == 0)
 			return true;
 	return false;
-}
-
-static void
-stack(const char *what)
-{
-	char cmd[2048];
-
-	snprintf(cmd, sizeof(cmd), "'%s' %s '%s'", stack_script, what, stack_dir);
-	if (system(cmd) != 0)
-		fail_msg("%s failed", cmd);
 }
 
 /* ---- the seed's test_webhooks.py ---- */
@@ -195,10 +97,10 @@ expect_health(const char *database)
 	snprintf(url, sizeof(url), "%s/health", base_url);
 	c.url = url;
 	assert_int_equal(http_one(&c), 200);
-	o = reply_json(&c);
-	assert_string_equal(jstr(o, "status"), "ok");
-	assert_string_equal(jstr(o, "database"), database);
-	assert_string_equal(jstr(o, "queue"), database); /* local queue: the jobs table */
+	o = support_reply_json(&c);
+	assert_string_equal(support_json_str(o, "status"), "ok");
+	assert_string_equal(support_json_str(o, "database"), database);
+	assert_string_equal(support_json_str(o, "queue"), database); /* local queue: the jobs table */
 	json_object_put(o);
 	http_reply_free(&c.reply);
 }
@@ -217,9 +119,9 @@ test_webhook_auth_missing(void **state)
 	struct http_call c;
 	json_object *o;
 
-	assert_int_equal(post(NULL, body, &c), 401);
-	o = reply_json(&c);
-	assert_non_null(strstr(jstr(o, "detail"), "Unauthorized"));
+	assert_int_equal(support_post(webhook_url, NULL, body, &c), 401);
+	o = support_reply_json(&c);
+	assert_non_null(strstr(support_json_str(o, "detail"), "Unauthorized"));
 	json_object_put(o);
 	http_reply_free(&c.reply);
 	assert_int_equal(job_count(), before);
@@ -235,7 +137,7 @@ test_webhook_auth_invalid(void **state)
 	struct http_call c;
 
 	for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
-		if (post(headers[i], body, &c) != 401)
+		if (support_post(webhook_url, headers[i], body, &c) != 401)
 			fail_msg("Authorization \"%s\" answered %ld", headers[i], c.reply.status);
 		http_reply_free(&c.reply);
 	}
@@ -268,15 +170,15 @@ test_webhook_invalid_payload(void **state)
 	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
 		json_object *o;
 
-		if (post(bearer, bodies[i], &c) != 400)
+		if (support_post(webhook_url, bearer, bodies[i], &c) != 400)
 			fail_msg("%s answered %ld: %s", bodies[i], c.reply.status, c.reply.body);
-		o = reply_json(&c);
-		assert_true(strlen(jstr(o, "detail")) > 5);
+		o = support_reply_json(&c);
+		assert_true(strlen(support_json_str(o, "detail")) > 5);
 		json_object_put(o);
 		http_reply_free(&c.reply);
 	}
 	assert_int_equal(job_count(), before);
-	assert_int_equal(sql_long("SELECT count(*) FROM videos WHERE id = 'v1'", 0, NULL), 0);
+	assert_int_equal(support_sql_long(pg, "SELECT count(*) FROM videos WHERE id = 'v1'", 0, NULL), 0);
 }
 
 static void
@@ -292,9 +194,9 @@ test_webhook_non_insert_event(void **state)
 	for (size_t i = 0; i < 2; i++) {
 		json_object *o;
 
-		assert_int_equal(post(bearer, bodies[i], &c), 200);
-		o = reply_json(&c);
-		assert_string_equal(jstr(o, "status"), "ignored");
+		assert_int_equal(support_post(webhook_url, bearer, bodies[i], &c), 200);
+		o = support_reply_json(&c);
+		assert_string_equal(support_json_str(o, "status"), "ignored");
 		json_object_put(o);
 		http_reply_free(&c.reply);
 	}
@@ -311,13 +213,13 @@ test_webhook_success(void **state)
 	PGresult *r;
 	const char *id;
 
-	sql_do("INSERT INTO user_profiles (id, tenant_id, access_tier_id) VALUES ('user-1', 'tenant-456', 'active')",
+	support_sql_do(pg, "INSERT INTO user_profiles (id, tenant_id, access_tier_id) VALUES ('user-1', 'tenant-456', 'active')",
 	    0, NULL);
-	assert_int_equal(post(bearer, body, &c), 202);
-	o = reply_json(&c);
+	assert_int_equal(support_post(webhook_url, bearer, body, &c), 202);
+	o = support_reply_json(&c);
 	assert_true(json_object_get_boolean(json_object_object_get(o, "success")));
-	assert_string_equal(jstr(o, "status"), "accepted");
-	id = jstr(o, "flow_run_id");
+	assert_string_equal(support_json_str(o, "status"), "accepted");
+	id = support_json_str(o, "flow_run_id");
 	assert_int_equal(strlen(id), 36);
 	prio = json_object_object_get(o, "priority");
 	assert_true(json_object_is_type(prio, json_type_int));
@@ -365,7 +267,7 @@ test_tiers_and_age(void **state)
 	};
 	struct http_call c;
 
-	sql_do("INSERT INTO user_profiles (id, tenant_id, access_tier_id) VALUES ('user-m2', 'tenant-mixed', 'active')",
+	support_sql_do(pg, "INSERT INTO user_profiles (id, tenant_id, access_tier_id) VALUES ('user-m2', 'tenant-mixed', 'active')",
 	    0, NULL);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char created[40], uid[64], *body;
@@ -376,12 +278,12 @@ test_tiers_and_age(void **state)
 			const char *p[3] = { uid, cases[i].tenant, cases[i].access };
 
 			snprintf(uid, sizeof(uid), "user-%s", cases[i].tenant);
-			sql_do("INSERT INTO user_profiles (id, tenant_id, access_tier_id) VALUES ($1, $2, $3)", 3, p);
+			support_sql_do(pg, "INSERT INTO user_profiles (id, tenant_id, access_tier_id) VALUES ($1, $2, $3)", 3, p);
 		}
 		strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 		body = insert_body(cases[i].video, cases[i].tenant, cases[i].minutes < 0 ? NULL : created);
-		assert_int_equal(post(bearer, body, &c), 202);
-		o = reply_json(&c);
+		assert_int_equal(support_post(webhook_url, bearer, body, &c), 202);
+		o = support_reply_json(&c);
 		if (json_object_get_int(json_object_object_get(o, "priority")) != cases[i].want)
 			fail_msg("%s: priority %d, expected %d", cases[i].tenant,
 			    json_object_get_int(json_object_object_get(o, "priority")), cases[i].want);
@@ -402,11 +304,11 @@ test_duplicate_delivery(void **state)
 	json_object *oa, *ob;
 	long before = job_count();
 
-	assert_int_equal(post(bearer, body, &a), 202);
-	assert_int_equal(post(bearer, body, &b), 202);
-	oa = reply_json(&a);
-	ob = reply_json(&b);
-	assert_string_equal(jstr(oa, "flow_run_id"), jstr(ob, "flow_run_id"));
+	assert_int_equal(support_post(webhook_url, bearer, body, &a), 202);
+	assert_int_equal(support_post(webhook_url, bearer, body, &b), 202);
+	oa = support_reply_json(&a);
+	ob = support_reply_json(&b);
+	assert_string_equal(support_json_str(oa, "flow_run_id"), support_json_str(ob, "flow_run_id"));
 	assert_int_equal(json_object_get_int(json_object_object_get(oa, "priority")),
 	    json_object_get_int(json_object_object_get(ob, "priority")));
 	assert_int_equal(job_count(), before + 1);
@@ -428,11 +330,11 @@ test_concurrent_duplicates(void **state)
 
 	post_all(calls, N, bearer, NULL, body, 202);
 	for (int i = 0; i < N; i++) {
-		json_object *o = reply_json(&calls[i]);
+		json_object *o = support_reply_json(&calls[i]);
 
 		if (first[0] == '\0')
-			snprintf(first, sizeof(first), "%s", jstr(o, "flow_run_id"));
-		assert_string_equal(jstr(o, "flow_run_id"), first);
+			snprintf(first, sizeof(first), "%s", support_json_str(o, "flow_run_id"));
+		assert_string_equal(support_json_str(o, "flow_run_id"), first);
 		json_object_put(o);
 		http_reply_free(&calls[i].reply);
 	}
@@ -455,8 +357,8 @@ expect_status(const char *method, const char *path, const char *auth, const char
 	if (http_one(&c) != want)
 		fail_msg("%s %s answered %ld, expected %ld: %s", method, path, c.reply.status, want,
 		    c.reply.body ? c.reply.body : "");
-	o = reply_json(&c);
-	assert_true(strlen(jstr(o, "detail")) > 3);
+	o = support_reply_json(&c);
+	assert_true(strlen(support_json_str(o, "detail")) > 3);
 	if (header != NULL && http_header(&c.reply, header, hv, sizeof(hv)) == NULL)
 		fail_msg("%s %s: no %s header", method, path, header);
 	json_object_put(o);
@@ -500,23 +402,23 @@ test_database_down_and_back(void **state)
 	json_object *o;
 	int tries;
 
-	stack("pg-stop");
+	support_stack("pg-stop");
 	for (int i = 0; i < 6; i++) { /* every fcgi process notices, none crashes */
-		assert_int_equal(post(bearer, body, &c), 503);
+		assert_int_equal(support_post(webhook_url, bearer, body, &c), 503);
 		assert_non_null(http_header(&c.reply, "Retry-After", hv, sizeof(hv)));
 		assert_true(atoi(hv) > 0);
-		o = reply_json(&c);
-		assert_null(strstr(jstr(o, "detail"), "pgsock")); /* no internals in the answer */
+		o = support_reply_json(&c);
+		assert_null(strstr(support_json_str(o, "detail"), "pgsock")); /* no internals in the answer */
 		json_object_put(o);
 		http_reply_free(&c.reply);
 	}
 	expect_health("unavailable");
 
-	stack("pg-start");
+	support_stack("pg-start");
 	pg_reconnect();
 	/* The processes reconnect by themselves; allow a moment for the reconnect back-off (250 ms). */
 	for (tries = 0; tries < 50; tries++) {
-		long st = post(bearer, body, &c);
+		long st = support_post(webhook_url, bearer, body, &c);
 
 		http_reply_free(&c.reply);
 		if (st == 202)
@@ -527,10 +429,10 @@ test_database_down_and_back(void **state)
 	}
 	assert_true(tries < 50);
 	for (int i = 0; i < 8; i++) { /* and all of them serve again */
-		assert_int_equal(post(bearer, body, &c), 202);
+		assert_int_equal(support_post(webhook_url, bearer, body, &c), 202);
 		http_reply_free(&c.reply);
 	}
-	assert_int_equal(sql_long("SELECT count(*) FROM jobs WHERE video_id = 'video-dbdown'", 0, NULL), 1);
+	assert_int_equal(support_sql_long(pg, "SELECT count(*) FROM jobs WHERE video_id = 'video-dbdown'", 0, NULL), 1);
 	free(body);
 }
 
@@ -552,7 +454,7 @@ test_50_concurrent_webhooks(void **state)
 	}
 	post_all(calls, N, bearer, bodies, NULL, 202);
 	for (int i = 0; i < N; i++) {
-		json_object *o = reply_json(&calls[i]);
+		json_object *o = support_reply_json(&calls[i]);
 
 		assert_int_equal(json_object_get_int(json_object_object_get(o, "priority")), 50);
 		json_object_put(o);
@@ -560,7 +462,7 @@ test_50_concurrent_webhooks(void **state)
 		free(bodies[i]);
 	}
 	assert_int_equal(job_count(), before + N);
-	assert_int_equal(sql_long("SELECT count(DISTINCT id) FROM jobs WHERE tenant_id = 'load-test-tenant'", 0, NULL),
+	assert_int_equal(support_sql_long(pg, "SELECT count(DISTINCT id) FROM jobs WHERE tenant_id = 'load-test-tenant'", 0, NULL),
 	    N);
 }
 
@@ -577,7 +479,7 @@ test_rate_limit(void **state)
 	post_all(calls, N, "Bearer wrong", NULL, body, 0);
 	for (int i = 0; i < N; i++) {
 		if (calls[i].reply.status == 429) {
-			json_object *o = reply_json(&calls[i]);
+			json_object *o = support_reply_json(&calls[i]);
 
 			json_object_put(o);
 			limited++;
@@ -627,11 +529,10 @@ main(void)
 	};
 	int rc;
 
-	base_url = env("STACK_URL");
-	secret = env("WEBHOOK_SECRET");
-	conninfo = env("DATABASE_URL");
-	stack_script = env("STACK_SCRIPT");
-	stack_dir = env("STACK_DIR");
+	base_url = support_env("STACK_URL");
+	secret = support_env("WEBHOOK_SECRET");
+	conninfo = support_env("DATABASE_URL");
+	stack_dir = support_env("STACK_DIR");
 	snprintf(bearer, sizeof(bearer), "Bearer %s", secret);
 	snprintf(webhook_url, sizeof(webhook_url), "%s/webhooks/supabase/videos", base_url);
 	curl_global_init(CURL_GLOBAL_ALL);
