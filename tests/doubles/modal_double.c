@@ -9,7 +9,6 @@
  * Without Modal-Key/Modal-Secret equal to MODAL_DOUBLE_KEY/MODAL_DOUBLE_SECRET (when set) it answers 401.
  * GET /_stats gives {"calls": n, "spawns": n, "paths": {path: n}}; POST /_reset zeroes them.
  * usage: modal_double PORTFILE   (binds 127.0.0.1 on a free port, writes it to PORTFILE, runs until SIGTERM) */
-#include "tests/doubles/body.h"
 #include "tests/doubles/serve.h"
 
 #include <json-c/json.h>
@@ -253,25 +252,6 @@ serve(struct MHD_Connection *c, const char *method, const char *url, const char 
 	return reply(c, 404, "{\"detail\":\"no such mode\"}", NULL);
 }
 
-static enum MHD_Result
-handle(void *cls, struct MHD_Connection *c, const char *url, const char *method, const char *version,
-    const char *upload, size_t *upload_size, void **con_cls)
-{
-	struct body *b = NULL;
-
-	switch (body_collect(con_cls, upload, upload_size, &b)) {
-	case BODY_MORE:
-		return MHD_YES;
-	case BODY_NO_MEMORY:
-		return MHD_NO;
-	case BODY_COMPLETE:
-		break;
-	}
-	if (b->too_big)
-		return reply(c, 413, "{\"detail\":\"too large\"}", NULL);
-	return serve(c, method, url, b->data);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -282,7 +262,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	path_counts = json_object_new_object();
-	rc = serve_until_stopped("modal_double", argv[1], handle);
+	rc = serve_until_stopped("modal_double", argv[1], serve);
 	for (int i = 0; i < nspawned; i++)
 		free(spawned[i].result);
 	json_object_put(path_counts);

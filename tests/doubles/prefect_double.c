@@ -20,7 +20,6 @@
  * gives the last create_flow_run body as received; GET /_stats counts requests by kind.
  * With PREFECT_DOUBLE_KEY set, API requests need "Authorization: Bearer <key>" (else 401).
  * usage: prefect_double PORTFILE FLOW...   (127.0.0.1, a free port written to PORTFILE, until SIGTERM) */
-#include "tests/doubles/body.h"
 #include "tests/doubles/serve.h"
 
 #include <json-c/json.h>
@@ -543,25 +542,12 @@ serve(struct MHD_Connection *c, const char *method, const char *url, const char 
 	return reply(c, 404, "{\"detail\":\"Not Found\"}", 0, false);
 }
 
+/* serve() under the state lock, after the delay /_slow asked for. */
 static enum MHD_Result
-handle(void *cls, struct MHD_Connection *c, const char *url, const char *method, const char *version,
-    const char *upload, size_t *upload_size, void **con_cls)
+serve_locked(struct MHD_Connection *c, const char *method, const char *url, const char *body)
 {
-	struct body *b = NULL;
 	enum MHD_Result r;
 
-	(void)cls;
-	(void)version;
-	switch (body_collect(con_cls, upload, upload_size, &b)) {
-	case BODY_MORE:
-		return MHD_YES;
-	case BODY_NO_MEMORY:
-		return MHD_NO;
-	case BODY_COMPLETE:
-		break;
-	}
-	if (b->too_big)
-		return reply(c, 413, "{\"detail\":\"too large\"}", 0, false);
 	pthread_mutex_lock(&mu);
 	if (slow_count > 0 && strncmp(url, "/api/", 5) == 0) {
 		/* Held without the lock, so the test can still reach the controls meanwhile. */
@@ -572,7 +558,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		nanosleep(&ts, NULL);
 		pthread_mutex_lock(&mu);
 	}
-	r = serve(c, method, url, b->data);
+	r = serve(c, method, url, body);
 	pthread_mutex_unlock(&mu);
 	return r;
 }
@@ -605,7 +591,7 @@ main(int argc, char **argv)
 		snprintf(name, sizeof(name), "%s/captionacc", argv[i]);
 		json_object_object_add(deployments, name, dep);
 	}
-	rc = serve_until_stopped("prefect_double", argv[1], handle);
+	rc = serve_until_stopped("prefect_double", argv[1], serve_locked);
 	json_object_put(deployments);
 	json_object_put(runs);
 	json_object_put(queues);

@@ -17,8 +17,37 @@ on_term(int sig)
 	serve_stopping = 1;
 }
 
+/* MHD's access handler: collects the body, then passes the request to the double's serve_fn (cls). */
+static enum MHD_Result
+handle(void *cls, struct MHD_Connection *c, const char *url, const char *method, const char *version,
+    const char *upload, size_t *upload_size, void **con_cls)
+{
+	static const char too_big[] = "{\"detail\":\"too large\"}";
+	serve_fn fn = *(serve_fn *)cls;
+	struct MHD_Response *r;
+	struct body *b = NULL;
+	enum MHD_Result ret;
+
+	(void)version;
+	switch (body_collect(con_cls, upload, upload_size, &b)) {
+	case BODY_MORE:
+		return MHD_YES;
+	case BODY_NO_MEMORY:
+		return MHD_NO;
+	case BODY_COMPLETE:
+		break;
+	}
+	if (!b->too_big)
+		return fn(c, method, url, b->data);
+	r = MHD_create_response_from_buffer(sizeof(too_big) - 1, (void *)too_big, MHD_RESPMEM_PERSISTENT);
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	ret = MHD_queue_response(c, MHD_HTTP_CONTENT_TOO_LARGE, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 int
-serve_until_stopped(const char *name, const char *portfile, MHD_AccessHandlerCallback handler)
+serve_until_stopped(const char *name, const char *portfile, serve_fn fn)
 {
 	struct sockaddr_in sa;
 	struct MHD_Daemon *d;
@@ -30,8 +59,8 @@ serve_until_stopped(const char *name, const char *portfile, MHD_AccessHandlerCal
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handler,
-	    NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, body_done, NULL, MHD_OPTION_END);
+	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, handle,
+	    &fn, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, body_done, NULL, MHD_OPTION_END);
 	if (d == NULL || (info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)) == NULL) {
 		fprintf(stderr, "%s: cannot start\n", name);
 		return 1;

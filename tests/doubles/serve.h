@@ -9,8 +9,13 @@
 /* Set once SIGTERM/SIGINT arrived: slow answers end early. */
 extern volatile sig_atomic_t serve_stopping;
 
-/* Serves handler (request bodies collected with tests/doubles/body.h) until stopped. Returns the
- * process's exit status; name prefixes error messages. */
-int serve_until_stopped(const char *name, const char *portfile, MHD_AccessHandlerCallback handler);
+/* Answers one request whose whole body (NUL-terminated, or NULL when there was none) has arrived. */
+typedef enum MHD_Result (*serve_fn)(struct MHD_Connection *c, const char *method, const char *url,
+    const char *body);
+
+/* Serves requests with fn until stopped: bodies are collected (tests/doubles/body.h) before fn is
+ * called, and one over BODY_MAX is answered 413 without calling it. Returns the process's exit status;
+ * name prefixes error messages. */
+int serve_until_stopped(const char *name, const char *portfile, serve_fn fn);
 
 #endif
