@@ -5,7 +5,6 @@
  *   <tenant>/client/videos/<video>/cropped_frames_v<N>/frame_NNNNNN.jpg
  *   <tenant>/server/videos/<video>/raw-ocr.db.gz, layout.db.gz, caption_frame_extents_v<N>.db, captions.db
  * Caption extents come from the OCR text of the cropped frames (shared/captions.c). */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include "shared/localgpu.h"
 
 #include "shared/captions.h"
@@ -15,12 +14,12 @@
 #include "shared/log.h"
 #include "shared/media.h"
 #include "shared/ocr.h"
+#include "shared/scratch.h"
 #include "shared/storage.h"
 #include "shared/str.h"
 #include "shared/validate.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -93,19 +92,10 @@ stopping(struct call *c)
 	return c->cancelled != NULL && c->cancelled(c->arg);
 }
 
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
-}
-
 static void
 call_end(struct call *c)
 {
-	if (c->work[0] != '\0' && nftw(c->work, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+	if (c->work[0] != '\0' && scratch_remove(c->work) != 0)
 		log_warn("local backend: cannot remove %s: %s", c->work, strerror(errno));
 	c->work[0] = '\0';
 }
@@ -187,8 +177,7 @@ call_begin(struct call *c, const struct config *cfg, json_object *in, bool (*can
 		return fail(c, LOCALGPU_FAIL, "ids too long");
 	if (storage_open(&c->s3, cfg, err, errlen) != 0)
 		return LOCALGPU_FAIL;
-	if (str_fmt(dir, sizeof(dir), "%s/captionacc-XXXXXX", cfg->local_work_dir ? cfg->local_work_dir : "/var/tmp") !=
-	    0 || mkdtemp(dir) == NULL)
+	if (scratch_make(dir, sizeof(dir), cfg->local_work_dir ? cfg->local_work_dir : "/var/tmp", "captionacc") != 0)
 		return fail(c, LOCALGPU_RETRY, "cannot make a scratch directory under LOCAL_WORK_DIR %s: %s",
 		    cfg->local_work_dir ? cfg->local_work_dir : "/var/tmp", strerror(errno));
 	(void)str_fmt(c->work, sizeof(c->work), "%s", dir);

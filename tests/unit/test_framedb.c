@@ -1,6 +1,7 @@
 /* test_framedb.c: shared/framedb.c: the per-video schemas apply (twice), bound parameters round-trip
  * (text that looks like SQL included), rollback discards, and gzip output is real gzip. */
 #include "shared/framedb.h"
+#include "shared/scratch.h"
 
 #include <zlib.h>
 
@@ -20,18 +21,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_framedb.XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return scratch_make(dir, sizeof(dir), "/tmp", "test_framedb");
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return scratch_remove(dir);
 }
 
 struct row {

@@ -2,6 +2,7 @@
  * picture with decoding noise, a caption that appears or changes by one letter-sized mark, another size,
  * colour against grey, and files that are not images. Images are drawn with leptonica. */
 #include "shared/image.h"
+#include "shared/scratch.h"
 
 #include <leptonica/allheaders.h>
 
@@ -150,16 +151,13 @@ main(void)
 		cmocka_unit_test(test_colour_is_compared_as_grey),
 		cmocka_unit_test(test_not_an_image),
 	};
-	char cmd[128];
 	int rc;
 
 	setMsgSeverity(L_SEVERITY_NONE); /* the unreadable-file cases would print leptonica's complaints */
-	snprintf(dir, sizeof(dir), "%s/test_image.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(dir) == NULL)
+	if (scratch_make(dir, sizeof(dir), getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", "test_image") != 0)
 		return 1;
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
+	if (scratch_remove(dir) != 0)
 		rc = rc ? rc : 1;
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* test_media.c: shared/media.c against Debian's ffmpeg and ffprobe: facts of a generated video, frames at
  * a rate, cropped frames, bad input, and cancellation. */
 #include "shared/media.h"
+#include "shared/scratch.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,8 +21,7 @@ setup(void **state)
 	char cmd[512];
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_media.XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (scratch_make(dir, sizeof(dir), "/tmp", "test_media") != 0)
 		return -1;
 	snprintf(video, sizeof(video), "%s/v.mp4", dir);
 	snprintf(cmd, sizeof(cmd), "ffmpeg -nostdin -v error -f lavfi -i testsrc=size=320x240:rate=10:duration=3 "
@@ -32,11 +32,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return scratch_remove(dir);
 }
 
 static const struct media_opts opts = { 60, NULL, NULL };

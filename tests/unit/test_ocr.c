@@ -1,6 +1,7 @@
 /* test_ocr.c: shared/ocr.c with Debian's tesseract: dark text on light, light text on a dark caption box,
  * word boxes inside the image, an image without text, and a file that is not an image. */
 #include "shared/ocr.h"
+#include "shared/scratch.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,8 +36,7 @@ setup(void **state)
 	char err[256];
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test_ocr.XXXXXX");
-	if (mkdtemp(dir) == NULL || (engine = ocr_new("eng", err, sizeof(err))) == NULL)
+	if (scratch_make(dir, sizeof(dir), "/tmp", "test_ocr") != 0 || (engine = ocr_new("eng", err, sizeof(err))) == NULL)
 		return -1;
 	return 0;
 }
@@ -44,12 +44,9 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
 	ocr_free(engine);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return scratch_remove(dir);
 }
 
 static void
