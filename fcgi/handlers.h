@@ -6,9 +6,9 @@
 
 #include "shared/config.h"
 #include "shared/db.h"
-#include "shared/prefect.h"
-#include "shared/priority.h"
-#include "shared/tenant.h"
+#include "shared/clients/prefect.h"
+#include "shared/intake/priority.h"
+#include "shared/intake/tenant.h"
 
 struct app {
 	struct config cfg;

@@ -2,10 +2,10 @@
  * video_initial_processing job (request -> validate -> decide -> store -> respond). */
 #include "fcgi/handlers.h"
 
-#include "shared/jobs.h"
+#include "shared/queue/jobs.h"
 #include "shared/log.h"
 #include "shared/str.h"
-#include "shared/webhook.h"
+#include "shared/intake/webhook.h"
 
 #include <time.h>
 

@@ -3,14 +3,14 @@
  * as the API (ids, the flow's own parameter rules), and the job gets its tenant's priority and tags. */
 #include "runner/runner.h"
 
-#include "shared/flows.h"
-#include "shared/jobs.h"
+#include "shared/flows/flows.h"
+#include "shared/queue/jobs.h"
 #include "shared/json.h"
 #include "shared/log.h"
-#include "shared/prefect.h"
-#include "shared/priority.h"
+#include "shared/clients/prefect.h"
+#include "shared/intake/priority.h"
 #include "shared/str.h"
-#include "shared/tenant.h"
+#include "shared/intake/tenant.h"
 #include "shared/validate.h"
 
 #include <getopt.h>

@@ -4,7 +4,7 @@
 
 #include "shared/db.h"
 #include "shared/log.h"
-#include "shared/queue.h"
+#include "shared/queue/queue.h"
 #include "shared/str.h"
 
 #include <errno.h>

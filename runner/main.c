@@ -4,7 +4,7 @@
 
 #include "runner/runner.h"
 
-#include "shared/localgpu.h"
+#include "shared/local/localgpu.h"
 #include "shared/log.h"
 
 #include <getopt.h>

@@ -2,9 +2,9 @@
  * input: they pass the same checks as the API before a flow sees them. */
 #include "runner/prefect_source.h"
 
-#include "shared/flows.h"
+#include "shared/flows/flows.h"
 #include "shared/log.h"
-#include "shared/prefect.h"
+#include "shared/clients/prefect.h"
 #include "shared/str.h"
 
 #include <stdio.h>

@@ -7,7 +7,7 @@
 
 #include "runner/runner.h"
 
-#include "shared/queue.h"
+#include "shared/queue/queue.h"
 
 #include <stdbool.h>
 #include <stddef.h>

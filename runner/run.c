@@ -6,11 +6,11 @@
 #include "runner/runner.h"
 
 #include "shared/clock.h"
-#include "shared/flows.h"
+#include "shared/flows/flows.h"
 #include "shared/json.h"
 #include "shared/log.h"
-#include "shared/priority.h"
-#include "shared/queue.h"
+#include "shared/intake/priority.h"
+#include "shared/queue/queue.h"
 #include "shared/str.h"
 
 #include <getopt.h>

@@ -3,11 +3,11 @@
  * from captions.db on S3). */
 #include "runner/runner.h"
 
-#include "shared/framedb.h"
-#include "shared/storage.h"
+#include "shared/local/framedb.h"
+#include "shared/clients/storage.h"
 #include "shared/str.h"
 #include "shared/validate.h"
-#include "shared/videos.h"
+#include "shared/flows/videos.h"
 
 #include <stdio.h>
 #include <stdlib.h>

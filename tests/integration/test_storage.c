@@ -2,7 +2,7 @@
  * (S3_URL: signature checks off for listings; S3_STRICT_ENDPOINT: every signature checked), plus two
  * local doubles: a libmicrohttpd server that answers 503 like a busy Wasabi, and a socket that accepts
  * connections and never answers. */
-#include "shared/storage.h"
+#include "shared/clients/storage.h"
 
 #include "shared/clock.h"
 

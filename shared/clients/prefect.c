@@ -1,0 +1,641 @@
+/* prefect.c: a libcurl client of Prefect's REST API. One easy handle per process (kept-alive
+ * connection); JSON bodies built and read with json-c; path segments escaped with curl_easy_escape. */
+#include "shared/clients/prefect.h"
+
+#include "shared/clock.h"
+#include "shared/json.h"
+#include "shared/log.h"
+#include "shared/str.h"
+
+#include <curl/curl.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define ANSWER_MAX (4 * 1024 * 1024)
+
+struct flow_map {
+	char flow[64];
+	char name[PREFECT_NAME_MAX * 2 + 2]; /* "prefect-flow/deployment" */
+	char id[PREFECT_ID_MAX];             /* "" until resolved */
+};
+
+struct prefect {
+	char url[1024];
+	char *bearer;
+	char *basic;
+	char pool[PREFECT_NAME_MAX];
+	long timeout_ms;
+	int retries;
+	struct flow_map flows[PREFECT_FLOWS_MAX];
+	int nflows;
+	struct prefect_band bands[PREFECT_BANDS_MAX];
+	int nbands;
+	CURL *curl;
+	long retry_after;
+};
+
+struct answer {
+	char *buf;
+	size_t len;
+	bool overflow;
+	long retry_after;
+};
+
+/* "a=b/c,d=e/f" */
+static int
+parse_flows(struct prefect *p, const char *spec, char *err, size_t errlen)
+{
+	const char *s = spec;
+
+	while (*s != '\0') {
+		size_t n = strcspn(s, ",");
+		const char *eq = memchr(s, '=', n), *slash;
+		struct flow_map *f;
+
+		if (p->nflows == PREFECT_FLOWS_MAX || eq == NULL || eq == s ||
+		    (slash = memchr(eq + 1, '/', n - (size_t)(eq + 1 - s))) == NULL || slash == eq + 1 ||
+		    slash + 1 == s + n) {
+			(void)str_fmt(err, errlen, "PREFECT_DEPLOYMENTS must be flow=prefect-flow/deployment pairs, comma-separated");
+			return -1;
+		}
+		f = &p->flows[p->nflows++];
+		if (str_fmt(f->flow, sizeof(f->flow), "%.*s", (int)(eq - s), s) != 0 ||
+		    str_fmt(f->name, sizeof(f->name), "%.*s", (int)(n - (size_t)(eq + 1 - s)), eq + 1) != 0) {
+			(void)str_fmt(err, errlen, "PREFECT_DEPLOYMENTS: a name is too long");
+			return -1;
+		}
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return 0;
+}
+
+/* "90:high,70:normal,0:low", priorities strictly decreasing, the last one 0. */
+static int
+parse_bands(struct prefect *p, const char *spec, char *err, size_t errlen)
+{
+	const char *s = spec;
+
+	while (*s != '\0') {
+		size_t n = strcspn(s, ",");
+		const char *colon = memchr(s, ':', n);
+		char num[16];
+		long v;
+
+		if (p->nbands == PREFECT_BANDS_MAX || colon == NULL || colon == s || colon + 1 == s + n ||
+		    str_fmt(num, sizeof(num), "%.*s", (int)(colon - s), s) != 0 || str_to_long(num, 0, 1000, &v) != 0 ||
+		    (p->nbands > 0 && v >= p->bands[p->nbands - 1].min_priority) ||
+		    str_fmt(p->bands[p->nbands].queue, sizeof(p->bands[0].queue), "%.*s", (int)(n - (size_t)(colon + 1 - s)),
+		    colon + 1) != 0) {
+			(void)str_fmt(err, errlen, "PREFECT_QUEUE_BANDS must be min-priority:queue pairs, priorities "
+			    "decreasing, e.g. 90:captionacc-high,70:captionacc-normal,0:captionacc-low");
+			return -1;
+		}
+		p->bands[p->nbands++].min_priority = (int)v;
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	if (p->nbands == 0 || p->bands[p->nbands - 1].min_priority != 0) {
+		(void)str_fmt(err, errlen, "PREFECT_QUEUE_BANDS must end with a band for priority 0");
+		return -1;
+	}
+	return 0;
+}
+
+struct prefect *
+prefect_new(const struct config *cfg, char *err, size_t errlen)
+{
+	struct prefect *p = calloc(1, sizeof(*p));
+	size_t n;
+
+	if (p == NULL) {
+		(void)str_fmt(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (cfg->prefect_api_url == NULL || (strncmp(cfg->prefect_api_url, "http://", 7) != 0 &&
+	    strncmp(cfg->prefect_api_url, "https://", 8) != 0)) {
+		(void)str_fmt(err, errlen, "PREFECT_API_URL must be set to an http(s) URL when QUEUE_BACKEND=prefect");
+		goto fail;
+	}
+	if (str_copy(p->url, sizeof(p->url), cfg->prefect_api_url) != 0) {
+		(void)str_fmt(err, errlen, "PREFECT_API_URL is too long");
+		goto fail;
+	}
+	n = strlen(p->url);
+	while (n > 0 && p->url[n - 1] == '/')
+		p->url[--n] = '\0';
+	if ((cfg->prefect_api_key != NULL && (p->bearer = strdup(cfg->prefect_api_key)) == NULL) ||
+	    (cfg->prefect_basic_auth != NULL && (p->basic = strdup(cfg->prefect_basic_auth)) == NULL)) {
+		(void)str_fmt(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (p->basic != NULL && strchr(p->basic, ':') == NULL) {
+		(void)str_fmt(err, errlen, "PREFECT_BASIC_AUTH must be user:password");
+		goto fail;
+	}
+	if (str_copy(p->pool, sizeof(p->pool), cfg->prefect_work_pool ? cfg->prefect_work_pool : "captionacc") != 0 ||
+	    p->pool[0] == '\0') {
+		(void)str_fmt(err, errlen, "PREFECT_WORK_POOL is empty or too long");
+		goto fail;
+	}
+	if (parse_flows(p, cfg->prefect_deployments ? cfg->prefect_deployments : "", err, errlen) != 0 ||
+	    parse_bands(p, cfg->prefect_queue_bands ? cfg->prefect_queue_bands : "", err, errlen) != 0)
+		goto fail;
+	p->timeout_ms = cfg->prefect_timeout_seconds * 1000;
+	p->retries = (int)cfg->prefect_retries;
+	if ((p->curl = curl_easy_init()) == NULL) {
+		(void)str_fmt(err, errlen, "cannot initialise libcurl");
+		goto fail;
+	}
+	return p;
+fail:
+	prefect_free(p);
+	return NULL;
+}
+
+void
+prefect_free(struct prefect *p)
+{
+	if (p == NULL)
+		return;
+	if (p->curl != NULL)
+		curl_easy_cleanup(p->curl);
+	free(p->bearer);
+	free(p->basic);
+	free(p);
+}
+
+const char *
+prefect_queue_for(const struct prefect *p, int priority)
+{
+	for (int i = 0; i < p->nbands; i++)
+		if (priority >= p->bands[i].min_priority)
+			return p->bands[i].queue;
+	return p->bands[p->nbands - 1].queue;
+}
+
+int
+prefect_band_count(const struct prefect *p)
+{
+	return p->nbands;
+}
+
+const struct prefect_band *
+prefect_band_at(const struct prefect *p, int i)
+{
+	return (i >= 0 && i < p->nbands) ? &p->bands[i] : NULL;
+}
+
+static struct flow_map *
+flow_map(struct prefect *p, const char *flow)
+{
+	for (int i = 0; i < p->nflows; i++)
+		if (strcmp(p->flows[i].flow, flow) == 0)
+			return &p->flows[i];
+	return NULL;
+}
+
+const char *
+prefect_deployment_name(const struct prefect *p, const char *flow)
+{
+	for (int i = 0; i < p->nflows; i++)
+		if (strcmp(p->flows[i].flow, flow) == 0)
+			return p->flows[i].name;
+	return NULL;
+}
+
+long
+prefect_retry_after(const struct prefect *p)
+{
+	return p->retry_after;
+}
+
+/* --- one HTTP exchange, with retries ------------------------------------------------------------- */
+
+static size_t
+on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct answer *a = arg;
+	size_t n = size * nmemb;
+	char *grown;
+
+	if (a->len + n > ANSWER_MAX) {
+		a->overflow = true;
+		return 0;
+	}
+	if ((grown = realloc(a->buf, a->len + n + 1)) == NULL)
+		return 0;
+	a->buf = grown;
+	memcpy(a->buf + a->len, data, n);
+	a->len += n;
+	a->buf[a->len] = '\0';
+	return n;
+}
+
+/* Retry-After: delta seconds (an HTTP date is rare from Prefect; it counts as 1 s). */
+static size_t
+on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct answer *a = arg;
+	size_t n = size * nmemb;
+	char line[128], *end;
+	long v;
+
+	if (n > 12 && n < sizeof(line) && strncasecmp(data, "Retry-After:", 12) == 0) {
+		memcpy(line, data + 12, n - 12);
+		line[n - 12] = '\0';
+		errno = 0;
+		v = strtol(line, &end, 10);
+		a->retry_after = (errno == 0 && end != line && v >= 0) ? (v > 3600 ? 3600 : v) : 1;
+	}
+	return n;
+}
+
+static bool
+retryable_status(long status)
+{
+	return status == 408 || status == 429 || status == 502 || status == 503 || status == 504;
+}
+
+/* The "detail" of an error answer, shortened, for messages. */
+static void
+detail_of(const struct answer *a, char *out, size_t len)
+{
+	json_object *o, *d = NULL;
+	char jerr[64];
+
+	out[0] = '\0';
+	if (a->buf == NULL || (o = json_parse(a->buf, a->len, jerr, sizeof(jerr))) == NULL)
+		return;
+	if (json_object_object_get_ex(o, "detail", &d))
+		(void)str_fmt(out, len, "%s", json_object_is_type(d, json_type_string) ? json_object_get_string(d) :
+		    json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
+/* method GET or POST; body NULL for none. *answer (caller frees) is the parsed JSON of a 2xx answer. */
+static enum prefect_result
+call(struct prefect *p, const char *method, const char *path, json_object *body, long timeout_ms, int retries,
+    long *status, json_object **answer, char *err, size_t errlen)
+{
+	long long deadline = clock_ms() + timeout_ms;
+	const char *text = body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : NULL;
+	char url[2048], detail[300], jerr[160];
+	struct curl_slist *headers = NULL;
+	enum prefect_result r = PREFECT_UNAVAILABLE;
+	bool fresh = false;
+
+	*status = 0;
+	if (answer != NULL)
+		*answer = NULL;
+	p->retry_after = 0;
+	if (str_fmt(url, sizeof(url), "%s%s", p->url, path) != 0) {
+		(void)str_fmt(err, errlen, "Prefect URL too long");
+		return PREFECT_REFUSED;
+	}
+	headers = curl_slist_append(headers, "Content-Type: application/json");
+	headers = curl_slist_append(headers, "Accept: application/json");
+	for (int attempt = 0;; attempt++) {
+		struct answer a = { NULL, 0, false, 0 };
+		long left = (long)(deadline - clock_ms());
+		CURLcode cc;
+		long long pause;
+
+		if (left < 1)
+			left = 1;
+		curl_easy_reset(p->curl);
+		curl_easy_setopt(p->curl, CURLOPT_URL, url);
+		curl_easy_setopt(p->curl, CURLOPT_HTTPHEADER, headers);
+		curl_easy_setopt(p->curl, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(p->curl, CURLOPT_TIMEOUT_MS, left);
+		curl_easy_setopt(p->curl, CURLOPT_CONNECTTIMEOUT_MS, left < 5000 ? left : 5000L);
+		curl_easy_setopt(p->curl, CURLOPT_WRITEFUNCTION, on_body);
+		curl_easy_setopt(p->curl, CURLOPT_WRITEDATA, &a);
+		curl_easy_setopt(p->curl, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(p->curl, CURLOPT_HEADERDATA, &a);
+		curl_easy_setopt(p->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+		if (p->bearer != NULL) {
+			curl_easy_setopt(p->curl, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
+			curl_easy_setopt(p->curl, CURLOPT_XOAUTH2_BEARER, p->bearer);
+		} else if (p->basic != NULL) {
+			curl_easy_setopt(p->curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+			curl_easy_setopt(p->curl, CURLOPT_USERPWD, p->basic);
+		}
+		if (strcmp(method, "POST") == 0)
+			curl_easy_setopt(p->curl, CURLOPT_POSTFIELDS, text ? text : "{}");
+		if (fresh)
+			curl_easy_setopt(p->curl, CURLOPT_FRESH_CONNECT, 1L);
+		cc = curl_easy_perform(p->curl);
+		*status = 0;
+		if (cc == CURLE_OK)
+			curl_easy_getinfo(p->curl, CURLINFO_RESPONSE_CODE, status);
+		if (cc == CURLE_OK && *status >= 200 && *status < 300) {
+			if (answer != NULL && (*answer = json_parse(a.buf ? a.buf : "", a.len, jerr, sizeof(jerr))) == NULL) {
+				(void)str_fmt(err, errlen, "Prefect %s %s answered %ld with a body that is not JSON: %s", method,
+				    path, *status, jerr);
+				r = PREFECT_REFUSED;
+			} else
+				r = PREFECT_OK;
+			free(a.buf);
+			break;
+		}
+		if (cc == CURLE_OK && !retryable_status(*status) && *status < 500) {
+			detail_of(&a, detail, sizeof(detail));
+			(void)str_fmt(err, errlen, "Prefect %s %s answered %ld%s%s", method, path, *status,
+			    detail[0] ? ": " : "", detail);
+			r = *status == 404 ? PREFECT_NOT_FOUND : PREFECT_REFUSED;
+			free(a.buf);
+			break;
+		}
+		/* Transient: a connection failure, a timeout, 408/429/5xx. */
+		if (cc != CURLE_OK)
+			(void)str_fmt(err, errlen, "Prefect %s %s: %s", method, path, a.overflow ? "answer too large" :
+			    curl_easy_strerror(cc));
+		else
+			(void)str_fmt(err, errlen, "Prefect %s %s answered %ld", method, path, *status);
+		p->retry_after = a.retry_after;
+		free(a.buf);
+		/* A server that answered 503 may close the connection: the next try opens a new one. */
+		fresh = cc != CURLE_OK || *status == 503;
+		pause = a.retry_after > 0 ? a.retry_after * 1000LL : (200LL << (attempt < 6 ? attempt : 6));
+		if (attempt >= retries || clock_ms() + pause >= deadline)
+			break;
+		log_debug("%s; retrying in %lld ms", err, pause);
+		clock_sleep_ms(pause);
+	}
+	curl_slist_free_all(headers);
+	return r;
+}
+
+/* An escaped path segment; caller frees with curl_free. */
+static char *
+escape(struct prefect *p, const char *s)
+{
+	return curl_easy_escape(p->curl, s, 0);
+}
+
+/* --- deployments ------------------------------------------------------------------------------------ */
+
+enum prefect_result
+prefect_deployment_id(struct prefect *p, const char *flow, char *id, size_t idlen, char *err, size_t errlen)
+{
+	struct flow_map *f = flow_map(p, flow);
+	char path[1024], fname[PREFECT_NAME_MAX * 2 + 2], *slash, *e1 = NULL, *e2 = NULL;
+	json_object *dep = NULL, *v = NULL;
+	enum prefect_result r;
+	long status;
+
+	if (f == NULL) {
+		(void)str_fmt(err, errlen, "no Prefect deployment configured for flow %s (PREFECT_DEPLOYMENTS)", flow);
+		return PREFECT_REFUSED;
+	}
+	if (f->id[0] != '\0')
+		return str_copy(id, idlen, f->id) == 0 ? PREFECT_OK : PREFECT_REFUSED;
+	(void)str_fmt(fname, sizeof(fname), "%s", f->name);
+	slash = strchr(fname, '/');
+	*slash = '\0';
+	if ((e1 = escape(p, fname)) == NULL || (e2 = escape(p, slash + 1)) == NULL ||
+	    str_fmt(path, sizeof(path), "/deployments/name/%s/%s", e1, e2) != 0) {
+		(void)str_fmt(err, errlen, "deployment name too long");
+		r = PREFECT_REFUSED;
+		goto out;
+	}
+	r = call(p, "GET", path, NULL, p->timeout_ms, p->retries, &status, &dep, err, errlen);
+	if (r == PREFECT_NOT_FOUND)
+		(void)str_fmt(err, errlen, "Prefect has no deployment %s (flow %s; see PREFECT_DEPLOYMENTS)", f->name, flow);
+	if (r != PREFECT_OK)
+		goto out;
+	if (!json_object_object_get_ex(dep, "id", &v) || !json_object_is_type(v, json_type_string) ||
+	    str_copy(f->id, sizeof(f->id), json_object_get_string(v)) != 0 || str_copy(id, idlen, f->id) != 0) {
+		f->id[0] = '\0';
+		(void)str_fmt(err, errlen, "Prefect's deployment %s has no usable id", f->name);
+		r = PREFECT_REFUSED;
+	}
+out:
+	curl_free(e1);
+	curl_free(e2);
+	json_object_put(dep);
+	return r;
+}
+
+const char *
+prefect_flow_of(struct prefect *p, const char *deployment_id)
+{
+	char id[PREFECT_ID_MAX], err[256];
+
+	for (int i = 0; i < p->nflows; i++) {
+		if (p->flows[i].id[0] == '\0' &&
+		    prefect_deployment_id(p, p->flows[i].flow, id, sizeof(id), err, sizeof(err)) != PREFECT_OK)
+			continue;
+		if (strcmp(p->flows[i].id, deployment_id) == 0)
+			return p->flows[i].flow;
+	}
+	return NULL;
+}
+
+/* --- flow runs -------------------------------------------------------------------------------------- */
+
+enum prefect_result
+prefect_create_run(struct prefect *p, const char *flow, json_object *parameters, json_object *tags,
+    const char *idempotency_key, const char *queue, char *run_id, size_t idlen, bool *created, char *err,
+    size_t errlen)
+{
+	char dep[PREFECT_ID_MAX], path[256];
+	json_object *body = NULL, *run = NULL, *v = NULL;
+	enum prefect_result r;
+	long status;
+
+	*created = false;
+	if ((r = prefect_deployment_id(p, flow, dep, sizeof(dep), err, errlen)) != PREFECT_OK)
+		return r;
+	if (str_fmt(path, sizeof(path), "/deployments/%s/create_flow_run", dep) != 0)
+		return PREFECT_REFUSED;
+	/* Exactly the fields Prefect accepts: it answers 422 to anything else (there is no priority). */
+	body = json_object_new_object();
+	json_object_object_add(body, "parameters", json_object_get(parameters));
+	json_object_object_add(body, "tags", json_object_get(tags));
+	if (idempotency_key != NULL)
+		json_object_object_add(body, "idempotency_key", json_object_new_string(idempotency_key));
+	if (queue != NULL)
+		json_object_object_add(body, "work_queue_name", json_object_new_string(queue));
+	r = call(p, "POST", path, body, p->timeout_ms, p->retries, &status, &run, err, errlen);
+	if (r == PREFECT_NOT_FOUND) {
+		/* The deployment went away since we resolved it: forget the id so the next call looks again. */
+		flow_map(p, flow)->id[0] = '\0';
+		(void)str_fmt(err, errlen, "Prefect has no deployment %s (flow %s)", prefect_deployment_name(p, flow), flow);
+	}
+	if (r == PREFECT_OK) {
+		if (!json_object_object_get_ex(run, "id", &v) || !json_object_is_type(v, json_type_string) ||
+		    str_copy(run_id, idlen, json_object_get_string(v)) != 0) {
+			(void)str_fmt(err, errlen, "Prefect's new flow run has no usable id");
+			r = PREFECT_REFUSED;
+		} else
+			*created = status == 201;
+	}
+	json_object_put(body);
+	json_object_put(run);
+	return r;
+}
+
+/* ISO 8601 UTC with microseconds, as Prefect writes them. */
+static void
+iso_time(char *buf, size_t len, double offset_seconds)
+{
+	struct timespec ts;
+	struct tm tm;
+	time_t t;
+	long us;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	t = ts.tv_sec + (time_t)offset_seconds;
+	us = ts.tv_nsec / 1000 + (long)((offset_seconds - (double)(time_t)offset_seconds) * 1e6);
+	if (us >= 1000000) {
+		t++;
+		us -= 1000000;
+	}
+	gmtime_r(&t, &tm);
+	(void)str_fmt(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06ld+00:00", tm.tm_year + 1900, tm.tm_mon + 1,
+	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
+}
+
+enum prefect_result
+prefect_scheduled_runs(struct prefect *p, int limit, json_object **runs, char *err, size_t errlen)
+{
+	char path[512], now[64], *pool = escape(p, p->pool);
+	json_object *body = json_object_new_object(), *names = json_object_new_array(), *list = NULL;
+	enum prefect_result r = PREFECT_REFUSED;
+	long status;
+
+	*runs = NULL;
+	if (pool == NULL || str_fmt(path, sizeof(path), "/work_pools/%s/get_scheduled_flow_runs", pool) != 0)
+		goto out;
+	for (int i = 0; i < p->nbands; i++)
+		json_object_array_add(names, json_object_new_string(p->bands[i].queue));
+	iso_time(now, sizeof(now), 0);
+	json_object_object_add(body, "work_queue_names", names);
+	names = NULL;
+	json_object_object_add(body, "scheduled_before", json_object_new_string(now));
+	json_object_object_add(body, "limit", json_object_new_int(limit));
+	if ((r = call(p, "POST", path, body, p->timeout_ms, p->retries, &status, &list, err, errlen)) != PREFECT_OK)
+		goto out;
+	if (!json_object_is_type(list, json_type_array)) {
+		(void)str_fmt(err, errlen, "Prefect's scheduled runs are not a list");
+		r = PREFECT_REFUSED;
+		goto out;
+	}
+	*runs = json_object_new_array();
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		json_object *item = json_object_array_get_idx(list, i), *run = NULL;
+
+		if (json_object_object_get_ex(item, "flow_run", &run) && json_object_is_type(run, json_type_object))
+			json_object_array_add(*runs, json_object_get(run));
+	}
+out:
+	curl_free(pool);
+	json_object_put(names);
+	json_object_put(body);
+	json_object_put(list);
+	return r;
+}
+
+enum prefect_result
+prefect_set_state(struct prefect *p, const char *run_id, const char *type, const char *message, double delay_seconds,
+    char *status, size_t statuslen, char *err, size_t errlen)
+{
+	char path[256], when[64];
+	json_object *body = json_object_new_object(), *state = json_object_new_object(), *answer = NULL, *v = NULL;
+	enum prefect_result r = PREFECT_REFUSED;
+	long code;
+
+	status[0] = '\0';
+	if (str_fmt(path, sizeof(path), "/flow_runs/%s/set_state", run_id) != 0) {
+		json_object_put(state);
+		goto out;
+	}
+	json_object_object_add(state, "type", json_object_new_string(type));
+	if (message != NULL)
+		json_object_object_add(state, "message", json_object_new_string(message));
+	if (strcmp(type, "SCHEDULED") == 0) {
+		json_object *details = json_object_new_object();
+
+		iso_time(when, sizeof(when), delay_seconds > 0 ? delay_seconds : 0);
+		json_object_object_add(state, "name", json_object_new_string("AwaitingRetry"));
+		json_object_object_add(details, "scheduled_time", json_object_new_string(when));
+		json_object_object_add(state, "state_details", details);
+	}
+	json_object_object_add(body, "state", state);
+	json_object_object_add(body, "force", json_object_new_boolean(0));
+	if ((r = call(p, "POST", path, body, p->timeout_ms, p->retries, &code, &answer, err, errlen)) != PREFECT_OK)
+		goto out;
+	if (!json_object_object_get_ex(answer, "status", &v) || !json_object_is_type(v, json_type_string) ||
+	    str_copy(status, statuslen, json_object_get_string(v)) != 0) {
+		(void)str_fmt(err, errlen, "Prefect's set_state answer has no status");
+		r = PREFECT_REFUSED;
+	}
+out:
+	json_object_put(body);
+	json_object_put(answer);
+	return r;
+}
+
+enum prefect_result
+prefect_run_state(struct prefect *p, const char *run_id, char *type, size_t typelen, char *err, size_t errlen)
+{
+	char path[256];
+	json_object *run = NULL, *v = NULL, *st = NULL;
+	enum prefect_result r;
+	long status;
+
+	type[0] = '\0';
+	if (str_fmt(path, sizeof(path), "/flow_runs/%s", run_id) != 0)
+		return PREFECT_REFUSED;
+	if ((r = call(p, "GET", path, NULL, p->timeout_ms, p->retries, &status, &run, err, errlen)) != PREFECT_OK)
+		return r;
+	if (!((json_object_object_get_ex(run, "state_type", &v) && json_object_is_type(v, json_type_string)) ||
+	    (json_object_object_get_ex(run, "state", &st) && json_object_object_get_ex(st, "type", &v) &&
+	    json_object_is_type(v, json_type_string))) || str_copy(type, typelen, json_object_get_string(v)) != 0) {
+		(void)str_fmt(err, errlen, "Prefect's flow run %s has no state type", run_id);
+		r = PREFECT_REFUSED;
+	}
+	json_object_put(run);
+	return r;
+}
+
+enum prefect_result
+prefect_create_queue(struct prefect *p, const char *name, int priority, bool *existed, char *err, size_t errlen)
+{
+	char path[512], *pool = escape(p, p->pool);
+	json_object *body = json_object_new_object(), *answer = NULL;
+	enum prefect_result r = PREFECT_REFUSED;
+	long status;
+
+	*existed = false;
+	if (pool == NULL || str_fmt(path, sizeof(path), "/work_pools/%s/queues", pool) != 0)
+		goto out;
+	json_object_object_add(body, "name", json_object_new_string(name));
+	json_object_object_add(body, "priority", json_object_new_int(priority));
+	r = call(p, "POST", path, body, p->timeout_ms, p->retries, &status, &answer, err, errlen);
+	if (r == PREFECT_REFUSED && status == 409) {
+		*existed = true;
+		r = PREFECT_OK;
+	}
+out:
+	curl_free(pool);
+	json_object_put(body);
+	json_object_put(answer);
+	return r;
+}
+
+enum prefect_result
+prefect_health(struct prefect *p, char *err, size_t errlen)
+{
+	long status;
+
+	return call(p, "GET", "/health", NULL, 2000, 0, &status, NULL, err, errlen);
+}

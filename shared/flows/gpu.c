@@ -1,0 +1,129 @@
+/* gpu.c: GPU function calls for flow steps: runs them on this machine (FUNCTIONS_BACKEND=local), or picks
+ * the Modal endpoint and calls it directly or spawns and polls it; turns the outcome into a step outcome. */
+#include "shared/flows/gpu.h"
+
+#include "shared/local/localgpu.h"
+#include "shared/log.h"
+#include "shared/clients/modal.h"
+#include "shared/str.h"
+#include "shared/validate.h"
+
+#include <string.h>
+#include <time.h>
+
+static const char *names[GPU__MAX] = { "extract_frames_and_ocr", "crop_and_infer", "caption_ocr" };
+
+const char *
+gpu_function_name(enum gpu_function fn)
+{
+	return (fn >= 0 && fn < GPU__MAX) ? names[fn] : "?";
+}
+
+static bool
+cancelled(void *arg)
+{
+	struct flow_ctx *ctx = arg;
+
+	return ctx->should_stop(ctx);
+}
+
+static enum step_outcome
+outcome(struct flow_ctx *ctx, enum gpu_function fn, enum modal_outcome m, const char *err)
+{
+	if (m == MODAL_OK)
+		return STEP_OK;
+	return flows_error(ctx, m == MODAL_PERMANENT ? STEP_FAIL : STEP_RETRY, "%s: %s", names[fn], err);
+}
+
+/* Sleeps ms, waking early when the runner must stop. */
+static void
+pause_ms(struct flow_ctx *ctx, long ms)
+{
+	for (long t = 0; t < ms && !ctx->should_stop(ctx); t += 10) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+static enum step_outcome
+spawn_and_poll(struct flow_ctx *ctx, enum gpu_function fn, const struct modal_opts *o, const char *url,
+    const char *poll_url, json_object *input, json_object **result)
+{
+	char call_id[VALIDATE_ID_MAX + 1] = "", poll[2048], err[512];
+	json_object *v = NULL, *spawned = NULL, *state;
+	long status, waited_ms = 0;
+	enum modal_outcome m;
+
+	if (ctx->checkpoint != NULL && json_object_object_get_ex(ctx->checkpoint, "call_id", &v) &&
+	    validate_id(json_object_get_string(v)) && str_copy(call_id, sizeof(call_id), json_object_get_string(v)) == 0)
+		log_info("%s: resuming GPU call %s", names[fn], call_id);
+	if (call_id[0] == '\0') {
+		if ((m = modal_request(o, url, input, &spawned, &status, err, sizeof(err))) != MODAL_OK)
+			return outcome(ctx, fn, m, err);
+		if (!json_object_object_get_ex(spawned, "call_id", &v) || !validate_id(json_object_get_string(v)) ||
+		    str_copy(call_id, sizeof(call_id), json_object_get_string(v)) != 0) {
+			json_object_put(spawned);
+			return flows_error(ctx, STEP_FAIL, "%s: spawn answer has no valid call_id", names[fn]);
+		}
+		json_object_put(spawned);
+		state = json_object_new_object();
+		json_object_object_add(state, "call_id", json_object_new_string(call_id));
+		if (ctx->save_checkpoint(ctx, state) != 0) {
+			json_object_put(state);
+			return flows_error(ctx, STEP_RETRY, "%s: cannot checkpoint call %s", names[fn], call_id);
+		}
+		json_object_put(state);
+		log_info("%s: spawned GPU call %s", names[fn], call_id);
+	}
+	if (str_fmt(poll, sizeof(poll), "%s%scall_id=%s", poll_url, strchr(poll_url, '?') ? "&" : "?", call_id) != 0)
+		return flows_error(ctx, STEP_FAIL, "%s: poll URL too long", names[fn]);
+	for (;;) {
+		m = modal_request(o, poll, NULL, result, &status, err, sizeof(err));
+		if (m != MODAL_PENDING) {
+			if (m == MODAL_PERMANENT && status == 404) {
+				/* Modal no longer knows the call: forget it so the next attempt spawns anew. */
+				state = json_object_new_object();
+				(void)ctx->save_checkpoint(ctx, state);
+				json_object_put(state);
+				m = MODAL_RETRY;
+			}
+			return outcome(ctx, fn, m, err);
+		}
+		if (ctx->should_stop(ctx))
+			return flows_error(ctx, STEP_RETRY, "%s: interrupted while call %s runs", names[fn], call_id);
+		if (waited_ms / 1000 >= ctx->cfg->modal_timeout_seconds)
+			return flows_error(ctx, STEP_RETRY, "%s: call %s still running after %ld s", names[fn], call_id,
+			    ctx->cfg->modal_timeout_seconds);
+		pause_ms(ctx, ctx->cfg->modal_poll_interval_ms);
+		waited_ms += ctx->cfg->modal_poll_interval_ms;
+	}
+}
+
+enum step_outcome
+gpu_run(struct flow_ctx *ctx, enum gpu_function fn, json_object *input, json_object **result)
+{
+	const struct config *c = ctx->cfg;
+	const char *urls[GPU__MAX] = { c->modal_extract_url, c->modal_crop_url, c->modal_caption_url };
+	const char *polls[GPU__MAX] = { c->modal_extract_poll_url, c->modal_crop_poll_url, c->modal_caption_poll_url };
+	static const char *keys[GPU__MAX] = { "MODAL_EXTRACT_FRAMES_AND_OCR_URL", "MODAL_CROP_AND_INFER_URL",
+		"MODAL_CAPTION_OCR_URL" };
+	struct modal_opts o = { c->modal_key, c->modal_secret, c->modal_connect_timeout_seconds,
+		c->modal_timeout_seconds, c->modal_max_redirects, cancelled, ctx };
+	char err[512];
+	long status;
+
+	*result = NULL;
+	if (c->functions_backend != NULL && strcmp(c->functions_backend, "local") == 0) {
+		enum localgpu_result r = localgpu_run(c, fn, input, cancelled, ctx, result, err, sizeof(err));
+
+		if (r == LOCALGPU_OK)
+			return STEP_OK;
+		return flows_error(ctx, r == LOCALGPU_FAIL ? STEP_FAIL : STEP_RETRY, "%s: %s", names[fn], err);
+	}
+	if (urls[fn] == NULL)
+		return flows_error(ctx, STEP_FAIL, "%s: %s is not set", names[fn], keys[fn]);
+	if (polls[fn] != NULL)
+		return spawn_and_poll(ctx, fn, &o, urls[fn], polls[fn], input, result);
+	return outcome(ctx, fn, modal_request(&o, urls[fn], input, result, &status, err, sizeof(err)), err);
+}

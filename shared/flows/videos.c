@@ -1,0 +1,266 @@
+/* videos.c: writes to the videos table, and the typed reading of GPU results that feeds them. */
+#include "shared/flows/videos.h"
+
+#include "shared/json.h"
+#include "shared/str.h"
+#include "shared/validate.h"
+
+#include <math.h>
+#include <string.h>
+
+enum field_type { F_INT, F_NUMBER, F_TEXT, F_KEY, F_PREFIX };
+
+struct field {
+	const char *names[2];  /* JSON key, and an accepted alias (or NULL) */
+	enum field_type type;
+	bool required;
+};
+
+/* Reads the listed fields of obj into text parameters (NULL when absent and optional). bufs must hold
+ * n * 1100 bytes. Returns -1 with the reason in err. */
+static int
+read_fields(json_object *obj, const char *tenant_id, const struct field *f, int n, const char **params, char *bufs,
+    char *err, size_t errlen)
+{
+	for (int i = 0; i < n; i++) {
+		json_object *v = NULL;
+		char *buf = bufs + (size_t)i * 1100, why[160];
+		const char *name = f[i].names[0];
+
+		params[i] = NULL;
+		if (!json_object_object_get_ex(obj, f[i].names[0], &v) && f[i].names[1] != NULL &&
+		    json_object_object_get_ex(obj, f[i].names[1], &v))
+			name = f[i].names[1];
+		if (v == NULL) {
+			if (f[i].required) {
+				(void)str_fmt(err, errlen, "GPU result has no %s", f[i].names[0]);
+				return -1;
+			}
+			continue;
+		}
+		switch (f[i].type) {
+		case F_INT:
+			if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
+			    str_fmt(buf, 1100, "%lld", (long long)json_object_get_int64(v)) != 0)
+				goto bad;
+			break;
+		case F_NUMBER: {
+			double d = json_object_get_double(v);
+
+			if (!(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)) ||
+			    !isfinite(d) || d < 0 || str_fmt(buf, 1100, "%.6f", d) != 0)
+				goto bad;
+			break;
+		}
+		case F_TEXT:
+		case F_KEY:
+		case F_PREFIX:
+			if (!json_object_is_type(v, json_type_string) ||
+			    str_copy(buf, 1100, json_object_get_string(v)) != 0)
+				goto bad;
+			if ((f[i].type == F_KEY && !validate_storage_key(buf, tenant_id, why, sizeof(why))) ||
+			    (f[i].type == F_PREFIX && !validate_storage_prefix(buf, tenant_id, why, sizeof(why)))) {
+				(void)str_fmt(err, errlen, "GPU result %s %s", name, why);
+				return -1;
+			}
+			if (f[i].type == F_TEXT && strlen(buf) > 64)
+				goto bad;
+			break;
+		}
+		params[i] = buf;
+		continue;
+bad:
+		(void)str_fmt(err, errlen, "GPU result %s has the wrong type or range", name);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+exec_one(struct db *db, const struct db_stmt *stmt, const char *const *params, enum db_status *st, char *err,
+    size_t errlen, const char *missing)
+{
+	PGresult *r = db_exec(db, stmt, params, st, err, errlen);
+
+	if (r == NULL)
+		return -1;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		(void)str_fmt(err, errlen, "%s", missing);
+		*st = DB_ERROR;
+		return -1;
+	}
+	PQclear(r);
+	return 0;
+}
+
+enum db_status
+videos_mark_processing(struct db *db, const char *video_id, const char *tenant_id, const char *storage_key,
+    char *err, size_t errlen)
+{
+	static const struct db_stmt stmt = {
+		"videos_processing",
+		"INSERT INTO videos (id, tenant_id, storage_key, status) VALUES ($1, $2, $3, 'processing')"
+		" ON CONFLICT (id) DO UPDATE SET status = 'processing', error_message = NULL, updated_at = now()"
+		"   WHERE videos.tenant_id = EXCLUDED.tenant_id"
+		" RETURNING 1",
+		3, true
+	};
+	const char *params[3] = { video_id, tenant_id, storage_key };
+	enum db_status st;
+
+	(void)exec_one(db, &stmt, params, &st, err, errlen, "the video belongs to another tenant");
+	return st;
+}
+
+int
+videos_record_processing(struct db *db, const char *video_id, const char *tenant_id, json_object *result,
+    enum db_status *st, char *err, size_t errlen)
+{
+	static const struct field fields[] = {
+		{ { "frame_count", NULL }, F_INT, true },
+		{ { "duration", "duration_seconds" }, F_NUMBER, true },
+		{ { "frame_width", NULL }, F_INT, false },
+		{ { "frame_height", NULL }, F_INT, false },
+		{ { "video_codec", NULL }, F_TEXT, false },
+		{ { "bitrate", NULL }, F_INT, false },
+		{ { "ocr_box_count", NULL }, F_INT, false },
+		{ { "failed_ocr_count", NULL }, F_INT, false },
+		{ { "processing_duration_seconds", NULL }, F_NUMBER, false },
+		{ { "full_frames_key", NULL }, F_PREFIX, false },
+		{ { "ocr_db_key", "raw_ocr_db_key" }, F_KEY, false },
+		{ { "layout_db_key", NULL }, F_KEY, false },
+	};
+	static const struct db_stmt stmt = {
+		"videos_record_processing",
+		"UPDATE videos SET frame_count = $2::int, duration_seconds = $3::float8, frame_width = $4::int,"
+		"  frame_height = $5::int, video_codec = $6, bitrate = $7::bigint, ocr_box_count = $8::int,"
+		"  failed_ocr_count = $9::int, processing_duration_seconds = $10::float8, full_frames_key = $11,"
+		"  raw_ocr_db_key = $12, layout_db_key = $13, status = 'active', error_message = NULL, updated_at = now()"
+		" WHERE id = $1 RETURNING 1",
+		13, true
+	};
+	enum { N = sizeof(fields) / sizeof(fields[0]) };
+	const char *params[N + 1];
+	char bufs[N * 1100];
+
+	*st = DB_ERROR;
+	params[0] = video_id;
+	if (read_fields(result, tenant_id, fields, N, params + 1, bufs, err, errlen) != 0)
+		return -1;
+	return exec_one(db, &stmt, params, st, err, errlen, "the video row is missing");
+}
+
+enum db_status
+videos_set_error(struct db *db, const char *video_id, const char *message, char *err, size_t errlen)
+{
+	static const struct db_stmt stmt = {
+		"videos_error",
+		"UPDATE videos SET status = 'error', error_message = left($2, 2000), updated_at = now()"
+		" WHERE id = $1 RETURNING 1",
+		2, true
+	};
+	const char *params[2] = { video_id, message };
+	enum db_status st;
+
+	(void)exec_one(db, &stmt, params, &st, err, errlen, "the video row is missing");
+	return st;
+}
+
+int
+videos_record_layout(struct db *db, const char *video_id, const char *tenant_id, json_object *crop_region,
+    json_object *result, enum db_status *st, char *err, size_t errlen)
+{
+	static const struct field crop[] = {
+		{ { "crop_left", NULL }, F_NUMBER, true },
+		{ { "crop_top", NULL }, F_NUMBER, true },
+		{ { "crop_right", NULL }, F_NUMBER, true },
+		{ { "crop_bottom", NULL }, F_NUMBER, true },
+	};
+	static const struct field out[] = {
+		{ { "version", NULL }, F_INT, true },
+		{ { "cropped_frames_key", NULL }, F_PREFIX, false },
+		{ { "caption_frame_extents_key", "caption_frame_extents_db_key" }, F_KEY, false },
+	};
+	static const struct db_stmt stmt = {
+		"videos_record_layout",
+		"UPDATE videos SET crop_left = $2::float8, crop_top = $3::float8, crop_right = $4::float8,"
+		"  crop_bottom = $5::float8, layout_version = $6::int, cropped_frames_key = $7,"
+		"  caption_frame_extents_key = $8, updated_at = now()"
+		" WHERE id = $1 RETURNING 1",
+		8, true
+	};
+	const char *params[8];
+	char bufs[7 * 1100];
+
+	*st = DB_ERROR;
+	params[0] = video_id;
+	if (read_fields(crop_region, tenant_id, crop, 4, params + 1, bufs, err, errlen) != 0 ||
+	    read_fields(result, tenant_id, out, 3, params + 5, bufs + 4 * 1100, err, errlen) != 0)
+		return -1;
+	return exec_one(db, &stmt, params, st, err, errlen, "the video row is missing");
+}
+
+int
+videos_record_captions(struct db *db, const char *video_id, const char *tenant_id, json_object *result,
+    enum db_status *st, char *err, size_t errlen)
+{
+	static const struct field out[] = {
+		{ { "captions_db_key", NULL }, F_KEY, true },
+	};
+	static const struct db_stmt stmt = {
+		"videos_record_captions",
+		"UPDATE videos SET captions_db_key = $2, updated_at = now() WHERE id = $1 RETURNING 1",
+		2, true
+	};
+	const char *params[2];
+	char bufs[1100];
+
+	*st = DB_ERROR;
+	params[0] = video_id;
+	if (read_fields(result, tenant_id, out, 1, params + 1, bufs, err, errlen) != 0)
+		return -1;
+	return exec_one(db, &stmt, params, st, err, errlen, "the video row is missing");
+}
+
+enum db_status
+videos_exists(struct db *db, const char *video_id, const char *tenant_id, bool *exists, char *key, size_t keylen,
+    char *err, size_t errlen)
+{
+	static const struct db_stmt stmt = {
+		"videos_exists", "SELECT storage_key FROM videos WHERE id = $1 AND tenant_id = $2", 2, true
+	};
+	const char *params[2] = { video_id, tenant_id };
+	enum db_status st;
+	PGresult *r = db_exec(db, &stmt, params, &st, err, errlen);
+
+	*exists = false;
+	if (key != NULL && keylen > 0)
+		key[0] = '\0';
+	if (r == NULL)
+		return st;
+	*exists = PQntuples(r) == 1;
+	if (*exists && key != NULL && str_copy(key, keylen, PQgetvalue(r, 0, 0)) != 0)
+		key[0] = '\0';
+	PQclear(r);
+	return DB_OK;
+}
+
+enum db_status
+videos_describe(struct db *db, const char *video_id, json_object **row, char *err, size_t errlen)
+{
+	static const struct db_stmt stmt = {
+		"videos_describe", "SELECT row_to_json(v)::text FROM videos v WHERE id = $1", 1, true
+	};
+	const char *params[1] = { video_id };
+	enum db_status st;
+	PGresult *r = db_exec(db, &stmt, params, &st, err, errlen);
+
+	*row = NULL;
+	if (r == NULL)
+		return st;
+	if (PQntuples(r) == 1)
+		*row = json_parse(PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0), err, errlen);
+	PQclear(r);
+	return DB_OK;
+}

@@ -1,0 +1,26 @@
+/* localgpu.h: the three GPU functions implemented on this machine (FUNCTIONS_BACKEND=local) with ffmpeg,
+ * tesseract and SQLite, reading and writing S3 like the Modal functions do, and answering the same
+ * result objects. Input is validated here, once, into typed structs. */
+#ifndef CAPTIONACC_LOCALGPU_H
+#define CAPTIONACC_LOCALGPU_H
+
+#include "shared/config.h"
+#include "shared/flows/gpu.h"
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+enum localgpu_result {
+	LOCALGPU_OK,
+	LOCALGPU_RETRY,  /* S3 or a tool failed in a way that may pass (or the runner is stopping) */
+	LOCALGPU_FAIL    /* bad input: invalid parameters, an unreadable video, a missing object */
+};
+
+/* Runs fn on input; *result (caller frees) on LOCALGPU_OK, else a line in err. cancelled is polled
+ * between frames and while tools run. */
+enum localgpu_result localgpu_run(const struct config *cfg, enum gpu_function fn, json_object *input,
+    bool (*cancelled)(void *arg), void *arg, json_object **result, char *err, size_t errlen);
+/* Frees the process's OCR engine (loaded on first use); for a clean exit. */
+void localgpu_shutdown(void);
+
+#endif

@@ -1,0 +1,97 @@
+/* jobs.c: enqueueing jobs. One statement inserts the job or finds the job already queued under the same
+ * idempotency key, so a redelivered webhook never doubles work. */
+#include "shared/queue/jobs.h"
+
+#include "shared/json.h"
+#include "shared/str.h"
+
+#include <string.h>
+
+/* $1 flow $2 tenant $3 video $4 parameters $5 metadata $6 priority $7 base $8 anchor $9 key
+ * $10 max_attempts. The common case is a plain single-row insert; only a repeated key needs the lookup. */
+static const struct db_stmt insert_stmt = {
+	"jobs_insert",
+	"INSERT INTO jobs (flow, tenant_id, video_id, parameters, metadata, priority, base_priority, age_anchor,"
+	"                  idempotency_key, max_attempts)"
+	" VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::int, $7::int, COALESCE($8::timestamptz, now()), $9, $10::int)"
+	" ON CONFLICT (idempotency_key) DO NOTHING"
+	" RETURNING id, priority, metadata->'tags'",
+	10, true
+};
+static const struct db_stmt existing_stmt = {
+	"jobs_existing",
+	"SELECT id, priority, metadata->'tags' FROM jobs WHERE idempotency_key = $1",
+	1, true
+};
+
+/* t as a PostgreSQL timestamptz literal in UTC ("2024-01-01 00:00:00+00"); -1 if it does not fit. */
+static int
+format_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL)
+		return -1;
+	if (strftime(buf, len, "%Y-%m-%d %H:%M:%S+00", &tm) == 0)
+		return -1;
+	return 0;
+}
+
+enum db_status
+jobs_enqueue(struct db *db, const struct jobs_new *job, struct jobs_enqueued *out, char *err, size_t errlen)
+{
+	char prio[16], base[16], attempts[16], anchor[40];
+	const char *params[10];
+	long stored_priority;
+	enum db_status st = DB_ERROR;
+	PGresult *r = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (str_fmt(prio, sizeof(prio), "%d", job->priority) != 0 ||
+	    str_fmt(base, sizeof(base), "%d", job->base_priority) != 0 ||
+	    str_fmt(attempts, sizeof(attempts), "%d", job->max_attempts) != 0 ||
+	    (job->has_age_anchor && format_time(job->age_anchor, anchor, sizeof(anchor)) != 0)) {
+		(void)str_fmt(err, errlen, "cannot format job fields");
+		return DB_ERROR;
+	}
+	params[0] = job->flow;
+	params[1] = job->tenant_id;
+	params[2] = job->video_id;
+	params[3] = json_text(job->parameters, NULL);
+	params[4] = json_text(job->metadata, NULL);
+	params[5] = prio;
+	params[6] = base;
+	params[7] = job->has_age_anchor ? anchor : NULL;
+	params[8] = job->idempotency_key;
+	params[9] = attempts;
+	/* A conflicting insert finds the existing job. If that job's inserting transaction has not committed
+	 * yet, our insert waits for it, so the lookup that follows sees it. */
+	if ((r = db_exec(db, &insert_stmt, params, &st, err, errlen)) == NULL)
+		return st;
+	out->created = PQntuples(r) == 1;
+	if (!out->created && job->idempotency_key != NULL) {
+		PQclear(r);
+		if ((r = db_exec(db, &existing_stmt, &job->idempotency_key, &st, err, errlen)) == NULL)
+			return st;
+	}
+	if (PQntuples(r) != 1) {
+		(void)str_fmt(err, errlen, "job with idempotency key %s was neither inserted nor found",
+		    job->idempotency_key ? job->idempotency_key : "(none)");
+		PQclear(r);
+		return DB_ERROR;
+	}
+	st = DB_ERROR;
+	if (str_copy(out->id, sizeof(out->id), PQgetvalue(r, 0, 0)) != 0 ||
+	    str_to_long(PQgetvalue(r, 0, 1), -1000000, 1000000, &stored_priority) != 0) {
+		(void)str_fmt(err, errlen, "unexpected job row from the database");
+		goto out;
+	}
+	out->priority = (int)stored_priority;
+	if (!PQgetisnull(r, 0, 2) &&
+	    (out->tags = json_parse(PQgetvalue(r, 0, 2), (size_t)PQgetlength(r, 0, 2), err, errlen)) == NULL)
+		goto out;
+	st = DB_OK;
+out:
+	PQclear(r);
+	return st;
+}

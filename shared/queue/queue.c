@@ -1,0 +1,421 @@
+/* queue.c: the queue's SQL. Every write a runner makes for a job locks the job row and checks the lease
+ * token first (fencing), so a runner that lost its lease can no longer change the job. */
+#include "shared/queue/queue.h"
+
+#include "shared/json.h"
+#include "shared/log.h"
+#include "shared/str.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CLAIM_ORDER "ORDER BY priority DESC, age_anchor, id"
+
+static const struct db_stmt claim_stmt = {
+	"queue_claim",
+	"UPDATE jobs j SET status = 'running', attempt = j.attempt + 1, lease_owner = $1,"
+	"  lease_token = gen_random_uuid(), lease_expires_at = now() + make_interval(secs => $2::int),"
+	"  started_at = COALESCE(j.started_at, now()), updated_at = now()"
+	" FROM (SELECT id FROM jobs WHERE status IN ('pending', 'retry') AND backend = 'local'"
+	"       AND run_after <= now() " CLAIM_ORDER
+	"       LIMIT 1 FOR UPDATE SKIP LOCKED) c"
+	" WHERE j.id = c.id"
+	" RETURNING j.id, j.flow, j.tenant_id, COALESCE(j.video_id, ''), j.parameters, j.metadata, j.attempt,"
+	"   j.max_attempts, j.priority, j.lease_token",
+	2, false
+};
+
+static const struct db_stmt extend_stmt = {
+	"queue_extend",
+	"UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $3::int)"
+	" WHERE id = $1 AND lease_token = $2 AND status = 'running' RETURNING 1",
+	3, true
+};
+
+static const struct db_stmt steps_stmt = {
+	"queue_steps",
+	"SELECT step_index, status, result FROM job_steps WHERE job_id = $1 ORDER BY step_index",
+	1, true
+};
+
+/* The lease CTE locks the job row: a concurrent reap or re-claim either happened before (token differs,
+ * nothing written) or waits until this write commits. */
+#define LEASE_CTE "WITH lease AS (SELECT id FROM jobs WHERE id = $1 AND lease_token = $2 AND status = 'running'" \
+	" FOR UPDATE) "
+
+static const struct db_stmt step_save_stmt = {
+	"queue_step_save",
+	LEASE_CTE
+	"INSERT INTO job_steps (job_id, step_index, name, status, result, error_message, attempt, started_at,"
+	"                       finished_at)"
+	" SELECT id, $3::int, $4, $5, $6::jsonb, $7, $8::int, now(),"
+	"        CASE WHEN $5 = 'running' THEN NULL ELSE now() END FROM lease"
+	" ON CONFLICT (job_id, step_index) DO UPDATE SET status = EXCLUDED.status, result = EXCLUDED.result,"
+	"   error_message = EXCLUDED.error_message, attempt = EXCLUDED.attempt, finished_at = EXCLUDED.finished_at"
+	"   WHERE job_steps.status <> 'completed'"
+	" RETURNING 1",
+	8, false
+};
+
+static const struct db_stmt complete_stmt = {
+	"queue_complete",
+	"UPDATE jobs SET status = 'completed', result = $3::jsonb, error_message = NULL, finished_at = now(),"
+	"  updated_at = now(), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
+	" WHERE id = $1 AND lease_token = $2 AND status = 'running' RETURNING 1",
+	3, false
+};
+
+static const struct db_stmt fail_stmt = {
+	"queue_fail",
+	"UPDATE jobs SET status = 'failed', error_message = $3, finished_at = now(), updated_at = now(),"
+	"  lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
+	" WHERE id = $1 AND lease_token = $2 AND status = 'running' RETURNING 1",
+	3, false
+};
+
+/* $3 status, $4 delay seconds, $5 error (NULL keeps the last one), $6 attempts given back (0 or 1) */
+static const struct db_stmt requeue_stmt = {
+	"queue_requeue",
+	"UPDATE jobs SET status = $3, run_after = now() + make_interval(secs => $4::double precision),"
+	"  error_message = COALESCE($5, error_message), attempt = attempt - $6::int, updated_at = now(),"
+	"  lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
+	" WHERE id = $1 AND lease_token = $2 AND status = 'running' RETURNING 1",
+	6, false
+};
+
+static const struct db_stmt reap_stmt = {
+	"queue_reap",
+	"UPDATE jobs SET status = CASE WHEN attempt >= max_attempts THEN 'failed' ELSE 'retry' END,"
+	"  finished_at = CASE WHEN attempt >= max_attempts THEN now() END,"
+	"  error_message = 'lease expired: runner ' || COALESCE(lease_owner, '?') || ' stopped during attempt '"
+	"    || attempt,"
+	"  run_after = now(), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, updated_at = now()"
+	" WHERE id IN (SELECT id FROM jobs WHERE status = 'running' AND lease_expires_at < now()"
+	"              FOR UPDATE SKIP LOCKED)"
+	" RETURNING id",
+	0, false
+};
+
+/* $1 per_minutes $2 cap. The gate row lets one runner in 10 s do a pass; a pass updates at most
+ * QUEUE_AGE_BATCH rows and skips rows being claimed, so claims never stall behind it even at a backlog of
+ * a million jobs (30,000 rows a minute; a million waiting jobs need about 17,000 at +1 per hour). */
+#define QUEUE_AGE_BATCH "5000"
+#define AGED_PRIORITY "base_priority + LEAST($2::int, GREATEST(0, floor(extract(epoch FROM now() - age_anchor)" \
+	" / 60 / $1::int)::int))"
+static const struct db_stmt age_stmt = {
+	"queue_age",
+	"WITH gate AS ("
+	"  INSERT INTO runner_maintenance (name, last_at) VALUES ('age', now())"
+	"  ON CONFLICT (name) DO UPDATE SET last_at = now()"
+	"    WHERE runner_maintenance.last_at <= now() - interval '9 seconds'"
+	"  RETURNING 1"
+	"), todo AS ("
+	"  SELECT id FROM jobs WHERE EXISTS (SELECT 1 FROM gate) AND status IN ('pending', 'retry')"
+	"    AND priority <> " AGED_PRIORITY
+	"  LIMIT " QUEUE_AGE_BATCH " FOR UPDATE SKIP LOCKED"
+	"), aged AS ("
+	"  UPDATE jobs SET priority = " AGED_PRIORITY " FROM todo WHERE jobs.id = todo.id"
+	"  RETURNING 1"
+	") SELECT (SELECT count(*) FROM gate), (SELECT count(*) FROM aged)",
+	2, false
+};
+
+void
+queue_job_clear(struct queue_job *job)
+{
+	json_object_put(job->parameters);
+	json_object_put(job->metadata);
+	memset(job, 0, sizeof(*job));
+}
+
+/* Runs a fenced statement that returns one row when the lease held. */
+static enum db_status
+fenced(struct db *db, const struct db_stmt *stmt, const char *const *params, bool *ours, char *err,
+    size_t errlen)
+{
+	enum db_status st;
+	PGresult *r = db_exec(db, stmt, params, &st, err, errlen);
+
+	*ours = false;
+	if (r == NULL)
+		return st;
+	*ours = PQntuples(r) == 1;
+	PQclear(r);
+	return DB_OK;
+}
+
+static json_object *
+parse_column(PGresult *r, int row, int col, char *err, size_t errlen)
+{
+	if (PQgetisnull(r, row, col))
+		return NULL;
+	return json_parse(PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col), err, errlen);
+}
+
+/* A claimed row (id, flow, tenant_id, video_id, parameters, metadata, attempt, max_attempts, priority,
+ * lease_token) into *out. */
+static enum db_status
+job_of_row(PGresult *r, struct queue_job *out, char *err, size_t errlen)
+{
+	long v;
+
+	if (str_copy(out->id, sizeof(out->id), PQgetvalue(r, 0, 0)) != 0 ||
+	    str_copy(out->flow, sizeof(out->flow), PQgetvalue(r, 0, 1)) != 0 ||
+	    str_copy(out->tenant_id, sizeof(out->tenant_id), PQgetvalue(r, 0, 2)) != 0 ||
+	    str_copy(out->video_id, sizeof(out->video_id), PQgetvalue(r, 0, 3)) != 0 ||
+	    str_copy(out->lease_token, sizeof(out->lease_token), PQgetvalue(r, 0, 9)) != 0) {
+		(void)str_fmt(err, errlen, "claimed job has an over-long field");
+		return DB_ERROR;
+	}
+	if ((out->parameters = parse_column(r, 0, 4, err, errlen)) == NULL ||
+	    (out->metadata = parse_column(r, 0, 5, err, errlen)) == NULL ||
+	    str_to_long(PQgetvalue(r, 0, 6), 0, 1000000, &v) != 0)
+		return DB_ERROR;
+	out->attempt = (int)v;
+	if (str_to_long(PQgetvalue(r, 0, 7), 1, 1000000, &v) != 0)
+		return DB_ERROR;
+	out->max_attempts = (int)v;
+	if (str_to_long(PQgetvalue(r, 0, 8), -1000000, 1000000, &v) != 0)
+		return DB_ERROR;
+	out->priority = (int)v;
+	return DB_OK;
+}
+
+enum db_status
+queue_claim(struct db *db, const char *worker, long lease_seconds, struct queue_job *out, bool *found,
+    char *err, size_t errlen)
+{
+	char lease[24];
+	const char *params[2] = { worker, lease };
+	enum db_status st;
+	PGresult *r;
+
+	memset(out, 0, sizeof(*out));
+	*found = false;
+	if (str_fmt(lease, sizeof(lease), "%ld", lease_seconds) != 0)
+		return DB_ERROR;
+	if ((r = db_exec(db, &claim_stmt, params, &st, err, errlen)) == NULL)
+		return st;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return DB_OK;
+	}
+	if ((st = job_of_row(r, out, err, errlen)) == DB_OK)
+		*found = true;
+	PQclear(r);
+	if (st != DB_OK)
+		queue_job_clear(out);
+	return st;
+}
+
+enum db_status
+queue_extend(struct db *db, const char *job_id, const char *token, long lease_seconds, bool *ours, char *err,
+    size_t errlen)
+{
+	char lease[24];
+	const char *params[3] = { job_id, token, lease };
+
+	if (str_fmt(lease, sizeof(lease), "%ld", lease_seconds) != 0)
+		return DB_ERROR;
+	return fenced(db, &extend_stmt, params, ours, err, errlen);
+}
+
+enum db_status
+queue_steps_load(struct db *db, const struct queue_job *job, json_object **steps, char *err, size_t errlen)
+{
+	const char *params[1] = { job->id };
+	enum db_status st;
+	PGresult *r = db_exec(db, &steps_stmt, params, &st, err, errlen);
+	json_object *arr;
+
+	*steps = NULL;
+	if (r == NULL)
+		return st;
+	arr = json_object_new_array();
+	for (int i = 0; i < PQntuples(r); i++) {
+		json_object *row = json_object_new_object(), *res = NULL;
+		long idx;
+
+		if (str_to_long(PQgetvalue(r, i, 0), 0, 1000, &idx) != 0) {
+			json_object_put(row);
+			continue;
+		}
+		if (!PQgetisnull(r, i, 2) && (res = parse_column(r, i, 2, err, errlen)) == NULL) {
+			json_object_put(row);
+			json_object_put(arr);
+			PQclear(r);
+			return DB_ERROR;
+		}
+		json_object_object_add(row, "status", json_object_new_string(PQgetvalue(r, i, 1)));
+		json_object_object_add(row, "result", res);
+		json_object_array_put_idx(arr, (size_t)idx, row);
+	}
+	PQclear(r);
+	*steps = arr;
+	return DB_OK;
+}
+
+enum db_status
+queue_step_save(struct db *db, const struct queue_job *job, int index, const char *name, const char *status,
+    json_object *result, const char *error, bool *ours, char *err, size_t errlen)
+{
+	char idx[16], attempt[16];
+	const char *params[8];
+
+	if (str_fmt(idx, sizeof(idx), "%d", index) != 0 || str_fmt(attempt, sizeof(attempt), "%d", job->attempt) != 0)
+		return DB_ERROR;
+	params[0] = job->id;
+	params[1] = job->lease_token;
+	params[2] = idx;
+	params[3] = name;
+	params[4] = status;
+	params[5] = result ? json_text(result, NULL) : NULL;
+	params[6] = error;
+	params[7] = attempt;
+	return fenced(db, &step_save_stmt, params, ours, err, errlen);
+}
+
+enum db_status
+queue_complete(struct db *db, const struct queue_job *job, json_object *result, bool *ours, char *err,
+    size_t errlen)
+{
+	const char *params[3] = { job->id, job->lease_token, result ? json_text(result, NULL) : NULL };
+
+	return fenced(db, &complete_stmt, params, ours, err, errlen);
+}
+
+enum db_status
+queue_fail(struct db *db, const struct queue_job *job, const char *error, bool *ours, char *err, size_t errlen)
+{
+	const char *params[3] = { job->id, job->lease_token, error };
+
+	return fenced(db, &fail_stmt, params, ours, err, errlen);
+}
+
+enum db_status
+queue_requeue(struct db *db, const struct queue_job *job, enum queue_requeue how, double delay_seconds,
+    const char *error, bool *ours, char *err, size_t errlen)
+{
+	char delay[32];
+	const char *params[6] = { job->id, job->lease_token, how == QUEUE_RETRY ? "retry" : "pending", delay, error,
+		how == QUEUE_RETRY ? "0" : "1" };
+
+	if (str_fmt(delay, sizeof(delay), "%.3f", delay_seconds < 0 ? 0.0 : delay_seconds) != 0)
+		return DB_ERROR;
+	return fenced(db, &requeue_stmt, params, ours, err, errlen);
+}
+
+enum db_status
+queue_reap(struct db *db, int *n, char *err, size_t errlen)
+{
+	enum db_status st;
+	PGresult *r = db_exec(db, &reap_stmt, NULL, &st, err, errlen);
+
+	*n = 0;
+	if (r == NULL)
+		return st;
+	*n = PQntuples(r);
+	for (int i = 0; i < *n; i++)
+		log_warn("job %s: lease expired (its runner stopped); back in the queue", PQgetvalue(r, i, 0));
+	PQclear(r);
+	return DB_OK;
+}
+
+enum db_status
+queue_age(struct db *db, const struct priority_params *p, int *n, char *err, size_t errlen)
+{
+	char per[16], cap[16];
+	const char *params[2] = { per, cap };
+	enum db_status st;
+	PGresult *r;
+	long gate = 0, aged = 0;
+
+	*n = -1;
+	if (!p->age_boost)
+		return DB_OK;
+	if (str_fmt(per, sizeof(per), "%d", p->per_minutes) != 0 || str_fmt(cap, sizeof(cap), "%d", p->cap) != 0)
+		return DB_ERROR;
+	if ((r = db_exec(db, &age_stmt, params, &st, err, errlen)) == NULL)
+		return st;
+	if (PQntuples(r) == 1 && str_to_long(PQgetvalue(r, 0, 0), 0, 1, &gate) == 0 &&
+	    str_to_long(PQgetvalue(r, 0, 1), 0, 0x7fffffffL, &aged) == 0 && gate == 1)
+		*n = (int)aged;
+	PQclear(r);
+	return DB_OK;
+}
+
+double
+queue_backoff(int attempt, double base, double max, double unit_random)
+{
+	double d = base * pow(2.0, attempt > 1 ? attempt - 1 : 0);
+
+	if (d > max)
+		d = max;
+	return d / 2.0 + d / 2.0 * unit_random;
+}
+
+static const struct db_stmt adopt_stmt = {
+	"queue_adopt",
+	"INSERT INTO jobs AS j (id, flow, tenant_id, video_id, parameters, metadata, priority, base_priority, status,"
+	"  attempt, max_attempts, lease_owner, lease_token, lease_expires_at, started_at, backend)"
+	" VALUES ($1::uuid, $2, $3, NULLIF($4, ''), $5::jsonb, $6::jsonb, $7::int, $7::int, 'running', 1, $8::int, $9,"
+	"  gen_random_uuid(), now() + make_interval(secs => $10::int), now(), 'prefect')"
+	" ON CONFLICT (id) DO UPDATE SET status = 'running', attempt = j.attempt + 1, lease_owner = $9,"
+	"  lease_token = gen_random_uuid(), lease_expires_at = now() + make_interval(secs => $10::int),"
+	"  started_at = COALESCE(j.started_at, now()), finished_at = NULL, updated_at = now()"
+	"  WHERE j.backend = 'prefect' AND (j.status <> 'running' OR j.lease_expires_at < now())"
+	" RETURNING j.id, j.flow, j.tenant_id, COALESCE(j.video_id, ''), j.parameters, j.metadata, j.attempt,"
+	"   j.max_attempts, j.priority, j.lease_token",
+	10, false
+};
+
+enum db_status
+queue_adopt(struct db *db, const char *id, const char *flow, const char *tenant_id, const char *video_id,
+    json_object *parameters, json_object *metadata, int priority, int max_attempts, const char *worker,
+    long lease_seconds, struct queue_job *out, bool *found, char *err, size_t errlen)
+{
+	char prio[16], maxa[16], lease[24];
+	const char *params[10] = { id, flow, tenant_id, video_id ? video_id : "",
+		json_object_to_json_string_ext(parameters, JSON_C_TO_STRING_PLAIN),
+		json_object_to_json_string_ext(metadata, JSON_C_TO_STRING_PLAIN), prio, maxa, worker, lease };
+	enum db_status st;
+	PGresult *r;
+
+	memset(out, 0, sizeof(*out));
+	*found = false;
+	if (str_fmt(prio, sizeof(prio), "%d", priority) != 0 || str_fmt(maxa, sizeof(maxa), "%d", max_attempts) != 0 ||
+	    str_fmt(lease, sizeof(lease), "%ld", lease_seconds) != 0)
+		return DB_ERROR;
+	if ((r = db_exec(db, &adopt_stmt, params, &st, err, errlen)) == NULL)
+		return st;
+	if (PQntuples(r) == 1 && (st = job_of_row(r, out, err, errlen)) == DB_OK)
+		*found = true;
+	PQclear(r);
+	if (st != DB_OK)
+		queue_job_clear(out);
+	return st;
+}
+
+static const struct db_stmt cancel_stmt = {
+	"queue_cancel",
+	"UPDATE jobs SET status = 'cancelled', error_message = $3, finished_at = now(), updated_at = now(),"
+	"  lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
+	" WHERE id = $1 AND lease_token = $2 AND status = 'running' RETURNING 1",
+	3, false
+};
+
+enum db_status
+queue_cancel(struct db *db, const struct queue_job *job, const char *why, bool *ours, char *err, size_t errlen)
+{
+	const char *params[3] = { job->id, job->lease_token, why };
+	enum db_status st;
+	PGresult *r = db_exec(db, &cancel_stmt, params, &st, err, errlen);
+
+	*ours = false;
+	if (r == NULL)
+		return st;
+	*ours = PQntuples(r) == 1;
+	PQclear(r);
+	return DB_OK;
+}

@@ -1,0 +1,76 @@
+/* queue.h: the local job queue as runners use it: claim with a lease, extend it, write step checkpoints
+ * and outcomes fenced by the lease token, give expired leases back, and age waiting jobs' priorities. */
+#ifndef CAPTIONACC_QUEUE_H
+#define CAPTIONACC_QUEUE_H
+
+#include "shared/db.h"
+#include "shared/intake/priority.h"
+#include "shared/validate.h"
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#define QUEUE_ID_MAX 40
+#define QUEUE_FLOW_MAX 64
+
+/* A claimed job. parameters and metadata are owned; queue_job_clear() frees them. */
+struct queue_job {
+	char id[QUEUE_ID_MAX];
+	char flow[QUEUE_FLOW_MAX];
+	char tenant_id[VALIDATE_ID_MAX + 1];
+	char video_id[VALIDATE_ID_MAX + 1]; /* "" when the job has none */
+	json_object *parameters;
+	json_object *metadata;
+	int attempt;       /* this attempt, counting from 1 */
+	int max_attempts;
+	int priority;
+	char lease_token[QUEUE_ID_MAX];
+};
+
+/* Where a job goes when this attempt ends without completing. */
+enum queue_requeue {
+	QUEUE_RETRY,     /* a transient failure: status retry, the attempt counts */
+	QUEUE_HAND_BACK  /* not a failure (shutdown, a held lock): status pending, the attempt is given back */
+};
+
+void queue_job_clear(struct queue_job *job);
+
+/* Claims the best claimable job for worker (lease of lease_seconds). *found false: nothing to do. */
+enum db_status queue_claim(struct db *db, const char *worker, long lease_seconds, struct queue_job *out,
+    bool *found, char *err, size_t errlen);
+/* Pushes the lease expiry lease_seconds ahead. *ours false: the lease was lost (fenced out). */
+enum db_status queue_extend(struct db *db, const char *job_id, const char *token, long lease_seconds, bool *ours,
+    char *err, size_t errlen);
+/* The job's step rows: *steps becomes a JSON array indexed by step, each {"status","result"} or null.
+ * Caller frees with json_object_put. */
+enum db_status queue_steps_load(struct db *db, const struct queue_job *job, json_object **steps, char *err,
+    size_t errlen);
+/* Writes step index's row: status "running" (a checkpoint, e.g. a GPU call id), "completed" or "failed".
+ * A completed step is never written again. *ours false: the lease was lost and nothing was written. */
+enum db_status queue_step_save(struct db *db, const struct queue_job *job, int index, const char *name,
+    const char *status, json_object *result, const char *error, bool *ours, char *err, size_t errlen);
+enum db_status queue_complete(struct db *db, const struct queue_job *job, json_object *result, bool *ours,
+    char *err, size_t errlen);
+enum db_status queue_fail(struct db *db, const struct queue_job *job, const char *error, bool *ours, char *err,
+    size_t errlen);
+/* Ends this attempt without an outcome; the job is claimable again after delay_seconds. */
+enum db_status queue_requeue(struct db *db, const struct queue_job *job, enum queue_requeue how,
+    double delay_seconds, const char *error, bool *ours, char *err, size_t errlen);
+/* Gives jobs whose lease expired back to the queue (or fails them when out of attempts). *n: how many. */
+enum db_status queue_reap(struct db *db, int *n, char *err, size_t errlen);
+/* Raises waiting jobs' stored priority to base + age boost, at most 5,000 rows a pass and one pass in
+ * 10 s across all runners (the others return at once with *n = -1). */
+enum db_status queue_age(struct db *db, const struct priority_params *p, int *n, char *err, size_t errlen);
+/* QUEUE_BACKEND=prefect: takes the job row of Prefect flow run id (creating it, backend 'prefect', never
+ * claimed locally) with a fresh lease, so steps are checkpointed and fenced as for local jobs and a re-run
+ * of the flow run resumes. *found false: another runner holds a live lease on it. */
+enum db_status queue_adopt(struct db *db, const char *id, const char *flow, const char *tenant_id,
+    const char *video_id, json_object *parameters, json_object *metadata, int priority, int max_attempts,
+    const char *worker, long lease_seconds, struct queue_job *out, bool *found, char *err, size_t errlen);
+/* Ends the job as cancelled (fenced). */
+enum db_status queue_cancel(struct db *db, const struct queue_job *job, const char *why, bool *ours, char *err,
+    size_t errlen);
+/* Backoff before retry number `attempt` (1-based): min(max, base * 2^(attempt-1)), the upper half jittered. */
+double queue_backoff(int attempt, double base, double max, double unit_random);
+
+#endif
