@@ -158,7 +158,6 @@ main(int argc, char **argv)
 	struct app app;
 	const char *config_path = NULL;
 	bool check_only = false;
-	enum log_level level = LOG_LEVEL_INFO;
 	FCGX_Request fcgx;
 	struct sigaction sa;
 	unsigned long seq = 0;
@@ -189,8 +188,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "captionacc-fcgi: %s\n", err);
 		return 1;
 	}
-	(void)log_level_parse(app.cfg.log_level, &level);
-	log_init("captionacc-fcgi", level);
+	log_init("captionacc-fcgi", app.cfg.log_level);
 	if (app.cfg.log_file != NULL && log_open_file(app.cfg.log_file) != 0) {
 		fprintf(stderr, "captionacc-fcgi: cannot open LOG_FILE %s\n", app.cfg.log_file);
 		goto out;
@@ -200,7 +198,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	priority_from_config(&app.prio, &app.cfg);
-	if (strcmp(app.cfg.queue_backend, "prefect") == 0 && (app.prefect = prefect_new(&app.cfg, err, sizeof(err))) == NULL) {
+	if (app.cfg.queue_backend == CONFIG_QUEUE_PREFECT && (app.prefect = prefect_new(&app.cfg, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "captionacc-fcgi: %s\n", err);
 		goto out;
 	}

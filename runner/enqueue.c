@@ -139,7 +139,7 @@ enqueue_command(struct runner *r, int argc, char **argv)
 			goto out;
 		key = defkey;
 	}
-	if (strcmp(r->cfg.queue_backend, "prefect") == 0) {
+	if (r->cfg.queue_backend == CONFIG_QUEUE_PREFECT) {
 		rc = enqueue_prefect(r, flow->name, params, tags, key, (int)priority);
 		goto out;
 	}

@@ -61,8 +61,7 @@ limit_ocr_threads(const struct config *cfg, char **argv)
 	char value[24], self[PATH_MAX];
 	ssize_t n;
 
-	if (cfg->functions_backend == NULL || strcmp(cfg->functions_backend, "local") != 0 ||
-	    getenv("OMP_THREAD_LIMIT") != NULL)
+	if (cfg->functions_backend != CONFIG_FUNCTIONS_LOCAL || getenv("OMP_THREAD_LIMIT") != NULL)
 		return;
 	if (snprintf(value, sizeof(value), "%ld", cfg->local_ocr_threads) >= (int)sizeof(value) ||
 	    setenv("OMP_THREAD_LIMIT", value, 1) != 0)
@@ -87,7 +86,6 @@ main(int argc, char **argv)
 	const struct runner_command *cmd = NULL;
 	const char *config_path = NULL;
 	struct runner r = { 0 };
-	enum log_level level = LOG_LEVEL_INFO;
 	char err[1024];
 	int c, rc = 1;
 
@@ -127,8 +125,7 @@ main(int argc, char **argv)
 	}
 	if (cmd->run == run_command)
 		limit_ocr_threads(&r.cfg, argv);
-	(void)log_level_parse(r.cfg.log_level, &level); /* config.c allows only valid names */
-	log_init("captionacc-runner", level);
+	log_init("captionacc-runner", r.cfg.log_level);
 	if (r.cfg.log_file != NULL && log_open_file(r.cfg.log_file) != 0) {
 		fprintf(stderr, "captionacc-runner: cannot open LOG_FILE %s\n", r.cfg.log_file);
 		goto out;

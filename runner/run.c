@@ -477,7 +477,7 @@ run_command(struct runner *r, int argc, char **argv)
 		fprintf(stderr, "captionacc-runner: run: %s\n", err);
 		return 1;
 	}
-	if (strcmp(r->cfg.queue_backend, "prefect") == 0 && (rs.prefect = prefect_source_new(r, err, sizeof(err))) == NULL) {
+	if (r->cfg.queue_backend == CONFIG_QUEUE_PREFECT && (rs.prefect = prefect_source_new(r, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "captionacc-runner: run: %s\n", err);
 		heartbeat_stop(rs.hb);
 		return 1;

@@ -10,7 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum setting_type { SETTING_STRING, SETTING_INT, SETTING_BOOL };
+enum setting_type {
+	SETTING_STRING,
+	SETTING_INT,
+	SETTING_BOOL,
+	SETTING_ENUM   /* one of `names`; stored as the index, an enum of config.h */
+};
+
+static const char *const queue_names[CONFIG_QUEUE__MAX + 1] = { "local", "prefect", NULL };
+static const char *const functions_names[CONFIG_FUNCTIONS__MAX + 1] = { "modal", "local", NULL };
+static const char *const protocol_names[CONFIG_S3_PROTOCOL__MAX + 1] = { "https", "http", NULL };
+static const char *const uri_style_names[CONFIG_S3_URI_STYLE__MAX + 1] = { "path", "virtual", NULL };
+static const char *const level_names[LOG_LEVEL__MAX + 1] = { "debug", "info", "warn", "error", NULL };
 
 struct setting {
 	const char *name;
@@ -18,7 +29,7 @@ struct setting {
 	size_t offset;
 	const char *def;      /* default as text, parsed like any other value; NULL = unset */
 	long min, max;        /* for SETTING_INT */
-	const char *choices;  /* for SETTING_STRING: "a|b|c" or NULL */
+	const char *const *names; /* for SETTING_ENUM: the values' names, NULL-terminated, in enum order */
 	unsigned required;    /* programs that cannot start without it */
 	unsigned used_by;     /* programs that read it (for --help) */
 	bool secret;
@@ -27,134 +38,193 @@ struct setting {
 
 #define S(f) offsetof(struct config, f)
 static const struct setting settings[] = {
-	{ "DATABASE_URL", SETTING_STRING, S(database_url), NULL, 0, 0, NULL, CONFIG_BOTH, CONFIG_BOTH, true,
-	  "libpq connection string or URI of the database" },
-	{ "DB_SCHEMA", SETTING_STRING, S(db_schema), "public", 0, 0, NULL, 0, CONFIG_BOTH, false,
-	  "schema holding the tables (a plain lower-case SQL identifier)" },
-	{ "DB_CONNECT_TIMEOUT", SETTING_INT, S(db_connect_timeout), "2", 1, 60, NULL, 0, CONFIG_BOTH, false,
-	  "seconds to wait for a database connection" },
-	{ "DB_STATEMENT_TIMEOUT_MS", SETTING_INT, S(db_statement_timeout_ms), "5000", 0, 3600000, NULL, 0,
-	  CONFIG_BOTH, false, "statement timeout in milliseconds (0 = none)" },
-	{ "DB_RETRY_MS", SETTING_INT, S(db_retry_ms), "500", 0, 60000, NULL, 0, CONFIG_BOTH, false,
-	  "ms to keep retrying a repeatable statement while the database is unavailable (0 = once)" },
-	{ "WEBHOOK_SECRET", SETTING_STRING, S(webhook_secret), NULL, 0, 0, NULL, CONFIG_FCGI, CONFIG_FCGI, true,
-	  "bearer secret the Supabase webhook sends" },
-	{ "QUEUE_BACKEND", SETTING_STRING, S(queue_backend), "local", 0, 0, "local|prefect", 0, CONFIG_BOTH, false,
-	  "where jobs are queued: local (a jobs table in PostgreSQL) or prefect (flow runs of a Prefect server)" },
-	{ "MAX_BODY_BYTES", SETTING_INT, S(max_body_bytes), "1048576", 1024, 67108864, NULL, 0, CONFIG_FCGI,
-	  false, "largest request body accepted (bytes)" },
-	{ "RETRY_AFTER_SECONDS", SETTING_INT, S(retry_after_seconds), "5", 1, 3600, NULL, 0, CONFIG_FCGI, false,
-	  "Retry-After sent with 503 when a dependency is down" },
-	{ "AGE_BOOST_ENABLED", SETTING_BOOL, S(age_boost_enabled), "true", 0, 0, NULL, 0, CONFIG_BOTH, false,
-	  "raise priority with the video's age" },
-	{ "AGE_BOOST_PER_MINUTES", SETTING_INT, S(age_boost_per_minutes), "60", 1, 525600, NULL, 0, CONFIG_BOTH,
-	  false, "minutes of age per +1 priority" },
-	{ "AGE_BOOST_CAP", SETTING_INT, S(age_boost_cap), "20", 0, 1000, NULL, 0, CONFIG_BOTH, false,
-	  "largest age boost" },
-	{ "PRIORITY_FREE", SETTING_INT, S(priority_free), "50", 0, 1000, NULL, 0, CONFIG_BOTH, false,
-	  "base priority of the free tier" },
-	{ "PRIORITY_PREMIUM", SETTING_INT, S(priority_premium), "70", 0, 1000, NULL, 0, CONFIG_BOTH, false,
-	  "base priority of the premium tier" },
-	{ "PRIORITY_ENTERPRISE", SETTING_INT, S(priority_enterprise), "90", 0, 1000, NULL, 0, CONFIG_BOTH, false,
-	  "base priority of the enterprise tier" },
-	{ "PRIORITY_OVERRIDE", SETTING_INT, S(priority_override), "-1", -1, 1000, NULL, 0, CONFIG_BOTH, false,
-	  "base priority for every tier (-1 = use the tier's)" },
-	{ "TIER_MAP", SETTING_STRING, S(tier_map), "demo:free,active:premium,enterprise:enterprise", 0, 0, NULL,
-	  0, CONFIG_BOTH, false, "access_tier_id:tier pairs; unknown ids and tenants without users are free" },
-	{ "TIER_CACHE_SECONDS", SETTING_INT, S(tier_cache_seconds), "30", 0, 3600, NULL, 0, CONFIG_FCGI, false,
-	  "seconds a process remembers a tenant's tier (0 = look it up on every request)" },
-	{ "MAX_ATTEMPTS", SETTING_INT, S(max_attempts), "5", 1, 100, NULL, 0, CONFIG_BOTH, false,
-	  "attempts a job gets before it fails" },
-	{ "LEASE_SECONDS", SETTING_INT, S(lease_seconds), "300", 1, 86400, NULL, 0, CONFIG_RUNNER, false,
-	  "how long a claimed job stays a runner's without a heartbeat (extended every third of it)" },
-	{ "RETRY_BASE_MS", SETTING_INT, S(retry_base_ms), "10000", 0, 86400000, NULL, 0, CONFIG_RUNNER, false,
-	  "first retry delay after a transient failure (doubles per attempt, jittered)" },
-	{ "RETRY_MAX_MS", SETTING_INT, S(retry_max_ms), "600000", 0, 86400000, NULL, 0, CONFIG_RUNNER, false,
-	  "longest retry delay" },
-	{ "LOCK_SECONDS", SETTING_INT, S(lock_seconds), "3600", 10, 604800, NULL, 0, CONFIG_RUNNER, false,
-	  "how long a runner's per-video lock lasts before others may treat it as stale" },
-	{ "LOCK_WAIT_SECONDS", SETTING_INT, S(lock_wait_seconds), "30", 0, 86400, NULL, 0, CONFIG_RUNNER, false,
-	  "how long a job waits before trying a held per-video lock again (no attempt is used)" },
-	{ "FUNCTIONS_BACKEND", SETTING_STRING, S(functions_backend), "modal", 0, 0, "modal|local", 0,
-	  CONFIG_RUNNER, false, "where GPU functions run: modal (web endpoints) or local (ffmpeg + tesseract here)" },
-	{ "MODAL_EXTRACT_FRAMES_AND_OCR_URL", SETTING_STRING, S(modal_extract_url), NULL, 0, 0, NULL, 0,
-	  CONFIG_RUNNER, false, "web endpoint of extract_frames_and_ocr" },
-	{ "MODAL_EXTRACT_FRAMES_AND_OCR_POLL_URL", SETTING_STRING, S(modal_extract_poll_url), NULL, 0, 0, NULL, 0,
-	  CONFIG_RUNNER, false, "if set, the URL above spawns and this one is polled with ?call_id=" },
-	{ "MODAL_CROP_AND_INFER_URL", SETTING_STRING, S(modal_crop_url), NULL, 0, 0, NULL, 0, CONFIG_RUNNER, false,
-	  "web endpoint of crop_and_infer" },
-	{ "MODAL_CROP_AND_INFER_POLL_URL", SETTING_STRING, S(modal_crop_poll_url), NULL, 0, 0, NULL, 0,
-	  CONFIG_RUNNER, false, "spawn + poll for crop_and_infer (as above)" },
-	{ "MODAL_CAPTION_OCR_URL", SETTING_STRING, S(modal_caption_url), NULL, 0, 0, NULL, 0, CONFIG_RUNNER, false,
-	  "web endpoint of caption_ocr" },
-	{ "MODAL_CAPTION_OCR_POLL_URL", SETTING_STRING, S(modal_caption_poll_url), NULL, 0, 0, NULL, 0,
-	  CONFIG_RUNNER, false, "spawn + poll for caption_ocr (as above)" },
-	{ "MODAL_KEY", SETTING_STRING, S(modal_key), NULL, 0, 0, NULL, 0, CONFIG_RUNNER, true,
-	  "Modal-Key proxy credential" },
-	{ "MODAL_SECRET", SETTING_STRING, S(modal_secret), NULL, 0, 0, NULL, 0, CONFIG_RUNNER, true,
-	  "Modal-Secret proxy credential" },
-	{ "MODAL_TIMEOUT_SECONDS", SETTING_INT, S(modal_timeout_seconds), "1800", 1, 86400, NULL, 0, CONFIG_RUNNER,
-	  false, "longest a GPU call may take, result redirects and polling included" },
-	{ "MODAL_CONNECT_TIMEOUT_SECONDS", SETTING_INT, S(modal_connect_timeout_seconds), "10", 1, 300, NULL, 0,
-	  CONFIG_RUNNER, false, "connect timeout of GPU calls" },
-	{ "MODAL_MAX_REDIRECTS", SETTING_INT, S(modal_max_redirects), "40", 0, 1000, NULL, 0, CONFIG_RUNNER, false,
-	  "most 303 result redirects followed (Modal sends one per 150 s)" },
-	{ "MODAL_POLL_INTERVAL_MS", SETTING_INT, S(modal_poll_interval_ms), "2000", 10, 600000, NULL, 0,
-	  CONFIG_RUNNER, false, "pause between polls of a spawned call" },
-	{ "S3_ENDPOINT", SETTING_STRING, S(s3_endpoint), "s3.wasabisys.com", 0, 0, NULL, 0, CONFIG_RUNNER, false,
-	  "S3 host[:port] (Wasabi's us-east-1 by default)" },
-	{ "S3_BUCKET", SETTING_STRING, S(s3_bucket), NULL, 0, 0, NULL, 0, CONFIG_RUNNER, false,
-	  "bucket holding the videos and everything made from them (needed by the local backend)" },
-	{ "S3_ACCESS_KEY", SETTING_STRING, S(s3_access_key), NULL, 0, 0, NULL, 0, CONFIG_RUNNER, true,
-	  "S3 access key id" },
-	{ "S3_SECRET_KEY", SETTING_STRING, S(s3_secret_key), NULL, 0, 0, NULL, 0, CONFIG_RUNNER, true,
-	  "S3 secret access key" },
-	{ "S3_PROTOCOL", SETTING_STRING, S(s3_protocol), "https", 0, 0, "https|http", 0, CONFIG_RUNNER, false,
-	  "https, or http for a local test server" },
-	{ "S3_URI_STYLE", SETTING_STRING, S(s3_uri_style), "path", 0, 0, "path|virtual", 0, CONFIG_RUNNER, false,
-	  "path (host/bucket/key, Wasabi's advice) or virtual (bucket.host/key)" },
-	{ "S3_TIMEOUT_SECONDS", SETTING_INT, S(s3_timeout_seconds), "120", 1, 86400, NULL, 0, CONFIG_RUNNER, false,
-	  "deadline of one S3 call, its retries included" },
-	{ "S3_RETRIES", SETTING_INT, S(s3_retries), "3", 0, 20, NULL, 0, CONFIG_RUNNER, false,
-	  "retries of an S3 request that failed with a retryable status" },
-	{ "LOCAL_WORK_DIR", SETTING_STRING, S(local_work_dir), "/var/tmp", 0, 0, NULL, 0, CONFIG_RUNNER, false,
-	  "where the local backend makes its scratch directories (removed after each call)" },
-	{ "LOCAL_OCR_LANGUAGE", SETTING_STRING, S(local_ocr_language), "eng", 0, 0, NULL, 0, CONFIG_RUNNER, false,
-	  "tesseract language(s) of the local backend, e.g. eng or eng+fra" },
-	{ "LOCAL_CROP_FRAME_RATE_MILLI", SETTING_INT, S(local_crop_frame_rate_milli), "4000", 100, 60000, NULL, 0,
-	  CONFIG_RUNNER, false, "frames per second x 1000 that local crop_and_infer reads (4000 = 4 fps)" },
-	{ "LOCAL_MIN_CONFIDENCE", SETTING_INT, S(local_min_confidence), "30", 0, 100, NULL, 0, CONFIG_RUNNER, false,
-	  "OCR words below this confidence (0-100) are dropped by the local backend" },
-	{ "LOCAL_OCR_THREADS", SETTING_INT, S(local_ocr_threads), "1", 1, 256, NULL, 0, CONFIG_RUNNER, false,
-	  "threads tesseract may use (the runner sets OMP_THREAD_LIMIT, unless the environment has it)" },
-	{ "LOCAL_SAME_FRAME_TOLERANCE", SETTING_INT, S(local_same_frame_tolerance), "32", -1, 255, NULL, 0,
-	  CONFIG_RUNNER, false, "grey levels a cropped frame may differ from the last one read and reuse its text"
-	  " (-1 = OCR every frame)" },
-	{ "PREFECT_API_URL", SETTING_STRING, S(prefect_api_url), NULL, 0, 0, NULL, 0, CONFIG_BOTH, false,
-	  "Prefect API base, e.g. http://host:4200/api (needed when QUEUE_BACKEND=prefect)" },
-	{ "PREFECT_API_KEY", SETTING_STRING, S(prefect_api_key), NULL, 0, 0, NULL, 0, CONFIG_BOTH, true,
-	  "Prefect Cloud API key, sent as a bearer token" },
-	{ "PREFECT_BASIC_AUTH", SETTING_STRING, S(prefect_basic_auth), NULL, 0, 0, NULL, 0, CONFIG_BOTH, true,
-	  "user:password for a self-hosted Prefect server with basic auth" },
-	{ "PREFECT_WORK_POOL", SETTING_STRING, S(prefect_work_pool), "captionacc", 0, 0, NULL, 0, CONFIG_BOTH, false,
-	  "work pool the runner polls and whose queues carry the priorities" },
-	{ "PREFECT_DEPLOYMENTS", SETTING_STRING, S(prefect_deployments),
-	  "video_initial_processing=video_initial_processing/captionacc,crop_and_infer=crop_and_infer/captionacc,"
-	  "caption_ocr=caption_ocr/captionacc,noop=noop/captionacc,diagnostic=diagnostic/captionacc", 0, 0, NULL, 0,
-	  CONFIG_BOTH, false, "our flow=prefect-flow-name/deployment-name, comma-separated" },
-	{ "PREFECT_QUEUE_BANDS", SETTING_STRING, S(prefect_queue_bands),
-	  "90:captionacc-high,70:captionacc-normal,0:captionacc-low", 0, 0, NULL, 0, CONFIG_BOTH, false,
-	  "min-priority:work-queue pairs, highest first; the first gets queue priority 1" },
-	{ "PREFECT_TIMEOUT_SECONDS", SETTING_INT, S(prefect_timeout_seconds), "10", 1, 300, NULL, 0, CONFIG_BOTH,
-	  false, "longest one Prefect call may take, retries included" },
-	{ "PREFECT_RETRIES", SETTING_INT, S(prefect_retries), "3", 0, 10, NULL, 0, CONFIG_BOTH, false,
-	  "retries of a Prefect call after 408, 429, 502, 503, 504 or a connection failure" },
-	{ "PREFECT_POLL_INTERVAL_MS", SETTING_INT, S(prefect_poll_interval_ms), "1000", 10, 600000, NULL, 0,
-	  CONFIG_RUNNER, false, "pause between polls of the work pool when it has nothing (with --wait)" },
-	{ "LOG_LEVEL", SETTING_STRING, S(log_level), "info", 0, 0, "debug|info|warn|error", 0, CONFIG_BOTH, false,
-	  "lowest level logged" },
-	{ "LOG_FILE", SETTING_STRING, S(log_file), NULL, 0, 0, NULL, 0, CONFIG_BOTH, false,
-	  "append log lines to this file instead of stderr" },
+	{ .name = "DATABASE_URL", .type = SETTING_STRING, .offset = S(database_url), .required = CONFIG_BOTH,
+	  .used_by = CONFIG_BOTH, .secret = true,
+	  .help = "libpq connection string or URI of the database" },
+	{ .name = "DB_SCHEMA", .type = SETTING_STRING, .offset = S(db_schema), .def = "public",
+	  .used_by = CONFIG_BOTH,
+	  .help = "schema holding the tables (a plain lower-case SQL identifier)" },
+	{ .name = "DB_CONNECT_TIMEOUT", .type = SETTING_INT, .offset = S(db_connect_timeout), .def = "2",
+	  .min = 1, .max = 60, .used_by = CONFIG_BOTH,
+	  .help = "seconds to wait for a database connection" },
+	{ .name = "DB_STATEMENT_TIMEOUT_MS", .type = SETTING_INT, .offset = S(db_statement_timeout_ms),
+	  .def = "5000", .min = 0, .max = 3600000, .used_by = CONFIG_BOTH,
+	  .help = "statement timeout in milliseconds (0 = none)" },
+	{ .name = "DB_RETRY_MS", .type = SETTING_INT, .offset = S(db_retry_ms), .def = "500",
+	  .min = 0, .max = 60000, .used_by = CONFIG_BOTH,
+	  .help = "ms to keep retrying a repeatable statement while the database is unavailable (0 = once)" },
+	{ .name = "WEBHOOK_SECRET", .type = SETTING_STRING, .offset = S(webhook_secret),
+	  .required = CONFIG_FCGI, .used_by = CONFIG_FCGI, .secret = true,
+	  .help = "bearer secret the Supabase webhook sends" },
+	{ .name = "QUEUE_BACKEND", .type = SETTING_ENUM, .offset = S(queue_backend), .def = "local",
+	  .names = queue_names, .used_by = CONFIG_BOTH,
+	  .help = "where jobs are queued: local (a jobs table in PostgreSQL) or prefect (flow runs of a Prefect "
+	    "server)" },
+	{ .name = "MAX_BODY_BYTES", .type = SETTING_INT, .offset = S(max_body_bytes), .def = "1048576",
+	  .min = 1024, .max = 67108864, .used_by = CONFIG_FCGI,
+	  .help = "largest request body accepted (bytes)" },
+	{ .name = "RETRY_AFTER_SECONDS", .type = SETTING_INT, .offset = S(retry_after_seconds), .def = "5",
+	  .min = 1, .max = 3600, .used_by = CONFIG_FCGI,
+	  .help = "Retry-After sent with 503 when a dependency is down" },
+	{ .name = "AGE_BOOST_ENABLED", .type = SETTING_BOOL, .offset = S(age_boost_enabled), .def = "true",
+	  .used_by = CONFIG_BOTH,
+	  .help = "raise priority with the video's age" },
+	{ .name = "AGE_BOOST_PER_MINUTES", .type = SETTING_INT, .offset = S(age_boost_per_minutes), .def = "60",
+	  .min = 1, .max = 525600, .used_by = CONFIG_BOTH,
+	  .help = "minutes of age per +1 priority" },
+	{ .name = "AGE_BOOST_CAP", .type = SETTING_INT, .offset = S(age_boost_cap), .def = "20",
+	  .min = 0, .max = 1000, .used_by = CONFIG_BOTH,
+	  .help = "largest age boost" },
+	{ .name = "PRIORITY_FREE", .type = SETTING_INT, .offset = S(priority_free), .def = "50",
+	  .min = 0, .max = 1000, .used_by = CONFIG_BOTH,
+	  .help = "base priority of the free tier" },
+	{ .name = "PRIORITY_PREMIUM", .type = SETTING_INT, .offset = S(priority_premium), .def = "70",
+	  .min = 0, .max = 1000, .used_by = CONFIG_BOTH,
+	  .help = "base priority of the premium tier" },
+	{ .name = "PRIORITY_ENTERPRISE", .type = SETTING_INT, .offset = S(priority_enterprise), .def = "90",
+	  .min = 0, .max = 1000, .used_by = CONFIG_BOTH,
+	  .help = "base priority of the enterprise tier" },
+	{ .name = "PRIORITY_OVERRIDE", .type = SETTING_INT, .offset = S(priority_override), .def = "-1",
+	  .min = -1, .max = 1000, .used_by = CONFIG_BOTH,
+	  .help = "base priority for every tier (-1 = use the tier's)" },
+	{ .name = "TIER_MAP", .type = SETTING_STRING, .offset = S(tier_map),
+	  .def = "demo:free,active:premium,enterprise:enterprise", .used_by = CONFIG_BOTH,
+	  .help = "access_tier_id:tier pairs; unknown ids and tenants without users are free" },
+	{ .name = "TIER_CACHE_SECONDS", .type = SETTING_INT, .offset = S(tier_cache_seconds), .def = "30",
+	  .min = 0, .max = 3600, .used_by = CONFIG_FCGI,
+	  .help = "seconds a process remembers a tenant's tier (0 = look it up on every request)" },
+	{ .name = "MAX_ATTEMPTS", .type = SETTING_INT, .offset = S(max_attempts), .def = "5",
+	  .min = 1, .max = 100, .used_by = CONFIG_BOTH,
+	  .help = "attempts a job gets before it fails" },
+	{ .name = "LEASE_SECONDS", .type = SETTING_INT, .offset = S(lease_seconds), .def = "300",
+	  .min = 1, .max = 86400, .used_by = CONFIG_RUNNER,
+	  .help = "how long a claimed job stays a runner's without a heartbeat (extended every third of it)" },
+	{ .name = "RETRY_BASE_MS", .type = SETTING_INT, .offset = S(retry_base_ms), .def = "10000",
+	  .min = 0, .max = 86400000, .used_by = CONFIG_RUNNER,
+	  .help = "first retry delay after a transient failure (doubles per attempt, jittered)" },
+	{ .name = "RETRY_MAX_MS", .type = SETTING_INT, .offset = S(retry_max_ms), .def = "600000",
+	  .min = 0, .max = 86400000, .used_by = CONFIG_RUNNER,
+	  .help = "longest retry delay" },
+	{ .name = "LOCK_SECONDS", .type = SETTING_INT, .offset = S(lock_seconds), .def = "3600",
+	  .min = 10, .max = 604800, .used_by = CONFIG_RUNNER,
+	  .help = "how long a runner's per-video lock lasts before others may treat it as stale" },
+	{ .name = "LOCK_WAIT_SECONDS", .type = SETTING_INT, .offset = S(lock_wait_seconds), .def = "30",
+	  .min = 0, .max = 86400, .used_by = CONFIG_RUNNER,
+	  .help = "how long a job waits before trying a held per-video lock again (no attempt is used)" },
+	{ .name = "FUNCTIONS_BACKEND", .type = SETTING_ENUM, .offset = S(functions_backend), .def = "modal",
+	  .names = functions_names, .used_by = CONFIG_RUNNER,
+	  .help = "where GPU functions run: modal (web endpoints) or local (ffmpeg + tesseract here)" },
+	{ .name = "MODAL_EXTRACT_FRAMES_AND_OCR_URL", .type = SETTING_STRING, .offset = S(modal_extract_url),
+	  .used_by = CONFIG_RUNNER,
+	  .help = "web endpoint of extract_frames_and_ocr" },
+	{ .name = "MODAL_EXTRACT_FRAMES_AND_OCR_POLL_URL", .type = SETTING_STRING, .offset = S(modal_extract_poll_url),
+	  .used_by = CONFIG_RUNNER,
+	  .help = "if set, the URL above spawns and this one is polled with ?call_id=" },
+	{ .name = "MODAL_CROP_AND_INFER_URL", .type = SETTING_STRING, .offset = S(modal_crop_url),
+	  .used_by = CONFIG_RUNNER,
+	  .help = "web endpoint of crop_and_infer" },
+	{ .name = "MODAL_CROP_AND_INFER_POLL_URL", .type = SETTING_STRING, .offset = S(modal_crop_poll_url),
+	  .used_by = CONFIG_RUNNER,
+	  .help = "spawn + poll for crop_and_infer (as above)" },
+	{ .name = "MODAL_CAPTION_OCR_URL", .type = SETTING_STRING, .offset = S(modal_caption_url),
+	  .used_by = CONFIG_RUNNER,
+	  .help = "web endpoint of caption_ocr" },
+	{ .name = "MODAL_CAPTION_OCR_POLL_URL", .type = SETTING_STRING, .offset = S(modal_caption_poll_url),
+	  .used_by = CONFIG_RUNNER,
+	  .help = "spawn + poll for caption_ocr (as above)" },
+	{ .name = "MODAL_KEY", .type = SETTING_STRING, .offset = S(modal_key), .used_by = CONFIG_RUNNER,
+	  .secret = true,
+	  .help = "Modal-Key proxy credential" },
+	{ .name = "MODAL_SECRET", .type = SETTING_STRING, .offset = S(modal_secret), .used_by = CONFIG_RUNNER,
+	  .secret = true,
+	  .help = "Modal-Secret proxy credential" },
+	{ .name = "MODAL_TIMEOUT_SECONDS", .type = SETTING_INT, .offset = S(modal_timeout_seconds),
+	  .def = "1800", .min = 1, .max = 86400, .used_by = CONFIG_RUNNER,
+	  .help = "longest a GPU call may take, result redirects and polling included" },
+	{ .name = "MODAL_CONNECT_TIMEOUT_SECONDS", .type = SETTING_INT, .offset = S(modal_connect_timeout_seconds),
+	  .def = "10", .min = 1, .max = 300, .used_by = CONFIG_RUNNER,
+	  .help = "connect timeout of GPU calls" },
+	{ .name = "MODAL_MAX_REDIRECTS", .type = SETTING_INT, .offset = S(modal_max_redirects), .def = "40",
+	  .min = 0, .max = 1000, .used_by = CONFIG_RUNNER,
+	  .help = "most 303 result redirects followed (Modal sends one per 150 s)" },
+	{ .name = "MODAL_POLL_INTERVAL_MS", .type = SETTING_INT, .offset = S(modal_poll_interval_ms),
+	  .def = "2000", .min = 10, .max = 600000, .used_by = CONFIG_RUNNER,
+	  .help = "pause between polls of a spawned call" },
+	{ .name = "S3_ENDPOINT", .type = SETTING_STRING, .offset = S(s3_endpoint), .def = "s3.wasabisys.com",
+	  .used_by = CONFIG_RUNNER,
+	  .help = "S3 host[:port] (Wasabi's us-east-1 by default)" },
+	{ .name = "S3_BUCKET", .type = SETTING_STRING, .offset = S(s3_bucket), .used_by = CONFIG_RUNNER,
+	  .help = "bucket holding the videos and everything made from them (needed by the local backend)" },
+	{ .name = "S3_ACCESS_KEY", .type = SETTING_STRING, .offset = S(s3_access_key), .used_by = CONFIG_RUNNER,
+	  .secret = true,
+	  .help = "S3 access key id" },
+	{ .name = "S3_SECRET_KEY", .type = SETTING_STRING, .offset = S(s3_secret_key), .used_by = CONFIG_RUNNER,
+	  .secret = true,
+	  .help = "S3 secret access key" },
+	{ .name = "S3_PROTOCOL", .type = SETTING_ENUM, .offset = S(s3_protocol), .def = "https",
+	  .names = protocol_names, .used_by = CONFIG_RUNNER,
+	  .help = "https, or http for a local test server" },
+	{ .name = "S3_URI_STYLE", .type = SETTING_ENUM, .offset = S(s3_uri_style), .def = "path",
+	  .names = uri_style_names, .used_by = CONFIG_RUNNER,
+	  .help = "path (host/bucket/key, Wasabi's advice) or virtual (bucket.host/key)" },
+	{ .name = "S3_TIMEOUT_SECONDS", .type = SETTING_INT, .offset = S(s3_timeout_seconds), .def = "120",
+	  .min = 1, .max = 86400, .used_by = CONFIG_RUNNER,
+	  .help = "deadline of one S3 call, its retries included" },
+	{ .name = "S3_RETRIES", .type = SETTING_INT, .offset = S(s3_retries), .def = "3", .min = 0, .max = 20,
+	  .used_by = CONFIG_RUNNER,
+	  .help = "retries of an S3 request that failed with a retryable status" },
+	{ .name = "LOCAL_WORK_DIR", .type = SETTING_STRING, .offset = S(local_work_dir), .def = "/var/tmp",
+	  .used_by = CONFIG_RUNNER,
+	  .help = "where the local backend makes its scratch directories (removed after each call)" },
+	{ .name = "LOCAL_OCR_LANGUAGE", .type = SETTING_STRING, .offset = S(local_ocr_language), .def = "eng",
+	  .used_by = CONFIG_RUNNER,
+	  .help = "tesseract language(s) of the local backend, e.g. eng or eng+fra" },
+	{ .name = "LOCAL_CROP_FRAME_RATE_MILLI", .type = SETTING_INT, .offset = S(local_crop_frame_rate_milli),
+	  .def = "4000", .min = 100, .max = 60000, .used_by = CONFIG_RUNNER,
+	  .help = "frames per second x 1000 that local crop_and_infer reads (4000 = 4 fps)" },
+	{ .name = "LOCAL_MIN_CONFIDENCE", .type = SETTING_INT, .offset = S(local_min_confidence), .def = "30",
+	  .min = 0, .max = 100, .used_by = CONFIG_RUNNER,
+	  .help = "OCR words below this confidence (0-100) are dropped by the local backend" },
+	{ .name = "LOCAL_OCR_THREADS", .type = SETTING_INT, .offset = S(local_ocr_threads), .def = "1",
+	  .min = 1, .max = 256, .used_by = CONFIG_RUNNER,
+	  .help = "threads tesseract may use (the runner sets OMP_THREAD_LIMIT, unless the environment has it)" },
+	{ .name = "LOCAL_SAME_FRAME_TOLERANCE", .type = SETTING_INT, .offset = S(local_same_frame_tolerance),
+	  .def = "32", .min = -1, .max = 255, .used_by = CONFIG_RUNNER,
+	  .help = "grey levels a cropped frame may differ from the last one read and reuse its text (-1 = OCR "
+	    "every frame)" },
+	{ .name = "PREFECT_API_URL", .type = SETTING_STRING, .offset = S(prefect_api_url),
+	  .used_by = CONFIG_BOTH,
+	  .help = "Prefect API base, e.g. http://host:4200/api (needed when QUEUE_BACKEND=prefect)" },
+	{ .name = "PREFECT_API_KEY", .type = SETTING_STRING, .offset = S(prefect_api_key),
+	  .used_by = CONFIG_BOTH, .secret = true,
+	  .help = "Prefect Cloud API key, sent as a bearer token" },
+	{ .name = "PREFECT_BASIC_AUTH", .type = SETTING_STRING, .offset = S(prefect_basic_auth),
+	  .used_by = CONFIG_BOTH, .secret = true,
+	  .help = "user:password for a self-hosted Prefect server with basic auth" },
+	{ .name = "PREFECT_WORK_POOL", .type = SETTING_STRING, .offset = S(prefect_work_pool),
+	  .def = "captionacc", .used_by = CONFIG_BOTH,
+	  .help = "work pool the runner polls and whose queues carry the priorities" },
+	{ .name = "PREFECT_DEPLOYMENTS", .type = SETTING_STRING, .offset = S(prefect_deployments),
+	  .def = "video_initial_processing=video_initial_processing/captionacc,crop_and_infer=crop_and_infer/captionacc," "caption_ocr=caption_ocr/captionacc,noop=noop/captionacc,diagnostic=diagnostic/captionacc",
+	  .used_by = CONFIG_BOTH,
+	  .help = "our flow=prefect-flow-name/deployment-name, comma-separated" },
+	{ .name = "PREFECT_QUEUE_BANDS", .type = SETTING_STRING, .offset = S(prefect_queue_bands),
+	  .def = "90:captionacc-high,70:captionacc-normal,0:captionacc-low", .used_by = CONFIG_BOTH,
+	  .help = "min-priority:work-queue pairs, highest first; the first gets queue priority 1" },
+	{ .name = "PREFECT_TIMEOUT_SECONDS", .type = SETTING_INT, .offset = S(prefect_timeout_seconds),
+	  .def = "10", .min = 1, .max = 300, .used_by = CONFIG_BOTH,
+	  .help = "longest one Prefect call may take, retries included" },
+	{ .name = "PREFECT_RETRIES", .type = SETTING_INT, .offset = S(prefect_retries), .def = "3",
+	  .min = 0, .max = 10, .used_by = CONFIG_BOTH,
+	  .help = "retries of a Prefect call after 408, 429, 502, 503, 504 or a connection failure" },
+	{ .name = "PREFECT_POLL_INTERVAL_MS", .type = SETTING_INT, .offset = S(prefect_poll_interval_ms),
+	  .def = "1000", .min = 10, .max = 600000, .used_by = CONFIG_RUNNER,
+	  .help = "pause between polls of the work pool when it has nothing (with --wait)" },
+	{ .name = "LOG_LEVEL", .type = SETTING_ENUM, .offset = S(log_level), .def = "info",
+	  .names = level_names, .used_by = CONFIG_BOTH,
+	  .help = "lowest level logged" },
+	{ .name = "LOG_FILE", .type = SETTING_STRING, .offset = S(log_file), .used_by = CONFIG_BOTH,
+	  .help = "append log lines to this file instead of stderr" },
 };
 #undef S
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -168,22 +238,72 @@ find_setting(const char *name)
 	return NULL;
 }
 
-static bool
-in_choices(const char *choices, const char *v)
+/* "a, b or c" for an enumerated setting's error message. */
+static void
+list_names(const char *const *names, char *buf, size_t len)
 {
-	size_t n = strlen(v);
+	buf[0] = '\0';
+	for (size_t i = 0; names[i] != NULL; i++)
+		(void)str_fmt(buf + strlen(buf), len - strlen(buf), "%s%s", i == 0 ? "" : names[i + 1] ? ", " : " or ",
+		    names[i]);
+}
 
-	for (const char *p = choices; *p != '\0';) {
-		const char *bar = strchr(p, '|');
-		size_t len = bar ? (size_t)(bar - p) : strlen(p);
+static int
+set_enum(struct config *cfg, const struct setting *s, const char *value, const char *where, char *err,
+    size_t errlen)
+{
+	char names[128];
 
-		if (len == n && strncmp(p, v, n) == 0)
-			return true;
-		if (bar == NULL)
-			break;
-		p = bar + 1;
+	for (size_t i = 0; s->names[i] != NULL; i++) {
+		if (strcmp(s->names[i], value) == 0) {
+			*(int *)(void *)((char *)cfg + s->offset) = (int)i;
+			return 0;
+		}
 	}
-	return false;
+	list_names(s->names, names, sizeof(names));
+	(void)str_fmt(err, errlen, "%s: %s must be %s, not \"%s\"", where, s->name, names, value);
+	return -1;
+}
+
+static int
+set_string(struct config *cfg, const struct setting *s, const char *value, const char *where, char *err,
+    size_t errlen)
+{
+	char **dst = (char **)(void *)((char *)cfg + s->offset);
+	char *copy = NULL;
+
+	/* An empty value unsets (KEY= in the environment clears the file's), unless there is a default:
+	 * then the setting cannot be unset, and code using it never needs a fallback of its own. */
+	if (*value == '\0' && s->def != NULL) {
+		(void)str_fmt(err, errlen, "%s: %s must not be empty (its default is \"%s\")", where, s->name, s->def);
+		return -1;
+	}
+	if (*value != '\0' && (copy = strdup(value)) == NULL) {
+		(void)str_fmt(err, errlen, "%s: out of memory", where);
+		return -1;
+	}
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+static int
+set_bool(struct config *cfg, const struct setting *s, const char *value, const char *where, char *err,
+    size_t errlen)
+{
+	bool *dst = (bool *)(void *)((char *)cfg + s->offset);
+
+	if (strcmp(value, "true") == 0 || strcmp(value, "1") == 0 || strcmp(value, "yes") == 0 ||
+	    strcmp(value, "on") == 0)
+		*dst = true;
+	else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0 || strcmp(value, "no") == 0 ||
+	    strcmp(value, "off") == 0)
+		*dst = false;
+	else {
+		(void)str_fmt(err, errlen, "%s: %s must be true or false, not \"%s\"", where, s->name, value);
+		return -1;
+	}
+	return 0;
 }
 
 /* Stores one value; `where` names its origin for the error message (the value itself is never shown
@@ -192,55 +312,21 @@ static int
 set_value(struct config *cfg, const struct setting *s, const char *value, const char *where, char *err,
     size_t errlen)
 {
-	char *base = (char *)cfg + s->offset;
-
 	switch (s->type) {
-	case SETTING_STRING: {
-		char **dst = (char **)(void *)base;
-		char *copy;
-
-		if (s->choices != NULL && *value != '\0' && !in_choices(s->choices, value)) {
-			(void)str_fmt(err, errlen, "%s: %s must be one of %s, not \"%s\"", where, s->name,
-			    s->choices, value);
-			return -1;
-		}
-		if (*value == '\0') { /* an empty value unsets: KEY= in the environment clears the file's */
-			free(*dst);
-			*dst = NULL;
-			return 0;
-		}
-		if ((copy = strdup(value)) == NULL) {
-			(void)str_fmt(err, errlen, "%s: out of memory", where);
-			return -1;
-		}
-		free(*dst);
-		*dst = copy;
-		return 0;
-	}
+	case SETTING_STRING:
+		return set_string(cfg, s, value, where, err, errlen);
+	case SETTING_ENUM:
+		return set_enum(cfg, s, value, where, err, errlen);
+	case SETTING_BOOL:
+		return set_bool(cfg, s, value, where, err, errlen);
 	case SETTING_INT:
-		if (str_to_long(value, s->min, s->max, (long *)(void *)base) != 0) {
+		if (str_to_long(value, s->min, s->max, (long *)(void *)((char *)cfg + s->offset)) != 0) {
 			(void)str_fmt(err, errlen, "%s: %s must be a whole number from %ld to %ld%s%s%s", where,
 			    s->name, s->min, s->max, s->secret ? "" : ", not \"", s->secret ? "" : value,
 			    s->secret ? "" : "\"");
 			return -1;
 		}
 		return 0;
-	case SETTING_BOOL: {
-		bool *dst = (bool *)(void *)base;
-
-		if (strcmp(value, "true") == 0 || strcmp(value, "1") == 0 || strcmp(value, "yes") == 0 ||
-		    strcmp(value, "on") == 0)
-			*dst = true;
-		else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0 || strcmp(value, "no") == 0 ||
-		    strcmp(value, "off") == 0)
-			*dst = false;
-		else {
-			(void)str_fmt(err, errlen, "%s: %s must be true or false, not \"%s\"", where, s->name,
-			    value);
-			return -1;
-		}
-		return 0;
-	}
 	}
 	return -1;
 }
@@ -373,6 +459,18 @@ config_free(struct config *cfg)
 			*p = NULL;
 		}
 	}
+}
+
+const char *
+config_setting_name(size_t i)
+{
+	return i < NSETTINGS ? settings[i].name : NULL;
+}
+
+const char *
+config_queue_name(enum config_queue q)
+{
+	return (q >= 0 && q < CONFIG_QUEUE__MAX) ? queue_names[q] : "?";
 }
 
 void

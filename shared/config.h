@@ -3,6 +3,8 @@
 #ifndef CAPTIONACC_CONFIG_H
 #define CAPTIONACC_CONFIG_H
 
+#include "shared/log.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -12,7 +14,33 @@
 #define CONFIG_RUNNER 0x2u
 #define CONFIG_BOTH (CONFIG_FCGI | CONFIG_RUNNER)
 
-/* Every string is heap-owned by the struct and freed by config_free(); an unset string is NULL. */
+/* Enumerated settings: parsed once at start-up into these (names in config.c's table, in this order). */
+enum config_queue {
+	CONFIG_QUEUE_LOCAL,      /* a jobs table in PostgreSQL */
+	CONFIG_QUEUE_PREFECT,    /* flow runs of a Prefect server */
+	CONFIG_QUEUE__MAX
+};
+
+enum config_functions {
+	CONFIG_FUNCTIONS_MODAL,  /* Modal web endpoints */
+	CONFIG_FUNCTIONS_LOCAL,  /* ffmpeg + tesseract on this machine */
+	CONFIG_FUNCTIONS__MAX
+};
+
+enum config_s3_protocol {
+	CONFIG_S3_HTTPS,
+	CONFIG_S3_HTTP,
+	CONFIG_S3_PROTOCOL__MAX
+};
+
+enum config_s3_uri_style {
+	CONFIG_S3_PATH,
+	CONFIG_S3_VIRTUAL,
+	CONFIG_S3_URI_STYLE__MAX
+};
+
+/* Every string is heap-owned by the struct and freed by config_free(). A string setting with a default
+ * is never NULL or empty after config_load; one without a default is NULL when unset. */
 struct config {
 	char *database_url;
 	char *db_schema;
@@ -20,7 +48,7 @@ struct config {
 	long db_statement_timeout_ms;
 	long db_retry_ms;
 	char *webhook_secret;
-	char *queue_backend;
+	enum config_queue queue_backend;
 	long max_body_bytes;
 	long retry_after_seconds;
 	bool age_boost_enabled;
@@ -38,7 +66,7 @@ struct config {
 	long retry_max_ms;
 	long lock_seconds;
 	long lock_wait_seconds;
-	char *functions_backend;
+	enum config_functions functions_backend;
 	char *modal_extract_url;
 	char *modal_extract_poll_url;
 	char *modal_crop_url;
@@ -55,8 +83,8 @@ struct config {
 	char *s3_bucket;
 	char *s3_access_key;
 	char *s3_secret_key;
-	char *s3_protocol;
-	char *s3_uri_style;
+	enum config_s3_protocol s3_protocol;
+	enum config_s3_uri_style s3_uri_style;
 	long s3_timeout_seconds;
 	long s3_retries;
 	char *local_work_dir;
@@ -74,7 +102,7 @@ struct config {
 	long prefect_timeout_seconds;
 	long prefect_retries;
 	long prefect_poll_interval_ms;
-	char *log_level;
+	enum log_level log_level;
 	char *log_file;
 };
 
@@ -84,6 +112,12 @@ struct config {
 int config_load(struct config *cfg, const char *path, unsigned program, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 void config_free(struct config *cfg);
+/* The name of an enumerated setting's value, e.g. config_queue_name(CONFIG_QUEUE_PREFECT) "prefect". */
+const char *config_queue_name(enum config_queue q);
+
+/* The name of setting i of the table (for tests and tools), NULL past the last one. */
+const char *config_setting_name(size_t i);
+
 /* Prints every setting of `program` with its default and help text (for --help). */
 void config_usage(FILE *out, unsigned program);
 

@@ -51,7 +51,7 @@ db_new(const struct config *cfg, const char *appname)
 	if (db == NULL)
 		return NULL;
 	db->url = strdup(cfg->database_url ? cfg->database_url : "");
-	db->schema = strdup(cfg->db_schema ? cfg->db_schema : "public");
+	db->schema = strdup(cfg->db_schema);
 	db->retry_ms = cfg->db_retry_ms;
 	if (db->url == NULL || db->schema == NULL || str_copy(db->appname, sizeof(db->appname), appname) != 0 ||
 	    str_fmt(db->connect_timeout, sizeof(db->connect_timeout), "%ld", cfg->db_connect_timeout) != 0 ||

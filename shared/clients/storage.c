@@ -64,17 +64,15 @@ storage_open(struct storage *s, const struct config *cfg, char *err, size_t errl
 			return -1;
 		}
 	}
-	if (str_copy(s->host, sizeof(s->host), cfg->s3_endpoint ? cfg->s3_endpoint : "s3.wasabisys.com") != 0 ||
+	if (str_copy(s->host, sizeof(s->host), cfg->s3_endpoint) != 0 ||
 	    str_copy(s->bucket, sizeof(s->bucket), cfg->s3_bucket) != 0 ||
 	    str_copy(s->access_key, sizeof(s->access_key), cfg->s3_access_key) != 0 ||
 	    str_copy(s->secret_key, sizeof(s->secret_key), cfg->s3_secret_key) != 0) {
 		(void)str_fmt(err, errlen, "an S3_* setting is too long");
 		return -1;
 	}
-	s->protocol = (cfg->s3_protocol != NULL && strcmp(cfg->s3_protocol, "http") == 0) ? S3ProtocolHTTP :
-	    S3ProtocolHTTPS;
-	s->uri_style = (cfg->s3_uri_style != NULL && strcmp(cfg->s3_uri_style, "virtual") == 0) ?
-	    S3UriStyleVirtualHost : S3UriStylePath;
+	s->protocol = cfg->s3_protocol == CONFIG_S3_HTTP ? S3ProtocolHTTP : S3ProtocolHTTPS;
+	s->uri_style = cfg->s3_uri_style == CONFIG_S3_VIRTUAL ? S3UriStyleVirtualHost : S3UriStylePath;
 	if ((st = S3_validate_bucket_name(s->bucket, (S3UriStyle)s->uri_style)) != S3StatusOK) {
 		(void)str_fmt(err, errlen, "S3_BUCKET is not a valid bucket name (%s)", S3_get_status_name(st));
 		return -1;

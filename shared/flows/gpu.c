@@ -114,7 +114,7 @@ gpu_run(struct flow_ctx *ctx, enum gpu_function fn, json_object *input, json_obj
 	long status;
 
 	*result = NULL;
-	if (c->functions_backend != NULL && strcmp(c->functions_backend, "local") == 0) {
+	if (c->functions_backend == CONFIG_FUNCTIONS_LOCAL) {
 		enum localgpu_result r = localgpu_run(c, fn, input, cancelled, ctx, result, err, sizeof(err));
 
 		if (r == LOCALGPU_OK)

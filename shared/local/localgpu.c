@@ -177,9 +177,9 @@ call_begin(struct call *c, const struct config *cfg, json_object *in, bool (*can
 		return fail(c, LOCALGPU_FAIL, "ids too long");
 	if (storage_open(&c->s3, cfg, err, errlen) != 0)
 		return LOCALGPU_FAIL;
-	if (scratch_make(dir, sizeof(dir), cfg->local_work_dir ? cfg->local_work_dir : "/var/tmp", "captionacc") != 0)
+	if (scratch_make(dir, sizeof(dir), cfg->local_work_dir, "captionacc") != 0)
 		return fail(c, LOCALGPU_RETRY, "cannot make a scratch directory under LOCAL_WORK_DIR %s: %s",
-		    cfg->local_work_dir ? cfg->local_work_dir : "/var/tmp", strerror(errno));
+		    cfg->local_work_dir, strerror(errno));
 	(void)str_fmt(c->work, sizeof(c->work), "%s", dir);
 	return LOCALGPU_OK;
 }
@@ -187,7 +187,7 @@ call_begin(struct call *c, const struct config *cfg, json_object *in, bool (*can
 static enum localgpu_result
 use_engine(struct call *c, struct ocr **out)
 {
-	const char *lang = c->cfg->local_ocr_language ? c->cfg->local_ocr_language : "eng";
+	const char *lang = c->cfg->local_ocr_language;
 
 	if (engine != NULL && strcmp(engine_lang, lang) != 0)
 		localgpu_shutdown();

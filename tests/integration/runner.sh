@@ -33,6 +33,26 @@ set -e
 check "fcgi outside spawn-fcgi says how to start it" sh -c 'test "$1" = 1 && echo "$2" | grep -q spawn-fcgi' _ "$rc" "$err"
 check "no secret in start-up errors" sh -c '! echo "$1" | grep -q s3cr3t-value' _ "$err"
 
+# Every setting, empty and with a wrong value, in the environment of both programs: exit 0 (accepted) or
+# 1 with a short message, never a crash; the enumerated ones are refused with one line naming them.
+crashes= unnamed=
+for name in $("$runner" --help | sed -n 's/^  \([A-Z][A-Z0-9_]*\) .*/\1/p'); do
+	for value in "" "x-wrong-value"; do
+		set +e
+		err=$(env "$name=$value" "$fcgi" --check-config 2>&1 >/dev/null); rc=$?
+		[ "$rc" -le 1 ] || crashes="$crashes fcgi:$name=$value:$rc"
+		err=$(env "$name=$value" "$runner" status 2>&1 >/dev/null); rc2=$?
+		set -e
+		[ "$rc2" -le 1 ] || crashes="$crashes runner:$name=$value:$rc2"
+		case $name in QUEUE_BACKEND | FUNCTIONS_BACKEND | LOG_LEVEL | S3_PROTOCOL | S3_URI_STYLE)
+			[ "$rc2" = 1 ] && [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] && printf '%s' "$err" | grep -q "$name" ||
+				unnamed="$unnamed $name=$value" ;;
+		esac
+	done
+done
+check_eq "no setting, empty or wrong, crashes either program" "$crashes" ""
+check_eq "empty or unknown enumerated settings: one line naming them" "$unnamed" ""
+
 # migrate again: nothing applied, nothing changed.
 before=$($PSQL -c "SELECT string_agg(version || ':' || applied_at, ',') FROM schema_migrations")
 out=$("$runner" migrate)

@@ -39,8 +39,8 @@ config_for(const char *endpoint, const char *secret)
 	c.s3_bucket = (char *)"captionacc";
 	c.s3_access_key = (char *)"S3RVER";
 	c.s3_secret_key = (char *)secret;
-	c.s3_protocol = (char *)"http";
-	c.s3_uri_style = (char *)"path";
+	c.s3_protocol = CONFIG_S3_HTTP;
+	c.s3_uri_style = CONFIG_S3_PATH;
 	c.s3_timeout_seconds = 30;
 	c.s3_retries = 2;
 	return c;

@@ -62,7 +62,7 @@ test_file_and_defaults(void **state)
 	assert_int_equal(cfg.max_body_bytes, 2048);
 	assert_false(cfg.age_boost_enabled);
 	assert_string_equal(cfg.db_schema, "public");
-	assert_string_equal(cfg.queue_backend, "local");
+	assert_int_equal(cfg.queue_backend, CONFIG_QUEUE_LOCAL);
 	assert_int_equal(cfg.priority_free, 50);
 	assert_int_equal(cfg.priority_premium, 70);
 	assert_int_equal(cfg.priority_enterprise, 90);
@@ -130,6 +130,75 @@ test_bad_values(void **state)
 	}
 }
 
+/* Every setting, empty and with a wrong value, in the environment: either it is accepted (an optional
+ * string) or config_load refuses it with one line naming the setting. Never a crash; and after a
+ * successful load every enumerated or defaulted setting holds a usable value. */
+static void
+test_every_setting_empty_or_wrong(void **state)
+{
+	static const char *values[] = { "", "x-wrong-value", " " };
+	static const char *enumerated[] = { "QUEUE_BACKEND", "FUNCTIONS_BACKEND", "LOG_LEVEL", "S3_PROTOCOL",
+		"S3_URI_STYLE" };
+	struct config cfg;
+	char err[512];
+	const char *name;
+
+	write_file("DATABASE_URL = x\nWEBHOOK_SECRET = y\n");
+	for (size_t i = 0; (name = config_setting_name(i)) != NULL; i++) {
+		for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
+			setenv(name, values[v], 1);
+			err[0] = '\0';
+			if (config_load(&cfg, path, CONFIG_FCGI | CONFIG_RUNNER, err, sizeof(err)) == 0) {
+				assert_non_null(cfg.db_schema);
+				assert_non_null(cfg.local_work_dir);
+				assert_non_null(cfg.local_ocr_language);
+				assert_non_null(cfg.tier_map);
+				assert_true(cfg.queue_backend < CONFIG_QUEUE__MAX);
+				assert_true(cfg.functions_backend < CONFIG_FUNCTIONS__MAX);
+				assert_true(cfg.log_level < LOG_LEVEL__MAX);
+				config_free(&cfg);
+			} else if (strstr(err, name) == NULL || strchr(err, '\n') != NULL)
+				fail_msg("%s=\"%s\": the error does not name it on one line: %s", name, values[v], err);
+		}
+		unsetenv(name);
+	}
+	for (size_t i = 0; i < sizeof(enumerated) / sizeof(enumerated[0]); i++) {
+		for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
+			setenv(enumerated[i], values[v], 1);
+			if (config_load(&cfg, path, CONFIG_FCGI, err, sizeof(err)) != -1)
+				fail_msg("%s=\"%s\" should be refused", enumerated[i], values[v]);
+			assert_non_null(strstr(err, enumerated[i]));
+		}
+		unsetenv(enumerated[i]);
+	}
+}
+
+static void
+test_enumerated_values(void **state)
+{
+	struct config cfg;
+	char err[512];
+
+	write_file("DATABASE_URL = x\nQUEUE_BACKEND = prefect\nFUNCTIONS_BACKEND = local\nLOG_LEVEL = warn\n"
+	    "S3_PROTOCOL = http\nS3_URI_STYLE = virtual\n");
+	assert_int_equal(config_load(&cfg, path, CONFIG_RUNNER, err, sizeof(err)), 0);
+	assert_int_equal(cfg.queue_backend, CONFIG_QUEUE_PREFECT);
+	assert_int_equal(cfg.functions_backend, CONFIG_FUNCTIONS_LOCAL);
+	assert_int_equal(cfg.log_level, LOG_LEVEL_WARN);
+	assert_int_equal(cfg.s3_protocol, CONFIG_S3_HTTP);
+	assert_int_equal(cfg.s3_uri_style, CONFIG_S3_VIRTUAL);
+	assert_string_equal(config_queue_name(cfg.queue_backend), "prefect");
+	config_free(&cfg);
+	write_file("DATABASE_URL = x\n");
+	assert_int_equal(config_load(&cfg, path, CONFIG_RUNNER, err, sizeof(err)), 0);
+	assert_int_equal(cfg.queue_backend, CONFIG_QUEUE_LOCAL);
+	assert_int_equal(cfg.functions_backend, CONFIG_FUNCTIONS_MODAL);
+	assert_int_equal(cfg.log_level, LOG_LEVEL_INFO);
+	assert_int_equal(cfg.s3_protocol, CONFIG_S3_HTTPS);
+	assert_int_equal(cfg.s3_uri_style, CONFIG_S3_PATH);
+	config_free(&cfg);
+}
+
 static void
 test_secrets_not_in_errors(void **state)
 {
@@ -174,6 +243,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_environment_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_required_key_is_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_setting_empty_or_wrong, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enumerated_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_secrets_not_in_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_explicit_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_usage_lists_settings_without_secret_defaults, setup, teardown),
