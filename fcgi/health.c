@@ -16,9 +16,9 @@ health_get(struct app *app, const struct request *req, struct response *resp)
 	PQclear(r);
 	json_object_object_add(o, "status", json_object_new_string("ok"));
 	json_object_object_add(o, "database", json_object_new_string(dbstate));
-	if (app->prefect != NULL) {
+	if (app->intake.prefect != NULL) {
 		/* QUEUE_BACKEND=prefect: the queue is Prefect's; one quick look, no retries. */
-		const char *ps = prefect_health(app->prefect, err, sizeof(err)) == PREFECT_OK ? "ok" : "unavailable";
+		const char *ps = prefect_health(app->intake.prefect, err, sizeof(err)) == PREFECT_OK ? "ok" : "unavailable";
 
 		json_object_object_add(o, "queue", json_object_new_string(ps));
 		json_object_object_add(o, "prefect", json_object_new_string(ps));

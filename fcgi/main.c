@@ -58,6 +58,30 @@ handlers_db_failure(struct app *app, struct response *resp, enum db_status st, c
 	}
 }
 
+void
+handlers_intake_failure(struct app *app, struct response *resp, enum intake_result r,
+    const struct intake_answer *ans, const char *what)
+{
+	switch (r) {
+	case INTAKE_UNAVAILABLE:
+		log_warn("%s: the queue is unavailable: %s", what, ans->error);
+		response_error(resp, 503, app->intake.prefect ? "The queue (Prefect) is unavailable; retry later" :
+		    "The database is unavailable; retry later");
+		resp->retry_after = ans->retry_after;
+		return;
+	case INTAKE_NOT_READY:
+		log_error("%s: %s", what, ans->error);
+		response_error(resp, 503, "The queue (Prefect) is not ready for this flow; retry later");
+		resp->retry_after = ans->retry_after;
+		return;
+	case INTAKE_OK:
+	case INTAKE_ERROR:
+		break;
+	}
+	log_error("%s: %s", what, ans->error);
+	response_error(resp, 500, "Internal error");
+}
+
 /* Builds the Allow header for a path from the table ("GET, HEAD" for GET routes). */
 static void
 allow_header(const char *path, char *buf, size_t len)
@@ -193,12 +217,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "captionacc-fcgi: cannot open LOG_FILE %s\n", app.cfg.log_file);
 		goto out;
 	}
-	if (tenant_map_parse(app.cfg.tier_map, &app.tiers, err, sizeof(err)) != 0) {
-		fprintf(stderr, "captionacc-fcgi: %s\n", err);
+	if ((app.db = db_new(&app.cfg, "captionacc-fcgi")) == NULL) {
+		fprintf(stderr, "captionacc-fcgi: out of memory\n");
 		goto out;
 	}
-	priority_from_config(&app.prio, &app.cfg);
-	if (app.cfg.queue_backend == CONFIG_QUEUE_PREFECT && (app.prefect = prefect_new(&app.cfg, err, sizeof(err))) == NULL) {
+	if (intake_open(&app.intake, app.db, &app.cfg, app.cfg.tier_cache_seconds, err, sizeof(err)) != 0) {
 		fprintf(stderr, "captionacc-fcgi: %s\n", err);
 		goto out;
 	}
@@ -210,11 +233,6 @@ main(int argc, char **argv)
 	if (FCGX_Init() != 0 || FCGX_IsCGI()) {
 		fprintf(stderr, "captionacc-fcgi: fd 0 is not a FastCGI listening socket; start it with spawn-fcgi "
 		    "(see --help)\n");
-		goto out;
-	}
-	if ((app.db = db_new(&app.cfg, "captionacc-fcgi")) == NULL ||
-	    (app.tier_cache = tenant_cache_new(app.cfg.tier_cache_seconds)) == NULL) {
-		fprintf(stderr, "captionacc-fcgi: out of memory\n");
 		goto out;
 	}
 	if (db_connect(app.db, err, sizeof(err)) != DB_OK)
@@ -256,8 +274,7 @@ main(int argc, char **argv)
 	log_info("stopping");
 	rc = 0;
 out:
-	prefect_free(app.prefect);
-	tenant_cache_free(app.tier_cache);
+	intake_close(&app.intake);
 	db_free(app.db);
 	config_free(&app.cfg);
 	return rc;

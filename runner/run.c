@@ -1,16 +1,13 @@
-/* run.c: `captionacc-runner run`: claims jobs one by one and runs their flows (SPEC §8). A job is a small
- * state machine: claimed -> steps (each checkpointed) -> completed | retry | failed | handed back.
- * Started by cron every minute; any number of runners on any number of hosts may run at once. */
+/* run.c: `captionacc-runner run`: takes jobs one by one from the configured source (the local queue or
+ * Prefect, runner/source.h) and runs each attempt (runner/job.h) until the source is empty or a limit is
+ * reached. Started by cron every minute; any number of runners on any number of hosts may run at once. */
 #include "runner/heartbeat.h"
-#include "runner/prefect_source.h"
+#include "runner/job.h"
 #include "runner/runner.h"
+#include "runner/source.h"
 
 #include "shared/clock.h"
-#include "shared/flows/flows.h"
-#include "shared/json.h"
 #include "shared/log.h"
-#include "shared/intake/priority.h"
-#include "shared/queue/queue.h"
 #include "shared/str.h"
 
 #include <getopt.h>
@@ -18,255 +15,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
-#include <time.h>
 #include <unistd.h>
 
-#define MAINTENANCE_INTERVAL_MS 10000
+#define DRY_RUN_DEFAULT_LIMIT 20
 
 static volatile sig_atomic_t stop_requested;
 
-static void
-on_stop(int sig)
-{
-	stop_requested = 1;
-}
+/* The source of each QUEUE_BACKEND. */
+static struct source *(*const source_new[CONFIG_QUEUE__MAX])(const struct source_env *, char *, size_t) = {
+	[CONFIG_QUEUE_LOCAL] = source_local_new,
+	[CONFIG_QUEUE_PREFECT] = source_prefect_new,
+};
 
 struct run_opts {
 	long max_jobs;     /* 0 = no limit */
 	long max_seconds;  /* 0 = no limit */
 	bool dry_run;
-	bool wait;         /* when the queue is empty, wait for new work until max_seconds */
+	bool wait;         /* when the source is empty, wait for new work until max_seconds */
 	char worker[128];
 };
 
 struct run_state {
 	struct runner *r;
 	struct run_opts opts;
-	struct heartbeat *hb;
-	struct priority_params prio;
+	struct source *src;
+	struct job_env env;
 	long long started_ms;
-	long long maintained_ms;
-	PGconn *listening_on;   /* the connection LISTEN was issued on */
-	json_object *saved;     /* the checkpoint the current step saved this attempt (owned) */
-	struct prefect_source *prefect; /* QUEUE_BACKEND=prefect: where jobs come from; else NULL */
-	double requeue_delay;   /* seconds until a retried or handed-back job may run again */
-	long counts[6];         /* by enum job_end */
+	long done;
+	long counts[JOB_END__MAX];
 };
 
-enum job_end { END_COMPLETED, END_RETRY, END_FAILED, END_HANDED_BACK, END_ABANDONED, END_CANCELLED };
-static const char *end_names[] = { "completed", "retry", "failed", "handed back", "abandoned (lease lost)",
-	"cancelled" };
-
-static bool
-ctx_should_stop(struct flow_ctx *ctx)
-{
-	struct run_state *rs = ctx->runner;
-
-	return stop_requested || heartbeat_lost(rs->hb);
-}
-
-static int
-ctx_save_checkpoint(struct flow_ctx *ctx, json_object *state)
-{
-	struct run_state *rs = ctx->runner;
-	char err[512];
-	bool ours = false;
-
-	if (queue_step_save(ctx->db, ctx->job, ctx->step_index, ctx->step_name, "running", state, NULL, &ours, err,
-	    sizeof(err)) != DB_OK) {
-		log_warn("job %s: cannot save the checkpoint of step %s: %s", ctx->job->id, ctx->step_name, err);
-		return -1;
-	}
-	if (!ours)
-		return -1;
-	/* The saved state is now the step's checkpoint: a later failure of this step keeps it. */
-	json_object_put(rs->saved);
-	rs->saved = json_object_get(state);
-	ctx->checkpoint = rs->saved;
-	return 0;
-}
-
-/* The job failed for good: record it, let the flow react (video status), count it. */
-static enum job_end
-fail_job(const struct flow *flow, struct flow_ctx *ctx, const char *error, char *err, size_t errlen)
-{
-	bool ours = false;
-
-	if (queue_fail(ctx->db, ctx->job, error, &ours, err, errlen) != DB_OK || !ours)
-		return END_ABANDONED;
-	if (flow != NULL && flow->on_failure != NULL)
-		flow->on_failure(ctx, error);
-	return END_FAILED;
-}
-
-static double
-unit_random(void)
-{
-	return (double)rand() / (double)RAND_MAX;
-}
-
-/* Runs the flow's remaining steps. Every write is fenced by the lease; once the lease is lost the job
- * is abandoned without another write. */
-static enum job_end
-run_steps(struct run_state *rs, const struct flow *flow, struct flow_ctx *ctx, char *err, size_t errlen)
-{
-	const struct config *cfg = &rs->r->cfg;
-	json_object *steps = NULL, *last = NULL;
-	enum job_end end = END_ABANDONED;
-	bool ours = false;
-	int i = 0;
-
-	if (queue_steps_load(ctx->db, ctx->job, &steps, err, errlen) != DB_OK)
-		return END_ABANDONED;
-	/* Resume after the last completed step; a step interrupted mid-way hands back its checkpoint. */
-	for (; i < flow->nsteps; i++) {
-		json_object *row = json_object_array_get_idx(steps, (size_t)i), *st = NULL;
-
-		if (row == NULL || !json_object_object_get_ex(row, "status", &st) ||
-		    strcmp(json_object_get_string(st), "completed") != 0)
-			break;
-		json_object_put(last);
-		last = json_object_get(json_object_object_get(row, "result"));
-	}
-	for (; i < flow->nsteps; i++) {
-		json_object *row = json_object_array_get_idx(steps, (size_t)i), *result = NULL;
-		enum step_outcome oc;
-
-		if (stop_requested) {
-			end = END_HANDED_BACK;
-			goto requeue_hand_back;
-		}
-		if (heartbeat_lost(rs->hb))
-			goto out;
-		/* Prefect: a cancellation asked for while we worked is honoured between steps. */
-		if (rs->prefect != NULL && prefect_source_cancelling(rs->prefect, ctx->job)) {
-			log_info("job %s: cancelled in Prefect; stopping before step %s", ctx->job->id, flow->steps[i].name);
-			if (queue_cancel(ctx->db, ctx->job, "cancelled in Prefect", &ours, err, errlen) == DB_OK && ours)
-				end = END_CANCELLED;
-			goto out;
-		}
-		ctx->step_index = i;
-		ctx->step_name = flow->steps[i].name;
-		ctx->prev = last;
-		json_object_put(rs->saved);
-		rs->saved = NULL;
-		ctx->checkpoint = row != NULL ? json_object_object_get(row, "result") : NULL;
-		ctx->error[0] = '\0';
-		ctx->wait_seconds = 0;
-		oc = flow->steps[i].run(ctx, &result);
-		if (heartbeat_lost(rs->hb)) {
-			json_object_put(result);
-			goto out;
-		}
-		switch (oc) {
-		case STEP_OK:
-			if (queue_step_save(ctx->db, ctx->job, i, ctx->step_name, "completed", result, NULL, &ours, err,
-			    errlen) != DB_OK || !ours) {
-				json_object_put(result);
-				goto out;
-			}
-			json_object_put(last);
-			last = result;
-			continue;
-		case STEP_WAIT:
-			log_info("job %s: step %s waits %.1f s: %s", ctx->job->id, ctx->step_name, ctx->wait_seconds,
-			    ctx->error);
-			rs->requeue_delay = ctx->wait_seconds;
-			if (queue_requeue(ctx->db, ctx->job, QUEUE_HAND_BACK, ctx->wait_seconds, ctx->error, &ours, err,
-			    errlen) == DB_OK && ours)
-				end = END_HANDED_BACK;
-			goto out;
-		case STEP_RETRY:
-		case STEP_FAIL:
-			json_object_put(result);
-			if (oc == STEP_RETRY && stop_requested) { /* interrupted by shutdown: not a failure */
-				end = END_HANDED_BACK;
-				goto requeue_hand_back;
-			}
-			/* Keep a checkpoint the step saved (a GPU call id) so the next attempt can resume it. */
-			if (queue_step_save(ctx->db, ctx->job, i, ctx->step_name, "failed", ctx->checkpoint, ctx->error,
-			    &ours, err, errlen) != DB_OK || !ours)
-				goto out;
-			if (oc == STEP_FAIL || ctx->job->attempt >= ctx->job->max_attempts) {
-				char why[700];
-
-				(void)str_fmt(why, sizeof(why), "%s: %s%s", ctx->step_name, ctx->error,
-				    oc == STEP_RETRY ? " (out of attempts)" : "");
-				end = fail_job(flow, ctx, why, err, errlen);
-				goto out;
-			}
-			rs->requeue_delay = queue_backoff(ctx->job->attempt, (double)cfg->retry_base_ms / 1000.0,
-			    (double)cfg->retry_max_ms / 1000.0, unit_random());
-			if (queue_requeue(ctx->db, ctx->job, QUEUE_RETRY, rs->requeue_delay, ctx->error, &ours, err, errlen) ==
-			    DB_OK && ours)
-				end = END_RETRY;
-			(void)str_fmt(err, errlen, "%s", ctx->error);
-			goto out;
-		}
-	}
-	if (queue_complete(ctx->db, ctx->job, last, &ours, err, errlen) == DB_OK && ours)
-		end = END_COMPLETED;
-	goto out;
-requeue_hand_back:
-	rs->requeue_delay = 0;
-	if (queue_requeue(ctx->db, ctx->job, QUEUE_HAND_BACK, 0, NULL, &ours, err, errlen) != DB_OK || !ours)
-		end = END_ABANDONED;
-out:
-	json_object_put(rs->saved);
-	rs->saved = NULL;
-	json_object_put(last);
-	json_object_put(steps);
-	return end;
-}
-
-static enum job_end
-run_job(struct run_state *rs, struct queue_job *job, char *err, size_t errlen)
-{
-	const struct flow *flow = flows_find(job->flow);
-	struct flow_ctx ctx = { 0 };
-	enum job_end end;
-
-	ctx.db = rs->r->db;
-	ctx.cfg = &rs->r->cfg;
-	ctx.job = job;
-	ctx.runner = rs;
-	ctx.should_stop = ctx_should_stop;
-	ctx.save_checkpoint = ctx_save_checkpoint;
-	err[0] = '\0';
-	if (flow == NULL) {
-		(void)str_fmt(err, errlen, "unknown flow \"%s\"", job->flow);
-		return fail_job(NULL, &ctx, err, err, errlen);
-	}
-	rs->requeue_delay = 0;
-	heartbeat_watch(rs->hb, job->id, job->lease_token);
-	end = run_steps(rs, flow, &ctx, err, errlen);
-	if (flow->on_exit != NULL)
-		flow->on_exit(&ctx);
-	heartbeat_unwatch(rs->hb);
-	if (end == END_FAILED)
-		if (ctx.error[0] != '\0')
-			(void)str_fmt(err, errlen, "%s", ctx.error); /* a cut message is still useful */
-	return end;
-}
-
-/* Housekeeping every few seconds: expired leases back to the queue, priorities aged (once a minute
- * across all runners). */
 static void
-maintain(struct run_state *rs)
+on_stop(int sig)
 {
-	char err[512];
-	int n = 0;
-
-	if (rs->maintained_ms != 0 && clock_ms() - rs->maintained_ms < MAINTENANCE_INTERVAL_MS)
-		return;
-	rs->maintained_ms = clock_ms();
-	if (queue_reap(rs->r->db, &n, err, sizeof(err)) != DB_OK)
-		log_warn("reaping expired leases failed: %s", err);
-	if (queue_age(rs->r->db, &rs->prio, &n, err, sizeof(err)) != DB_OK)
-		log_warn("ageing priorities failed: %s", err);
-	else if (n > 0)
-		log_info("aged the priority of %d waiting job%s", n, n == 1 ? "" : "s");
+	stop_requested = 1;
 }
 
 static long
@@ -277,120 +59,66 @@ remaining_ms(const struct run_state *rs)
 	return rs->opts.max_seconds * 1000 - (long)(clock_ms() - rs->started_ms);
 }
 
-/* Waits up to 1 s (or what is left) for a NOTIFY on captionacc_jobs; also returns when jobs delayed by
- * run_after may have become due. */
-static void
-wait_for_work(struct run_state *rs)
+static bool
+limit_reached(const struct run_state *rs)
 {
-	PGconn *c = db_conn(rs->r->db);
-	long ms = remaining_ms(rs);
-	struct timeval tv;
-	fd_set fds;
-	PGnotify *n;
-	char err[256];
+	return (rs->opts.max_jobs > 0 && rs->done >= rs->opts.max_jobs) ||
+	    (rs->opts.max_seconds > 0 && remaining_ms(rs) <= 0);
+}
 
-	if (ms > 1000)
-		ms = 1000;
-	if (ms <= 0)
-		return;
-	if (c == NULL || c != rs->listening_on) {
-		if (db_script(rs->r->db, "LISTEN captionacc_jobs", err, sizeof(err)) != DB_OK) {
-			log_warn("LISTEN failed: %s", err);
-			usleep((useconds_t)ms * 1000);
-			return;
+/* One attempt of job: run, log, report to the source, count. false when the runner must stop (the
+ * database went away mid-job: its lease will expire and it will run again). */
+static bool
+one_job(struct run_state *rs, struct queue_job *job)
+{
+	struct job_outcome o;
+	long long t0 = clock_ms();
+
+	log_set_context(job->id);
+	job_run(&rs->env, job, &o);
+	log_info("job %s flow %s attempt %d/%d: %s in %lld ms%s%s", job->id, job->flow, job->attempt, job->max_attempts,
+	    job_end_name(o.end), clock_ms() - t0, o.message[0] ? ": " : "", o.message);
+	if (rs->src->ops->report != NULL)
+		rs->src->ops->report(rs->src, job, &o);
+	log_set_context(NULL);
+	rs->counts[o.end]++;
+	rs->done++;
+	if (o.end == JOB_ABANDONED && !db_is_connected(rs->r->db)) {
+		log_error("database connection lost; stopping (the job's lease will expire and it will run again)");
+		return false;
+	}
+	return true;
+}
+
+/* The loop: next job, or wait for one (with --wait), until a limit or a stop. Exit status. */
+static int
+drain(struct run_state *rs)
+{
+	char err[1024];
+
+	while (!stop_requested && !limit_reached(rs)) {
+		struct queue_job job;
+		bool found = false, go_on;
+		long ms;
+
+		if (rs->src->ops->maintain != NULL)
+			rs->src->ops->maintain(rs->src);
+		if (rs->src->ops->next(rs->src, &job, &found, err, sizeof(err)) != 0) {
+			log_error("cannot claim a job: %s", err);
+			return 1;
 		}
-		rs->listening_on = c = db_conn(rs->r->db);
+		if (!found) {
+			if (!rs->opts.wait)
+				break;
+			if ((ms = remaining_ms(rs)) > 0)
+				rs->src->ops->wait(rs->src, ms);
+			continue;
+		}
+		go_on = one_job(rs, &job);
+		queue_job_clear(&job);
+		if (!go_on)
+			return 1;
 	}
-	FD_ZERO(&fds);
-	FD_SET(PQsocket(c), &fds);
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	(void)select(PQsocket(c) + 1, &fds, NULL, NULL, &tv);
-	PQconsumeInput(c);
-	while ((n = PQnotifies(c)) != NULL)
-		PQfreemem(n);
-}
-
-/* The next job: claimed from the local queue, or won from Prefect's work pool. -1 on database trouble. */
-static int
-next_job(struct run_state *rs, struct queue_job *job, bool *found, char *err, size_t errlen)
-{
-	if (rs->prefect != NULL)
-		return prefect_source_next(rs->prefect, rs->opts.worker, rs->r->cfg.lease_seconds, job, found, err,
-		    errlen);
-	return queue_claim(rs->r->db, rs->opts.worker, rs->r->cfg.lease_seconds, job, found, err, errlen) == DB_OK ?
-	    0 : -1;
-}
-
-/* Prefect: the run's state follows the job's end. A lost lease reports nothing (whoever holds the job
- * now reports it). */
-static void
-report(struct run_state *rs, const struct queue_job *job, enum job_end end, const char *err)
-{
-	if (rs->prefect == NULL)
-		return;
-	switch (end) {
-	case END_COMPLETED:
-		prefect_source_report(rs->prefect, job, "COMPLETED", NULL, 0);
-		break;
-	case END_FAILED:
-		prefect_source_report(rs->prefect, job, "FAILED", err[0] ? err : "failed", 0);
-		break;
-	case END_RETRY:
-	case END_HANDED_BACK:
-		prefect_source_report(rs->prefect, job, "SCHEDULED", err[0] ? err : "handed back", rs->requeue_delay);
-		break;
-	case END_CANCELLED:
-		prefect_source_report(rs->prefect, job, "CANCELLED", "cancelled between steps", 0);
-		break;
-	case END_ABANDONED:
-		break;
-	}
-}
-
-/* Prefect has nothing: wait PREFECT_POLL_INTERVAL_MS (or what is left), waking early on a signal. */
-static void
-wait_for_prefect(struct run_state *rs)
-{
-	long ms = remaining_ms(rs);
-
-	if (ms > rs->r->cfg.prefect_poll_interval_ms)
-		ms = rs->r->cfg.prefect_poll_interval_ms;
-	for (long t = 0; t < ms && !stop_requested; t += 10)
-		usleep(10000);
-}
-
-static int
-dry_run(struct run_state *rs)
-{
-	static const struct db_stmt list_stmt = {
-		"run_dry_list",
-		"SELECT id, flow, status, attempt, COALESCE(video_id, ''),"
-		"  CASE WHEN $3::bool THEN base_priority + LEAST($2::int, GREATEST(0,"
-		"    floor(extract(epoch FROM now() - age_anchor) / 60 / $1::int)::int)) ELSE priority END AS p"
-		" FROM jobs WHERE status IN ('pending', 'retry') AND run_after <= now()"
-		" ORDER BY p DESC, age_anchor, id LIMIT $4::int",
-		4, true
-	};
-	char per[16], cap[16], limit[24], err[512];
-	const char *params[4] = { per, cap, rs->prio.age_boost ? "true" : "false", limit };
-	enum db_status st;
-	PGresult *r;
-
-	if (str_fmt(per, sizeof(per), "%d", rs->prio.per_minutes) != 0 || str_fmt(cap, sizeof(cap), "%d",
-	    rs->prio.cap) != 0 || str_fmt(limit, sizeof(limit), "%ld", rs->opts.max_jobs > 0 ? rs->opts.max_jobs : 20) != 0)
-		return 1;
-	if ((r = db_exec(rs->r->db, &list_stmt, params, &st, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "captionacc-runner: run --dry-run: %s\n", err);
-		return 1;
-	}
-	printf("%-4s %-36s %-26s %-8s %-7s %-8s %s\n", "#", "job", "flow", "priority", "status", "attempt", "video");
-	for (int i = 0; i < PQntuples(r); i++)
-		printf("%-4d %-36s %-26s %-8s %-7s %-8s %s\n", i + 1, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
-		    PQgetvalue(r, i, 5), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), PQgetvalue(r, i, 4));
-	printf("%d job%s would be claimed in this order (nothing was changed)\n", PQntuples(r),
-	    PQntuples(r) == 1 ? "" : "s");
-	PQclear(r);
 	return 0;
 }
 
@@ -448,89 +176,70 @@ bad:
 	return -1;
 }
 
-int
-run_command(struct runner *r, int argc, char **argv)
+static void
+catch_stop_signals(void)
 {
-	struct run_state rs = { 0 };
 	struct sigaction sa;
-	char err[1024];
-	long done = 0;
-	int rc = 0;
 
-	rs.r = r;
-	if (parse_opts(argc, argv, &rs.opts) != 0)
-		return 2;
-	priority_from_config(&rs.prio, &r->cfg);
-	if (db_connect(r->db, err, sizeof(err)) != DB_OK) {
-		fprintf(stderr, "captionacc-runner: run: %s\n", err);
-		return 1;
-	}
-	if (rs.opts.dry_run)
-		return dry_run(&rs);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	srand((unsigned)(clock_ms() ^ getpid()));
-	if ((rs.hb = heartbeat_start(&r->cfg, r->cfg.lease_seconds, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "captionacc-runner: run: %s\n", err);
-		return 1;
-	}
-	if (r->cfg.queue_backend == CONFIG_QUEUE_PREFECT && (rs.prefect = prefect_source_new(r, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "captionacc-runner: run: %s\n", err);
-		heartbeat_stop(rs.hb);
-		return 1;
-	}
-	rs.started_ms = clock_ms();
-	log_info("runner %s started (%s queue)", rs.opts.worker, rs.prefect ? "Prefect" : "local");
-	while (!stop_requested) {
-		struct queue_job job;
-		bool found = false;
-		long long t0;
-		enum job_end end;
+}
 
-		if (rs.opts.max_jobs > 0 && done >= rs.opts.max_jobs)
-			break;
-		if (rs.opts.max_seconds > 0 && remaining_ms(&rs) <= 0)
-			break;
-		if (rs.prefect == NULL)
-			maintain(&rs);
-		if (next_job(&rs, &job, &found, err, sizeof(err)) != 0) {
-			log_error("cannot claim a job: %s", err);
-			rc = 1;
-			break;
-		}
-		if (!found) {
-			if (!rs.opts.wait)
-				break;
-			if (rs.prefect != NULL)
-				wait_for_prefect(&rs);
-			else
-				wait_for_work(&rs);
-			continue;
-		}
-		t0 = clock_ms();
-		log_set_context(job.id);
-		end = run_job(&rs, &job, err, sizeof(err));
-		log_info("job %s flow %s attempt %d/%d: %s in %lld ms%s%s", job.id, job.flow, job.attempt,
-		    job.max_attempts, end_names[end], clock_ms() - t0, err[0] ? ": " : "", err);
-		report(&rs, &job, end, err);
-		log_set_context(NULL);
-		rs.counts[end]++;
-		done++;
-		queue_job_clear(&job);
-		if (end == END_ABANDONED && !db_is_connected(r->db)) {
-			log_error("database connection lost; stopping (the job's lease will expire and it will run again)");
-			rc = 1;
-			break;
-		}
+/* Drains the source with a heartbeat keeping the current job's lease. */
+static int
+run_jobs(struct run_state *rs)
+{
+	char err[1024];
+	int rc;
+
+	catch_stop_signals();
+	srand((unsigned)(clock_ms() ^ getpid()));
+	if ((rs->env.hb = heartbeat_start(&rs->r->cfg, rs->r->cfg.lease_seconds, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "captionacc-runner: run: %s\n", err);
+		return 1;
 	}
-	heartbeat_stop(rs.hb);
-	prefect_source_free(rs.prefect);
+	rs->started_ms = clock_ms();
+	log_info("runner %s started (%s queue)", rs->opts.worker, rs->src->ops->name);
+	rc = drain(rs);
+	heartbeat_stop(rs->env.hb);
 	log_info("runner %s done: %ld job%s (%ld completed, %ld retry, %ld failed, %ld handed back, %ld abandoned, "
-	    "%ld cancelled)%s", rs.opts.worker, done, done == 1 ? "" : "s", rs.counts[END_COMPLETED], rs.counts[END_RETRY],
-	    rs.counts[END_FAILED], rs.counts[END_HANDED_BACK], rs.counts[END_ABANDONED], rs.counts[END_CANCELLED],
-	    stop_requested ? " (stopped by signal)" : "");
+	    "%ld cancelled)%s", rs->opts.worker, rs->done, rs->done == 1 ? "" : "s", rs->counts[JOB_COMPLETED],
+	    rs->counts[JOB_RETRY], rs->counts[JOB_FAILED], rs->counts[JOB_HANDED_BACK], rs->counts[JOB_ABANDONED],
+	    rs->counts[JOB_CANCELLED], stop_requested ? " (stopped by signal)" : "");
+	return rc;
+}
+
+int
+run_command(struct runner *r, int argc, char **argv)
+{
+	struct run_state rs = { .r = r };
+	struct priority_params prio;
+	struct source_env senv;
+	char err[1024];
+	int rc;
+
+	if (parse_opts(argc, argv, &rs.opts) != 0)
+		return 2;
+	priority_from_config(&prio, &r->cfg);
+	if (db_connect(r->db, err, sizeof(err)) != DB_OK) {
+		fprintf(stderr, "captionacc-runner: run: %s\n", err);
+		return 1;
+	}
+	senv = (struct source_env){ .r = r, .worker = rs.opts.worker, .lease_seconds = r->cfg.lease_seconds,
+		.prio = &prio, .stop = &stop_requested };
+	if ((rs.src = source_new[r->cfg.queue_backend](&senv, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "captionacc-runner: run: %s\n", err);
+		return 1;
+	}
+	rs.env = (struct job_env){ .db = r->db, .cfg = &r->cfg, .stop = &stop_requested,
+		.cancelling = rs.src->ops->cancelling, .cancelling_arg = rs.src };
+	if (rs.opts.dry_run)
+		rc = rs.src->ops->peek(rs.src, rs.opts.max_jobs > 0 ? (int)rs.opts.max_jobs : DRY_RUN_DEFAULT_LIMIT);
+	else
+		rc = run_jobs(&rs);
+	rs.src->ops->free(rs.src);
 	return rc;
 }

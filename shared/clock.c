@@ -21,3 +21,14 @@ clock_sleep_ms(long long ms)
 	while (ms > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 }
+
+bool
+clock_sleep_unless(long long ms, bool (*stop)(void *arg), void *arg)
+{
+	for (long long end = clock_ms() + ms, left = ms; left > 0; left = end - clock_ms()) {
+		if (stop != NULL && stop(arg))
+			return false;
+		clock_sleep_ms(left < CLOCK_SLICE_MS ? left : CLOCK_SLICE_MS);
+	}
+	return true;
+}

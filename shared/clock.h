@@ -2,8 +2,16 @@
 #ifndef CAPTIONACC_CLOCK_H
 #define CAPTIONACC_CLOCK_H
 
+#include <stdbool.h>
+
+/* How often a long sleep looks whether it should stop. */
+#define CLOCK_SLICE_MS 10
+
 long long clock_ms(void);
 /* Sleeps ms milliseconds (whole, even when a signal interrupts); nothing for ms <= 0. */
 void clock_sleep_ms(long long ms);
+/* Sleeps ms milliseconds unless stop(arg) becomes true first (looked at every CLOCK_SLICE_MS; stop may be
+ * NULL). Returns true when it slept the whole time, false when it stopped early. */
+bool clock_sleep_unless(long long ms, bool (*stop)(void *arg), void *arg);
 
 #endif

@@ -1,11 +1,12 @@
 /* flows.h: a flow is a named list of steps. Each step gets the previous step's result and returns its
- * own, which the runner checkpoints in job_steps; a re-claimed job resumes after its last completed step. */
+ * own, which the runner checkpoints in job_steps; a re-claimed job resumes after its last completed step.
+ * Steps read their parameters from the typed struct the runner parsed when it took the job. */
 #ifndef CAPTIONACC_FLOWS_H
 #define CAPTIONACC_FLOWS_H
 
 #include "shared/config.h"
 #include "shared/db.h"
-#include "shared/queue/queue.h"
+#include "shared/intake/params.h"
 
 #include <json-c/json.h>
 #include <stdbool.h>
@@ -20,7 +21,8 @@ enum step_outcome {
 struct flow_ctx {
 	struct db *db;
 	const struct config *cfg;
-	const struct queue_job *job;
+	const char *job_id;              /* the job's id (lock holder names, messages) */
+	const struct flow_params *params;
 	int step_index;
 	const char *step_name;
 	json_object *prev;        /* previous step's result, or NULL for the first step (borrowed) */
@@ -32,7 +34,7 @@ struct flow_ctx {
 	 * lost or database down): the step should stop. */
 	int (*save_checkpoint)(struct flow_ctx *ctx, json_object *state);
 	/* True once the runner must stop (shutdown, lease lost): long waits end early. */
-	bool (*should_stop)(struct flow_ctx *ctx);
+	bool (*should_stop)(void *ctx);
 	void *runner;
 };
 
@@ -44,27 +46,23 @@ struct flow_step {
 };
 
 struct flow {
-	const char *name;
+	enum flow_id id;
 	const struct flow_step *steps;
 	int nsteps;
 	/* Once, when the job fails for good (permanent error or last attempt). May be NULL. */
 	void (*on_failure)(struct flow_ctx *ctx, const char *error);
 	/* After every attempt, whatever its outcome (releases locks). May be NULL. */
 	void (*on_exit)(struct flow_ctx *ctx);
-	/* Checks a job's parameters before it is queued (enqueue command, API): false with a sentence in
-	 * why. The steps run the same checks again on what they read from the jobs table. NULL: any object. */
-	bool (*validate)(json_object *params, const char *tenant_id, char *why, size_t whylen);
-	bool needs_video;  /* the job must name a video_id */
 };
 
-/* The flow called name, or NULL. */
-const struct flow *flows_find(const char *name);
-/* The checks a job's parameters pass before it is queued or taken from Prefect, as the API makes them:
- * an object, tenant_id (and video_id when the flow needs one, or when given) valid ids, then the flow's
- * own rules. false with a sentence in why. */
-bool flows_check_parameters(const struct flow *flow, json_object *params, char *why, size_t whylen);
+#define FLOW_STEPS(a) (a), (int)(sizeof(a) / sizeof((a)[0]))
+
+/* The flow's steps (flows/registry.c); never NULL for a valid id. */
+const struct flow *flows_get(enum flow_id id);
 /* Sets ctx->error (printf-style) and returns outcome, for one-line step failures. */
 enum step_outcome flows_error(struct flow_ctx *ctx, enum step_outcome outcome, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* A database failure as a step outcome: unavailable is transient, anything else permanent. */
+enum step_outcome flows_db_error(struct flow_ctx *ctx, enum db_status st, const char *err);
 
 #endif

@@ -2,22 +2,14 @@
  * the Modal endpoint and calls it directly or spawns and polls it; turns the outcome into a step outcome. */
 #include "shared/flows/gpu.h"
 
+#include "shared/clients/modal.h"
+#include "shared/clock.h"
 #include "shared/local/localgpu.h"
 #include "shared/log.h"
-#include "shared/clients/modal.h"
 #include "shared/str.h"
 #include "shared/validate.h"
 
 #include <string.h>
-#include <time.h>
-
-static const char *names[GPU__MAX] = { "extract_frames_and_ocr", "crop_and_infer", "caption_ocr" };
-
-const char *
-gpu_function_name(enum gpu_function fn)
-{
-	return (fn >= 0 && fn < GPU__MAX) ? names[fn] : "?";
-}
 
 static bool
 cancelled(void *arg)
@@ -32,18 +24,7 @@ outcome(struct flow_ctx *ctx, enum gpu_function fn, enum modal_outcome m, const 
 {
 	if (m == MODAL_OK)
 		return STEP_OK;
-	return flows_error(ctx, m == MODAL_PERMANENT ? STEP_FAIL : STEP_RETRY, "%s: %s", names[fn], err);
-}
-
-/* Sleeps ms, waking early when the runner must stop. */
-static void
-pause_ms(struct flow_ctx *ctx, long ms)
-{
-	for (long t = 0; t < ms && !ctx->should_stop(ctx); t += 10) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-
-		nanosleep(&ts, NULL);
-	}
+	return flows_error(ctx, m == MODAL_PERMANENT ? STEP_FAIL : STEP_RETRY, "%s: %s", gpufn_name(fn), err);
 }
 
 static enum step_outcome
@@ -57,27 +38,27 @@ spawn_and_poll(struct flow_ctx *ctx, enum gpu_function fn, const struct modal_op
 
 	if (ctx->checkpoint != NULL && json_object_object_get_ex(ctx->checkpoint, "call_id", &v) &&
 	    validate_id(json_object_get_string(v)) && str_copy(call_id, sizeof(call_id), json_object_get_string(v)) == 0)
-		log_info("%s: resuming GPU call %s", names[fn], call_id);
+		log_info("%s: resuming GPU call %s", gpufn_name(fn), call_id);
 	if (call_id[0] == '\0') {
 		if ((m = modal_request(o, url, input, &spawned, &status, err, sizeof(err))) != MODAL_OK)
 			return outcome(ctx, fn, m, err);
 		if (!json_object_object_get_ex(spawned, "call_id", &v) || !validate_id(json_object_get_string(v)) ||
 		    str_copy(call_id, sizeof(call_id), json_object_get_string(v)) != 0) {
 			json_object_put(spawned);
-			return flows_error(ctx, STEP_FAIL, "%s: spawn answer has no valid call_id", names[fn]);
+			return flows_error(ctx, STEP_FAIL, "%s: spawn answer has no valid call_id", gpufn_name(fn));
 		}
 		json_object_put(spawned);
 		state = json_object_new_object();
 		json_object_object_add(state, "call_id", json_object_new_string(call_id));
 		if (ctx->save_checkpoint(ctx, state) != 0) {
 			json_object_put(state);
-			return flows_error(ctx, STEP_RETRY, "%s: cannot checkpoint call %s", names[fn], call_id);
+			return flows_error(ctx, STEP_RETRY, "%s: cannot checkpoint call %s", gpufn_name(fn), call_id);
 		}
 		json_object_put(state);
-		log_info("%s: spawned GPU call %s", names[fn], call_id);
+		log_info("%s: spawned GPU call %s", gpufn_name(fn), call_id);
 	}
 	if (str_fmt(poll, sizeof(poll), "%s%scall_id=%s", poll_url, strchr(poll_url, '?') ? "&" : "?", call_id) != 0)
-		return flows_error(ctx, STEP_FAIL, "%s: poll URL too long", names[fn]);
+		return flows_error(ctx, STEP_FAIL, "%s: poll URL too long", gpufn_name(fn));
 	for (;;) {
 		m = modal_request(o, poll, NULL, result, &status, err, sizeof(err));
 		if (m != MODAL_PENDING) {
@@ -91,18 +72,19 @@ spawn_and_poll(struct flow_ctx *ctx, enum gpu_function fn, const struct modal_op
 			return outcome(ctx, fn, m, err);
 		}
 		if (ctx->should_stop(ctx))
-			return flows_error(ctx, STEP_RETRY, "%s: interrupted while call %s runs", names[fn], call_id);
+			return flows_error(ctx, STEP_RETRY, "%s: interrupted while call %s runs", gpufn_name(fn), call_id);
 		if (waited_ms / 1000 >= ctx->cfg->modal_timeout_seconds)
-			return flows_error(ctx, STEP_RETRY, "%s: call %s still running after %ld s", names[fn], call_id,
+			return flows_error(ctx, STEP_RETRY, "%s: call %s still running after %ld s", gpufn_name(fn), call_id,
 			    ctx->cfg->modal_timeout_seconds);
-		pause_ms(ctx, ctx->cfg->modal_poll_interval_ms);
+		(void)clock_sleep_unless(ctx->cfg->modal_poll_interval_ms, cancelled, ctx);
 		waited_ms += ctx->cfg->modal_poll_interval_ms;
 	}
 }
 
 enum step_outcome
-gpu_run(struct flow_ctx *ctx, enum gpu_function fn, json_object *input, json_object **result)
+gpu_run(struct flow_ctx *ctx, const struct gpu_input *in, json_object **result)
 {
+	enum gpu_function fn = in->fn;
 	const struct config *c = ctx->cfg;
 	const char *urls[GPU__MAX] = { c->modal_extract_url, c->modal_crop_url, c->modal_caption_url };
 	const char *polls[GPU__MAX] = { c->modal_extract_poll_url, c->modal_crop_poll_url, c->modal_caption_poll_url };
@@ -110,20 +92,26 @@ gpu_run(struct flow_ctx *ctx, enum gpu_function fn, json_object *input, json_obj
 		"MODAL_CAPTION_OCR_URL" };
 	struct modal_opts o = { c->modal_key, c->modal_secret, c->modal_connect_timeout_seconds,
 		c->modal_timeout_seconds, c->modal_max_redirects, cancelled, ctx };
+	json_object *input;
+	enum step_outcome oc;
 	char err[512];
 	long status;
 
 	*result = NULL;
 	if (c->functions_backend == CONFIG_FUNCTIONS_LOCAL) {
-		enum localgpu_result r = localgpu_run(c, fn, input, cancelled, ctx, result, err, sizeof(err));
+		enum localgpu_result r = localgpu_run(c, in, cancelled, ctx, result, err, sizeof(err));
 
 		if (r == LOCALGPU_OK)
 			return STEP_OK;
-		return flows_error(ctx, r == LOCALGPU_FAIL ? STEP_FAIL : STEP_RETRY, "%s: %s", names[fn], err);
+		return flows_error(ctx, r == LOCALGPU_FAIL ? STEP_FAIL : STEP_RETRY, "%s: %s", gpufn_name(fn), err);
 	}
 	if (urls[fn] == NULL)
-		return flows_error(ctx, STEP_FAIL, "%s: %s is not set", names[fn], keys[fn]);
+		return flows_error(ctx, STEP_FAIL, "%s: %s is not set", gpufn_name(fn), keys[fn]);
+	input = gpufn_json(in);
 	if (polls[fn] != NULL)
-		return spawn_and_poll(ctx, fn, &o, urls[fn], polls[fn], input, result);
-	return outcome(ctx, fn, modal_request(&o, urls[fn], input, result, &status, err, sizeof(err)), err);
+		oc = spawn_and_poll(ctx, fn, &o, urls[fn], polls[fn], input, result);
+	else
+		oc = outcome(ctx, fn, modal_request(&o, urls[fn], input, result, &status, err, sizeof(err)), err);
+	json_object_put(input);
+	return oc;
 }

@@ -168,15 +168,9 @@ videos_set_error(struct db *db, const char *video_id, const char *message, char 
 }
 
 int
-videos_record_layout(struct db *db, const char *video_id, const char *tenant_id, json_object *crop_region,
+videos_record_layout(struct db *db, const char *video_id, const char *tenant_id, const struct params_crop *crop,
     json_object *result, enum db_status *st, char *err, size_t errlen)
 {
-	static const struct field crop[] = {
-		{ { "crop_left", NULL }, F_NUMBER, true },
-		{ { "crop_top", NULL }, F_NUMBER, true },
-		{ { "crop_right", NULL }, F_NUMBER, true },
-		{ { "crop_bottom", NULL }, F_NUMBER, true },
-	};
 	static const struct field out[] = {
 		{ { "version", NULL }, F_INT, true },
 		{ { "cropped_frames_key", NULL }, F_PREFIX, false },
@@ -195,8 +189,12 @@ videos_record_layout(struct db *db, const char *video_id, const char *tenant_id,
 
 	*st = DB_ERROR;
 	params[0] = video_id;
-	if (read_fields(crop_region, tenant_id, crop, 4, params + 1, bufs, err, errlen) != 0 ||
-	    read_fields(result, tenant_id, out, 3, params + 5, bufs + 4 * 1100, err, errlen) != 0)
+	if (str_fmt(bufs, 1100, "%.6f", crop->left) != 0 || str_fmt(bufs + 1100, 1100, "%.6f", crop->top) != 0 ||
+	    str_fmt(bufs + 2200, 1100, "%.6f", crop->right) != 0 || str_fmt(bufs + 3300, 1100, "%.6f", crop->bottom) != 0)
+		return -1;
+	for (int i = 0; i < 4; i++)
+		params[1 + i] = bufs + (size_t)i * 1100;
+	if (read_fields(result, tenant_id, out, 3, params + 5, bufs + 4 * 1100, err, errlen) != 0)
 		return -1;
 	return exec_one(db, &stmt, params, st, err, errlen, "the video row is missing");
 }

@@ -4,6 +4,7 @@
 #define CAPTIONACC_VIDEOS_H
 
 #include "shared/db.h"
+#include "shared/intake/params.h"
 
 #include <json-c/json.h>
 
@@ -22,7 +23,7 @@ enum db_status videos_set_error(struct db *db, const char *video_id, const char 
     size_t errlen);
 /* crop_and_infer's outputs: layout version N, the crop region, cropped_frames_v{N}/ and
  * caption_frame_extents_v{N}.db keys. Same validation and return as videos_record_processing. */
-int videos_record_layout(struct db *db, const char *video_id, const char *tenant_id, json_object *crop_region,
+int videos_record_layout(struct db *db, const char *video_id, const char *tenant_id, const struct params_crop *crop,
     json_object *result, enum db_status *st, char *err, size_t errlen);
 /* caption_ocr's output: the captions.db key. */
 int videos_record_captions(struct db *db, const char *video_id, const char *tenant_id, json_object *result,

@@ -79,24 +79,42 @@ priority_tier_parse(const char *s, enum priority_tier *out)
 	return -1;
 }
 
+#define PRIORITY_TAG "priority:"
+
 int
 priority_tags(char tags[PRIORITY_NTAGS][PRIORITY_TAG_MAX], const char *tenant_id, enum priority_tier tier,
     int priority, bool age_boost)
 {
 	if (str_fmt(tags[0], PRIORITY_TAG_MAX, "tenant:%s", tenant_id) != 0 ||
 	    str_fmt(tags[1], PRIORITY_TAG_MAX, "tier:%s", priority_tier_name(tier)) != 0 ||
-	    str_fmt(tags[2], PRIORITY_TAG_MAX, "priority:%d", priority) != 0 ||
+	    str_fmt(tags[2], PRIORITY_TAG_MAX, PRIORITY_TAG "%d", priority) != 0 ||
 	    str_fmt(tags[3], PRIORITY_TAG_MAX, "age-boosting:%s", age_boost ? "enabled" : "disabled") != 0)
 		return -1;
 	return 0;
 }
 
 json_object *
-priority_tags_json(char tags[PRIORITY_NTAGS][PRIORITY_TAG_MAX])
+priority_tags_json(const char tags[PRIORITY_NTAGS][PRIORITY_TAG_MAX])
 {
 	json_object *a = json_object_new_array();
 
 	for (int i = 0; i < PRIORITY_NTAGS; i++)
 		json_object_array_add(a, json_object_new_string(tags[i]));
 	return a;
+}
+
+int
+priority_of_tags(json_object *tags)
+{
+	size_t n = json_object_is_type(tags, json_type_array) ? json_object_array_length(tags) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *t = json_object_get_string(json_object_array_get_idx(tags, i));
+		long v;
+
+		if (t != NULL && strncmp(t, PRIORITY_TAG, sizeof(PRIORITY_TAG) - 1) == 0 &&
+		    str_to_long(t + sizeof(PRIORITY_TAG) - 1, 0, 1000, &v) == 0)
+			return (int)v;
+	}
+	return 0;
 }

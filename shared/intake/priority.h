@@ -42,6 +42,8 @@ int priority_tier_parse(const char *s, enum priority_tier *out);
 int priority_tags(char tags[PRIORITY_NTAGS][PRIORITY_TAG_MAX], const char *tenant_id, enum priority_tier tier,
     int priority, bool age_boost) __attribute__((warn_unused_result));
 /* The tags as a JSON array of strings, as stored in job metadata and sent to Prefect. Caller frees. */
-json_object *priority_tags_json(char tags[PRIORITY_NTAGS][PRIORITY_TAG_MAX]);
+json_object *priority_tags_json(const char tags[PRIORITY_NTAGS][PRIORITY_TAG_MAX]);
+/* The N of the first "priority:N" tag (0-1000) of a tags array (a Prefect run's); 0 when there is none. */
+int priority_of_tags(json_object *tags);
 
 #endif

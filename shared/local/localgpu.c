@@ -29,7 +29,6 @@
 
 #define TEXT_MAX CAPTIONS_TEXT_MAX
 #define PATH_LEN 4096
-#define MAX_CAPTION_IDS 10000
 
 static struct ocr *engine;   /* loaded once per process: tesseract's models take a while to load */
 static char engine_lang[64];
@@ -108,54 +107,12 @@ cancel_hook(void *arg)
 	return stopping(c);
 }
 
-/* --- input ------------------------------------------------------------------------------------- */
-
-static enum localgpu_result
-read_id(struct call *c, json_object *in, const char *name, char *out, size_t len)
-{
-	json_object *v = NULL;
-
-	if (!json_object_object_get_ex(in, name, &v) || !json_object_is_type(v, json_type_string) ||
-	    !validate_id(json_object_get_string(v)) || str_copy(out, len, json_object_get_string(v)) != 0)
-		return fail(c, LOCALGPU_FAIL, "%s must be an id of 1-128 letters, digits, _ or -", name);
-	return LOCALGPU_OK;
-}
-
-static enum localgpu_result
-read_video_key(struct call *c, json_object *in)
-{
-	json_object *v = NULL;
-	char why[200];
-
-	if (!json_object_object_get_ex(in, "video_key", &v) || !json_object_is_type(v, json_type_string))
-		return fail(c, LOCALGPU_FAIL, "video_key is missing");
-	if (!validate_storage_key(json_object_get_string(v), c->tenant_id, why, sizeof(why)) ||
-	    str_copy(c->video_key, sizeof(c->video_key), json_object_get_string(v)) != 0)
-		return fail(c, LOCALGPU_FAIL, "video_key %s", why);
-	return LOCALGPU_OK;
-}
-
-static enum localgpu_result
-read_number(struct call *c, json_object *in, const char *name, double lo, double hi, double *out)
-{
-	json_object *v = NULL;
-
-	if (!json_object_object_get_ex(in, name, &v) ||
-	    !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
-		return fail(c, LOCALGPU_FAIL, "%s must be a number", name);
-	*out = json_object_get_double(v);
-	if (!isfinite(*out) || *out < lo || *out > hi)
-		return fail(c, LOCALGPU_FAIL, "%s must be within [%g, %g]", name, lo, hi);
-	return LOCALGPU_OK;
-}
-
 /* Common start: ids, S3, scratch directory, prefixes. */
 static enum localgpu_result
-call_begin(struct call *c, const struct config *cfg, json_object *in, bool (*cancelled)(void *), void *arg,
-    char *err, size_t errlen)
+call_begin(struct call *c, const struct config *cfg, const struct gpu_input *in, bool (*cancelled)(void *),
+    void *arg, char *err, size_t errlen)
 {
 	char dir[PATH_LEN];
-	enum localgpu_result r;
 
 	memset(c, 0, sizeof(*c));
 	c->cfg = cfg;
@@ -167,11 +124,10 @@ call_begin(struct call *c, const struct config *cfg, json_object *in, bool (*can
 	c->media.timeout_seconds = 3600;
 	c->media.cancelled = cancel_hook;
 	c->media.arg = c;
-	if (!json_object_is_type(in, json_type_object))
-		return fail(c, LOCALGPU_FAIL, "the input must be a JSON object");
-	if ((r = read_id(c, in, "video_id", c->video_id, sizeof(c->video_id))) != LOCALGPU_OK ||
-	    (r = read_id(c, in, "tenant_id", c->tenant_id, sizeof(c->tenant_id))) != LOCALGPU_OK)
-		return r;
+	if (str_copy(c->video_id, sizeof(c->video_id), in->video_id) != 0 ||
+	    str_copy(c->tenant_id, sizeof(c->tenant_id), in->tenant_id) != 0 ||
+	    str_copy(c->video_key, sizeof(c->video_key), in->video_key ? in->video_key : "") != 0)
+		return fail(c, LOCALGPU_FAIL, "ids or video_key too long");
 	if (str_fmt(c->client, sizeof(c->client), "%s/client/videos/%s/", c->tenant_id, c->video_id) != 0 ||
 	    str_fmt(c->server, sizeof(c->server), "%s/server/videos/%s/", c->tenant_id, c->video_id) != 0)
 		return fail(c, LOCALGPU_FAIL, "ids too long");
@@ -280,7 +236,7 @@ store_box(void *arg, const struct ocr_word *w)
 }
 
 static enum localgpu_result
-extract(struct call *c, json_object *in, json_object **result)
+extract(struct call *c, const struct gpu_input *in, json_object **result)
 {
 	char video[PATH_LEN], frames[PATH_LEN], frame[PATH_LEN], rawp[PATH_LEN], layp[PATH_LEN], gz[PATH_LEN];
 	char key_raw[VALIDATE_KEY_MAX + 1], key_layout[VALIDATE_KEY_MAX + 1], key_frames[VALIDATE_KEY_MAX + 1];
@@ -288,12 +244,11 @@ extract(struct call *c, json_object *in, json_object **result)
 	enum localgpu_result r;
 	struct media_info info;
 	struct ocr *ocr;
-	double rate;
+	double rate = in->frame_rate;
 	int n = 0, boxes = 0, failed = 0;
 
-	if ((r = read_video_key(c, in)) != LOCALGPU_OK || (r = read_number(c, in, "frame_rate", 0.001, 60, &rate)) !=
-	    LOCALGPU_OK)
-		return r;
+	if (!(rate >= 0.001 && rate <= 60))
+		return fail(c, LOCALGPU_FAIL, "frame_rate must be within [0.001, 60]");
 	if ((r = path_in(c, video, sizeof(video), "video")) != LOCALGPU_OK ||
 	    (r = path_in(c, frames, sizeof(frames), "frames")) != LOCALGPU_OK ||
 	    (r = path_in(c, rawp, sizeof(rawp), "raw-ocr.db")) != LOCALGPU_OK ||
@@ -448,12 +403,11 @@ save_extent(struct call *c, struct framedb *db, const struct captions_extent *e,
 }
 
 static enum localgpu_result
-crop_and_infer(struct call *c, json_object *in, json_object **result)
+crop_and_infer(struct call *c, const struct gpu_input *in, json_object **result)
 {
-	static const char *sides[4] = { "crop_left", "crop_top", "crop_right", "crop_bottom" };
 	char video[PATH_LEN], frames[PATH_LEN], frame[PATH_LEN], ref_frame[PATH_LEN], dbp[PATH_LEN];
 	char key_db[VALIDATE_KEY_MAX + 1], key_frames[VALIDATE_KEY_MAX + 1];
-	double side[4], rate = (double)c->cfg->local_crop_frame_rate_milli / 1000.0;
+	double side[4] = { in->crop.left, in->crop.top, in->crop.right, in->crop.bottom }, rate = (double)c->cfg->local_crop_frame_rate_milli / 1000.0;
 	int tolerance = (int)c->cfg->local_same_frame_tolerance, ref = -1, read = 0;
 	struct framedb db = { 0 };
 	struct media_info info;
@@ -462,21 +416,11 @@ crop_and_infer(struct call *c, json_object *in, json_object **result)
 	struct captions_extent *extents = NULL;
 	enum localgpu_result r;
 	enum media_result m;
-	json_object *region = NULL;
 	struct ocr *ocr;
 	char **texts = NULL;
 	long version = 0;
 	int n = 0, captions = 0;
 
-	if ((r = read_video_key(c, in)) != LOCALGPU_OK)
-		return r;
-	if (!json_object_object_get_ex(in, "crop_region", &region) || !json_object_is_type(region, json_type_object))
-		return fail(c, LOCALGPU_FAIL, "crop_region must be an object");
-	for (int i = 0; i < 4; i++)
-		if ((r = read_number(c, region, sides[i], 0, 1, &side[i])) != LOCALGPU_OK)
-			return r;
-	if (!(side[0] < side[2] && side[1] < side[3]))
-		return fail(c, LOCALGPU_FAIL, "crop_region needs crop_left < crop_right and crop_top < crop_bottom");
 	if ((r = path_in(c, video, sizeof(video), "video")) != LOCALGPU_OK ||
 	    (r = path_in(c, frames, sizeof(frames), "cropped")) != LOCALGPU_OK ||
 	    (r = path_in(c, dbp, sizeof(dbp), "extents.db")) != LOCALGPU_OK)
@@ -616,34 +560,20 @@ read_extent(void *arg, sqlite3_stmt *row)
 }
 
 static enum localgpu_result
-caption_ocr(struct call *c, json_object *in, json_object **result)
+caption_ocr(struct call *c, const struct gpu_input *in, json_object **result)
 {
 	char extp[PATH_LEN], capp[PATH_LEN], frame[PATH_LEN], key_ext[VALIDATE_KEY_MAX + 1];
 	char key_cap[VALIDATE_KEY_MAX + 1];
 	struct framedb ext = { 0 }, cap = { 0 };
-	json_object *ids = NULL, *missing = json_object_new_array();
+	json_object *missing = json_object_new_array();
 	enum localgpu_result r;
 	enum storage_result sr;
 	struct ocr *ocr;
 	long version = 0;
-	size_t nids;
+	size_t nids = in->ncaption_ids;
 	int done = 0, failed = 0;
 	bool have;
 
-	if (!json_object_object_get_ex(in, "caption_ids", &ids) || !json_object_is_type(ids, json_type_array) ||
-	    (nids = json_object_array_length(ids)) == 0 || nids > MAX_CAPTION_IDS) {
-		r = fail(c, LOCALGPU_FAIL, "caption_ids must be a list of 1 to %d caption ids", MAX_CAPTION_IDS);
-		goto out;
-	}
-	for (size_t i = 0; i < nids; i++) {
-		json_object *v = json_object_array_get_idx(ids, i);
-
-		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1) {
-			r = fail(c, LOCALGPU_FAIL, "caption_ids of the local backend are the caption numbers (1, 2, ...) "
-			    "of caption_frame_extents");
-			goto out;
-		}
-	}
 	if ((r = latest_version(c, &version)) != LOCALGPU_OK)
 		goto out;
 	if (version == 0) {
@@ -676,7 +606,7 @@ caption_ocr(struct call *c, json_object *in, json_object **result)
 		goto out;
 	}
 	for (size_t i = 0; i < nids; i++) {
-		long long id = json_object_get_int64(json_object_array_get_idx(ids, i));
+		long long id = in->caption_ids[i];
 		struct extent_row e = { 0 };
 		char text[TEXT_MAX], why[256];
 		float conf = 0;
@@ -742,15 +672,15 @@ out:
 }
 
 enum localgpu_result
-localgpu_run(const struct config *cfg, enum gpu_function fn, json_object *input, bool (*cancelled)(void *arg),
-    void *arg, json_object **result, char *err, size_t errlen)
+localgpu_run(const struct config *cfg, const struct gpu_input *input, bool (*cancelled)(void *arg), void *arg,
+    json_object **result, char *err, size_t errlen)
 {
 	struct call c;
 	enum localgpu_result r;
 
 	*result = NULL;
 	if ((r = call_begin(&c, cfg, input, cancelled, arg, err, errlen)) == LOCALGPU_OK) {
-		switch (fn) {
+		switch (input->fn) {
 		case GPU_EXTRACT_FRAMES_AND_OCR:
 			r = extract(&c, input, result);
 			break;

@@ -10,7 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The claim order and the ageing formula (SPEC §6): written here once, for the claim, the ageing pass and
+ * the dry run. $1 per_minutes $2 cap in AGED_PRIORITY. */
 #define CLAIM_ORDER "ORDER BY priority DESC, age_anchor, id"
+#define AGED_PRIORITY "base_priority + LEAST($2::int, GREATEST(0, floor(extract(epoch FROM now() - age_anchor)" \
+	" / 60 / $1::int)::int))"
+
+static const char *const step_status_names[QUEUE_STEP__MAX] = {
+	[QUEUE_STEP_NONE] = "none",
+	[QUEUE_STEP_RUNNING] = "running",
+	[QUEUE_STEP_COMPLETED] = "completed",
+	[QUEUE_STEP_FAILED] = "failed",
+};
 
 static const struct db_stmt claim_stmt = {
 	"queue_claim",
@@ -101,8 +112,6 @@ static const struct db_stmt reap_stmt = {
  * QUEUE_AGE_BATCH rows and skips rows being claimed, so claims never stall behind it even at a backlog of
  * a million jobs (30,000 rows a minute; a million waiting jobs need about 17,000 at +1 per hour). */
 #define QUEUE_AGE_BATCH "5000"
-#define AGED_PRIORITY "base_priority + LEAST($2::int, GREATEST(0, floor(extract(epoch FROM now() - age_anchor)" \
-	" / 60 / $1::int)::int))"
 static const struct db_stmt age_stmt = {
 	"queue_age",
 	"WITH gate AS ("
@@ -221,44 +230,54 @@ queue_extend(struct db *db, const char *job_id, const char *token, long lease_se
 	return fenced(db, &extend_stmt, params, ours, err, errlen);
 }
 
-enum db_status
-queue_steps_load(struct db *db, const struct queue_job *job, json_object **steps, char *err, size_t errlen)
+static enum queue_step_status
+step_status_parse(const char *s)
 {
-	const char *params[1] = { job->id };
-	enum db_status st;
-	PGresult *r = db_exec(db, &steps_stmt, params, &st, err, errlen);
-	json_object *arr;
-
-	*steps = NULL;
-	if (r == NULL)
-		return st;
-	arr = json_object_new_array();
-	for (int i = 0; i < PQntuples(r); i++) {
-		json_object *row = json_object_new_object(), *res = NULL;
-		long idx;
-
-		if (str_to_long(PQgetvalue(r, i, 0), 0, 1000, &idx) != 0) {
-			json_object_put(row);
-			continue;
-		}
-		if (!PQgetisnull(r, i, 2) && (res = parse_column(r, i, 2, err, errlen)) == NULL) {
-			json_object_put(row);
-			json_object_put(arr);
-			PQclear(r);
-			return DB_ERROR;
-		}
-		json_object_object_add(row, "status", json_object_new_string(PQgetvalue(r, i, 1)));
-		json_object_object_add(row, "result", res);
-		json_object_array_put_idx(arr, (size_t)idx, row);
-	}
-	PQclear(r);
-	*steps = arr;
-	return DB_OK;
+	for (int i = QUEUE_STEP_RUNNING; i < QUEUE_STEP__MAX; i++)
+		if (strcmp(step_status_names[i], s) == 0)
+			return (enum queue_step_status)i;
+	return QUEUE_STEP_NONE;
 }
 
 enum db_status
-queue_step_save(struct db *db, const struct queue_job *job, int index, const char *name, const char *status,
-    json_object *result, const char *error, bool *ours, char *err, size_t errlen)
+queue_steps_load(struct db *db, const struct queue_job *job, struct queue_step *steps, int nsteps, char *err,
+    size_t errlen)
+{
+	const char *params[1] = { job->id };
+	enum db_status st;
+	PGresult *r;
+
+	memset(steps, 0, (size_t)nsteps * sizeof(*steps));
+	if ((r = db_exec(db, &steps_stmt, params, &st, err, errlen)) == NULL)
+		return st;
+	for (int i = 0; i < PQntuples(r); i++) {
+		long idx;
+
+		if (str_to_long(PQgetvalue(r, i, 0), 0, nsteps - 1, &idx) != 0)
+			continue; /* a row of a step this flow no longer has */
+		steps[idx].status = step_status_parse(PQgetvalue(r, i, 1));
+		if (!PQgetisnull(r, i, 2) && (steps[idx].result = parse_column(r, i, 2, err, errlen)) == NULL) {
+			PQclear(r);
+			queue_steps_free(steps, nsteps);
+			return DB_ERROR;
+		}
+	}
+	PQclear(r);
+	return DB_OK;
+}
+
+void
+queue_steps_free(struct queue_step *steps, int nsteps)
+{
+	for (int i = 0; i < nsteps; i++) {
+		json_object_put(steps[i].result);
+		steps[i] = (struct queue_step){ QUEUE_STEP_NONE, NULL };
+	}
+}
+
+enum db_status
+queue_step_save(struct db *db, const struct queue_job *job, int index, const char *name,
+    enum queue_step_status status, json_object *result, const char *error, bool *ours, char *err, size_t errlen)
 {
 	char idx[16], attempt[16];
 	const char *params[8];
@@ -269,7 +288,9 @@ queue_step_save(struct db *db, const struct queue_job *job, int index, const cha
 	params[1] = job->lease_token;
 	params[2] = idx;
 	params[3] = name;
-	params[4] = status;
+	if (status <= QUEUE_STEP_NONE || status >= QUEUE_STEP__MAX)
+		return DB_ERROR;
+	params[4] = step_status_names[status];
 	params[5] = result ? json_text(result, NULL) : NULL;
 	params[6] = error;
 	params[7] = attempt;
@@ -409,13 +430,44 @@ enum db_status
 queue_cancel(struct db *db, const struct queue_job *job, const char *why, bool *ours, char *err, size_t errlen)
 {
 	const char *params[3] = { job->id, job->lease_token, why };
-	enum db_status st;
-	PGresult *r = db_exec(db, &cancel_stmt, params, &st, err, errlen);
 
-	*ours = false;
-	if (r == NULL)
+	return fenced(db, &cancel_stmt, params, ours, err, errlen);
+}
+
+static const struct db_stmt peek_stmt = {
+	"queue_peek",
+	"SELECT id, flow, status, attempt, COALESCE(video_id, ''),"
+	"  CASE WHEN $3::bool THEN " AGED_PRIORITY " ELSE priority END AS p"
+	" FROM jobs WHERE status IN ('pending', 'retry') AND backend = 'local' AND run_after <= now()"
+	" ORDER BY p DESC, age_anchor, id LIMIT $4::int",
+	4, true
+};
+
+enum db_status
+queue_peek(struct db *db, const struct priority_params *p, int limit,
+    void (*fn)(void *arg, const struct queue_waiting *w), void *arg, char *err, size_t errlen)
+{
+	char per[16], cap[16], lim[16];
+	const char *params[4] = { per, cap, p->age_boost ? "true" : "false", lim };
+	enum db_status st;
+	PGresult *r;
+
+	if (str_fmt(per, sizeof(per), "%d", p->per_minutes) != 0 || str_fmt(cap, sizeof(cap), "%d", p->cap) != 0 ||
+	    str_fmt(lim, sizeof(lim), "%d", limit) != 0)
+		return DB_ERROR;
+	if ((r = db_exec(db, &peek_stmt, params, &st, err, errlen)) == NULL)
 		return st;
-	*ours = PQntuples(r) == 1;
+	for (int i = 0; i < PQntuples(r); i++) {
+		struct queue_waiting w = { PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+			PQgetvalue(r, i, 4), 0, 0 };
+		long v;
+
+		if (str_to_long(PQgetvalue(r, i, 3), 0, 1000000, &v) == 0)
+			w.attempt = (int)v;
+		if (str_to_long(PQgetvalue(r, i, 5), -1000000, 1000000, &v) == 0)
+			w.priority = (int)v;
+		fn(arg, &w);
+	}
 	PQclear(r);
 	return DB_OK;
 }

@@ -27,6 +27,28 @@ struct queue_job {
 	char lease_token[QUEUE_ID_MAX];
 };
 
+/* A step row's status (job_steps.status). */
+enum queue_step_status {
+	QUEUE_STEP_NONE,       /* no row: the step never started */
+	QUEUE_STEP_RUNNING,    /* started; result holds its checkpoint (e.g. a GPU call id) */
+	QUEUE_STEP_COMPLETED,  /* done; result holds its result, never written again */
+	QUEUE_STEP_FAILED,     /* this attempt failed in it; result keeps the checkpoint */
+	QUEUE_STEP__MAX
+};
+
+/* A step's row as loaded for a run: the result is owned and freed by queue_steps_free. */
+struct queue_step {
+	enum queue_step_status status;
+	json_object *result;
+};
+
+/* One waiting job as `run --dry-run` shows it, in claim order. Strings borrowed for the callback. */
+struct queue_waiting {
+	const char *id, *flow, *status, *video_id;
+	int attempt;
+	int priority;   /* the effective (aged) priority the claim will see */
+};
+
 /* Where a job goes when this attempt ends without completing. */
 enum queue_requeue {
 	QUEUE_RETRY,     /* a transient failure: status retry, the attempt counts */
@@ -41,14 +63,15 @@ enum db_status queue_claim(struct db *db, const char *worker, long lease_seconds
 /* Pushes the lease expiry lease_seconds ahead. *ours false: the lease was lost (fenced out). */
 enum db_status queue_extend(struct db *db, const char *job_id, const char *token, long lease_seconds, bool *ours,
     char *err, size_t errlen);
-/* The job's step rows: *steps becomes a JSON array indexed by step, each {"status","result"} or null.
- * Caller frees with json_object_put. */
-enum db_status queue_steps_load(struct db *db, const struct queue_job *job, json_object **steps, char *err,
-    size_t errlen);
-/* Writes step index's row: status "running" (a checkpoint, e.g. a GPU call id), "completed" or "failed".
- * A completed step is never written again. *ours false: the lease was lost and nothing was written. */
+/* The job's first nsteps step rows into steps[0..nsteps) (absent ones QUEUE_STEP_NONE). Free with
+ * queue_steps_free. */
+enum db_status queue_steps_load(struct db *db, const struct queue_job *job, struct queue_step *steps, int nsteps,
+    char *err, size_t errlen);
+void queue_steps_free(struct queue_step *steps, int nsteps);
+/* Writes step index's row: QUEUE_STEP_RUNNING (a checkpoint), _COMPLETED or _FAILED. A completed step is
+ * never written again. *ours false: the lease was lost and nothing was written. */
 enum db_status queue_step_save(struct db *db, const struct queue_job *job, int index, const char *name,
-    const char *status, json_object *result, const char *error, bool *ours, char *err, size_t errlen);
+    enum queue_step_status status, json_object *result, const char *error, bool *ours, char *err, size_t errlen);
 enum db_status queue_complete(struct db *db, const struct queue_job *job, json_object *result, bool *ours,
     char *err, size_t errlen);
 enum db_status queue_fail(struct db *db, const struct queue_job *job, const char *error, bool *ours, char *err,
@@ -70,6 +93,10 @@ enum db_status queue_adopt(struct db *db, const char *id, const char *flow, cons
 /* Ends the job as cancelled (fenced). */
 enum db_status queue_cancel(struct db *db, const struct queue_job *job, const char *why, bool *ours, char *err,
     size_t errlen);
+/* Calls fn for the first limit waiting jobs in the order queue_claim would take them now (aged priority,
+ * then age, then id). Changes nothing. */
+enum db_status queue_peek(struct db *db, const struct priority_params *p, int limit,
+    void (*fn)(void *arg, const struct queue_waiting *w), void *arg, char *err, size_t errlen);
 /* Backoff before retry number `attempt` (1-based): min(max, base * 2^(attempt-1)), the upper half jittered. */
 double queue_backoff(int attempt, double base, double max, double unit_random);
 

@@ -1,0 +1,51 @@
+/* job.h: one attempt of one job, as a small state machine: take (parse the flow and its parameters, load
+ * the step rows) -> steps (each checkpointed, resuming after the last completed one) -> one of the ends
+ * below, each written by one short function of job.c. Every write is fenced by the job's lease. */
+#ifndef CAPTIONACC_JOB_H
+#define CAPTIONACC_JOB_H
+
+#include "runner/heartbeat.h"
+
+#include "shared/config.h"
+#include "shared/db.h"
+#include "shared/queue/queue.h"
+
+#include <signal.h>
+#include <stddef.h>
+
+enum job_end {
+	JOB_COMPLETED,    /* every step done */
+	JOB_RETRY,        /* a transient failure: again after a backoff, the attempt counts */
+	JOB_FAILED,       /* a permanent failure, or out of attempts */
+	JOB_HANDED_BACK,  /* not a failure (shutdown, a held lock): again after delay, the attempt is given back */
+	JOB_ABANDONED,    /* the lease was lost (or the database went away): whoever holds the job now ends it */
+	JOB_CANCELLED,    /* cancelled by its source (Prefect) between steps */
+	JOB_END__MAX
+};
+
+/* What an attempt needs from the runner. All borrowed. */
+struct job_env {
+	struct db *db;
+	const struct config *cfg;
+	struct heartbeat *hb;
+	const volatile sig_atomic_t *stop;   /* set by SIGTERM/SIGINT */
+	/* Why the job's source asks it to stop (e.g. "cancelled in Prefect"), or NULL; checked between steps.
+	 * May be NULL: never. */
+	const char *(*cancelling)(void *arg, const struct queue_job *job);
+	void *cancelling_arg;
+};
+
+/* How an attempt ended: the end, the delay before the job may run again (retry, hand-back), and a
+ * message (the error of a failure or retry, or why it waits). */
+struct job_outcome {
+	enum job_end end;
+	double delay_seconds;
+	char message[1024];
+};
+
+/* "completed", "retry", ... for log lines. */
+const char *job_end_name(enum job_end end);
+/* Runs one attempt of job (claimed, leased) and says how it ended. */
+void job_run(const struct job_env *env, struct queue_job *job, struct job_outcome *out);
+
+#endif

@@ -1,0 +1,127 @@
+/* source_local.c: the local queue as a job source: claims from the jobs table (queue_claim), waits on the
+ * captionacc_jobs NOTIFY channel so an idle runner picks new work up in milliseconds, and keeps the queue
+ * healthy between jobs (expired leases back to the queue, waiting jobs' priorities aged). */
+#include "runner/source.h"
+
+#include "shared/clock.h"
+#include "shared/log.h"
+#include "shared/queue/queue.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/select.h>
+
+#define MAINTENANCE_INTERVAL_MS 10000
+
+struct local {
+	struct source base;       /* first: a struct source * is a struct local * */
+	PGconn *listening_on;     /* the connection LISTEN was issued on */
+	long long maintained_ms;
+};
+
+static int
+local_next(struct source *s, struct queue_job *job, bool *found, char *err, size_t errlen)
+{
+	return queue_claim(s->env.r->db, s->env.worker, s->env.lease_seconds, job, found, err, errlen) == DB_OK ? 0 : -1;
+}
+
+/* Waits for a NOTIFY on captionacc_jobs; also returns after ms (at most a second), when jobs delayed by
+ * run_after may have become due. */
+static void
+local_wait(struct source *s, long ms)
+{
+	struct local *l = (struct local *)s;
+	PGconn *c = db_conn(s->env.r->db);
+	struct timeval tv = { 0, (ms < 1000 ? ms : 999) * 1000 };
+	fd_set fds;
+	PGnotify *n;
+	char err[256];
+
+	if (c == NULL || c != l->listening_on) {
+		if (db_script(s->env.r->db, "LISTEN captionacc_jobs", err, sizeof(err)) != DB_OK) {
+			log_warn("LISTEN failed: %s", err);
+			(void)clock_sleep_unless(ms, NULL, NULL);
+			return;
+		}
+		l->listening_on = c = db_conn(s->env.r->db);
+	}
+	FD_ZERO(&fds);
+	FD_SET(PQsocket(c), &fds);
+	(void)select(PQsocket(c) + 1, &fds, NULL, NULL, &tv);
+	PQconsumeInput(c);
+	while ((n = PQnotifies(c)) != NULL)
+		PQfreemem(n);
+}
+
+/* Every MAINTENANCE_INTERVAL_MS: expired leases back to the queue, priorities aged (the ageing pass runs
+ * once in 10 s across all runners). */
+static void
+local_maintain(struct source *s)
+{
+	struct local *l = (struct local *)s;
+	char err[512];
+	int n = 0;
+
+	if (l->maintained_ms != 0 && clock_ms() - l->maintained_ms < MAINTENANCE_INTERVAL_MS)
+		return;
+	l->maintained_ms = clock_ms();
+	if (queue_reap(s->env.r->db, &n, err, sizeof(err)) != DB_OK)
+		log_warn("reaping expired leases failed: %s", err);
+	if (queue_age(s->env.r->db, s->env.prio, &n, err, sizeof(err)) != DB_OK)
+		log_warn("ageing priorities failed: %s", err);
+	else if (n > 0)
+		log_info("aged the priority of %d waiting job%s", n, n == 1 ? "" : "s");
+}
+
+static void
+print_waiting(void *arg, const struct queue_waiting *w)
+{
+	int *n = arg;
+
+	printf("%-4d %-36s %-26s %-8d %-7s %-8d %s\n", ++*n, w->id, w->flow, w->priority, w->status, w->attempt,
+	    w->video_id);
+}
+
+static int
+local_peek(struct source *s, int limit)
+{
+	char err[512];
+	int n = 0;
+
+	printf("%-4s %-36s %-26s %-8s %-7s %-8s %s\n", "#", "job", "flow", "priority", "status", "attempt", "video");
+	if (queue_peek(s->env.r->db, s->env.prio, limit, print_waiting, &n, err, sizeof(err)) != DB_OK) {
+		fprintf(stderr, "captionacc-runner: run --dry-run: %s\n", err);
+		return 1;
+	}
+	printf("%d job%s would be claimed in this order (nothing was changed)\n", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+static void
+local_free(struct source *s)
+{
+	free(s);
+}
+
+static const struct source_ops local_ops = {
+	.name = "local",
+	.next = local_next,
+	.wait = local_wait,
+	.maintain = local_maintain,
+	.peek = local_peek,
+	.free = local_free,
+};
+
+struct source *
+source_local_new(const struct source_env *env, char *err, size_t errlen)
+{
+	struct local *l = calloc(1, sizeof(*l));
+
+	if (l == NULL) {
+		(void)snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	l->base.ops = &local_ops;
+	l->base.env = *env;
+	return &l->base;
+}
