@@ -30,8 +30,9 @@ struct route {
 };
 
 static const struct route routes[] = {
-	{ "/health", METHOD_GET, AUTH_NONE, false, health_get },
-	{ "/webhooks/supabase/videos", METHOD_POST, AUTH_WEBHOOK, true, webhooks_videos_post },
+	{ .path = "/health", .method = METHOD_GET, .auth = AUTH_NONE, .handler = health_get },
+	{ .path = "/webhooks/supabase/videos", .method = METHOD_POST, .auth = AUTH_WEBHOOK, .takes_body = true,
+	  .handler = webhooks_videos_post },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -169,8 +170,9 @@ usage(FILE *out)
 	config_usage(out, CONFIG_FCGI);
 }
 
-int
-main(int argc, char **argv)
+/* Command-line options: 0 go on, 1 or 2 exit with that status after --help/--version (0) or a bad option. */
+static int
+parse_args(int argc, char **argv, const char **config_path, bool *check_only, int *exit_status)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -179,64 +181,64 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct app app;
-	const char *config_path = NULL;
-	bool check_only = false;
-	FCGX_Request fcgx;
-	struct sigaction sa;
-	unsigned long seq = 0;
-	char err[1024];
-	int c, rc = 1;
+	int c;
 
-	memset(&app, 0, sizeof(app));
 	while ((c = getopt_long(argc, argv, "c:khV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			config_path = optarg;
+			*config_path = optarg;
 			break;
 		case 'k':
-			check_only = true;
+			*check_only = true;
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			*exit_status = 0;
+			return 1;
 		case 'V':
 			printf("captionacc-fcgi %s\n", PACKAGE_VERSION);
-			return 0;
+			*exit_status = 0;
+			return 1;
 		default:
 			usage(stderr);
-			return 2;
+			*exit_status = 2;
+			return 1;
 		}
 	}
-	if (config_load(&app.cfg, config_path, CONFIG_FCGI, err, sizeof(err)) != 0) {
+	return 0;
+}
+
+/* Settings, log, database handle and intake path; everything that can be wrong in the settings is found
+ * here, so --check-config sees it. -1 with the message printed. */
+static int
+start(struct app *app, const char *config_path)
+{
+	char err[1024];
+
+	if (config_load(&app->cfg, config_path, CONFIG_FCGI, err, sizeof(err)) != 0) {
 		fprintf(stderr, "captionacc-fcgi: %s\n", err);
-		return 1;
+		return -1;
 	}
-	log_init("captionacc-fcgi", app.cfg.log_level);
-	if (app.cfg.log_file != NULL && log_open_file(app.cfg.log_file) != 0) {
-		fprintf(stderr, "captionacc-fcgi: cannot open LOG_FILE %s\n", app.cfg.log_file);
-		goto out;
+	log_init("captionacc-fcgi", app->cfg.log_level);
+	if (app->cfg.log_file != NULL && log_open_file(app->cfg.log_file) != 0) {
+		fprintf(stderr, "captionacc-fcgi: cannot open LOG_FILE %s\n", app->cfg.log_file);
+		return -1;
 	}
-	if ((app.db = db_new(&app.cfg, "captionacc-fcgi")) == NULL) {
+	if ((app->db = db_new(&app->cfg, "captionacc-fcgi")) == NULL) {
 		fprintf(stderr, "captionacc-fcgi: out of memory\n");
-		goto out;
+		return -1;
 	}
-	if (intake_open(&app.intake, app.db, &app.cfg, app.cfg.tier_cache_seconds, err, sizeof(err)) != 0) {
+	if (intake_open(&app->intake, app->db, &app->cfg, app->cfg.tier_cache_seconds, err, sizeof(err)) != 0) {
 		fprintf(stderr, "captionacc-fcgi: %s\n", err);
-		goto out;
+		return -1;
 	}
-	if (check_only) {
-		printf("captionacc-fcgi: settings are valid\n");
-		rc = 0;
-		goto out;
-	}
-	if (FCGX_Init() != 0 || FCGX_IsCGI()) {
-		fprintf(stderr, "captionacc-fcgi: fd 0 is not a FastCGI listening socket; start it with spawn-fcgi "
-		    "(see --help)\n");
-		goto out;
-	}
-	if (db_connect(app.db, err, sizeof(err)) != DB_OK)
-		log_warn("starting without a database connection (will retry per request): %s", err);
+	return 0;
+}
+
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term; /* no SA_RESTART: accept() returns so the loop can end */
@@ -245,35 +247,78 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+}
 
+/* One request: dispatch, answer, log. */
+static void
+serve_one(struct app *app, FCGX_Request *fcgx, unsigned long seq)
+{
+	struct request req;
+	struct response resp = { 0 };
+	char allow[64];
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	request_init(&req, fcgx, seq);
+	log_set_context(req.id);
+	dispatch(app, &req, &resp, allow, sizeof(allow));
+	request_drain(&req);
+	response_send(&req, &resp);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (resp.status >= 500)
+		log_warn("%s %s -> %d", request_method_name(req.method), req.path, resp.status);
+	else
+		log_debug("%s %s -> %d in %.2f ms", request_method_name(req.method), req.path, resp.status,
+		    (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	log_set_context(NULL);
+	response_clear(&resp);
+	request_clear(&req);
+}
+
+/* The FastCGI loop, until SIGTERM. -1 when fd 0 is not a FastCGI socket. */
+static int
+serve(struct app *app)
+{
+	FCGX_Request fcgx;
+	unsigned long seq = 0;
+	char err[1024];
+
+	if (FCGX_Init() != 0 || FCGX_IsCGI()) {
+		fprintf(stderr, "captionacc-fcgi: fd 0 is not a FastCGI listening socket; start it with spawn-fcgi "
+		    "(see --help)\n");
+		return -1;
+	}
+	if (db_connect(app->db, err, sizeof(err)) != DB_OK)
+		log_warn("starting without a database connection (will retry per request): %s", err);
+	catch_signals();
 	FCGX_InitRequest(&fcgx, 0, 0);
 	log_info("serving requests");
 	while (!stopping && FCGX_Accept_r(&fcgx) >= 0) {
-		struct request req;
-		struct response resp = { 0 };
-		char allow[64];
-		struct timespec t0, t1;
-
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		request_init(&req, &fcgx, ++seq);
-		log_set_context(req.id);
-		dispatch(&app, &req, &resp, allow, sizeof(allow));
-		request_drain(&req);
-		response_send(&req, &resp);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		if (resp.status >= 500)
-			log_warn("%s %s -> %d", request_method_name(req.method), req.path, resp.status);
-		else
-			log_debug("%s %s -> %d in %.2f ms", request_method_name(req.method), req.path, resp.status,
-			    (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
-		log_set_context(NULL);
-		response_clear(&resp);
-		request_clear(&req);
-		FCGX_Finish_r(&fcgx); /* frees the parameters req points into: last */
+		serve_one(app, &fcgx, ++seq);
+		FCGX_Finish_r(&fcgx); /* frees the parameters the request pointed into: last */
 	}
 	log_info("stopping");
-	rc = 0;
-out:
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct app app;
+	const char *config_path = NULL;
+	bool check_only = false;
+	int rc = 1;
+
+	memset(&app, 0, sizeof(app));
+	if (parse_args(argc, argv, &config_path, &check_only, &rc) != 0)
+		return rc;
+	if (start(&app, config_path) == 0) {
+		if (check_only) {
+			printf("captionacc-fcgi: settings are valid\n");
+			rc = 0;
+		} else
+			rc = serve(&app) == 0 ? 0 : 1;
+	}
 	intake_close(&app.intake);
 	db_free(app.db);
 	config_free(&app.cfg);

@@ -17,17 +17,20 @@
 static int help_command(struct runner *r, int argc, char **argv);
 
 static const struct runner_command commands[] = {
-	{ "migrate", "", "apply the database migrations (idempotent)", migrate_command },
-	{ "run", "[--max-jobs N] [--max-seconds S] [--wait] [--dry-run] [--worker-id ID]",
-	  "claim and run queued jobs until the queue is empty or a limit is reached", run_command },
-	{ "status", "", "job counts by status and the oldest waiting job", status_command },
-	{ "enqueue", "[--idempotency-key KEY] [--priority N] FLOW JSON",
-	  "queue a flow; JSON holds tenant_id, video_id and the flow's parameters (checked as the API does)",
-	  enqueue_command },
-	{ "prefect-setup", "", "create the Prefect work pool's priority queues (PREFECT_QUEUE_BANDS) and check the "
-	  "deployments", prefect_setup_command },
-	{ "show", "VIDEO_ID", "a video's status and metadata, and its captions with their time ranges", show_command },
-	{ "help", "", "show this help", help_command },
+	{ .name = "migrate", .args = "", .help = "apply the database migrations (idempotent)", .run = migrate_command },
+	{ .name = "run", .args = "[--max-jobs N] [--max-seconds S] [--wait] [--dry-run] [--worker-id ID]",
+	  .help = "claim and run queued jobs until the queue is empty or a limit is reached", .run = run_command },
+	{ .name = "status", .args = "", .help = "job counts by status and the oldest waiting job",
+	  .run = status_command },
+	{ .name = "enqueue", .args = "[--idempotency-key KEY] [--priority N] FLOW JSON",
+	  .help = "queue a flow; JSON holds tenant_id, video_id and the flow's parameters (checked as the API does)",
+	  .run = enqueue_command },
+	{ .name = "prefect-setup", .args = "",
+	  .help = "create the Prefect work pool's priority queues (PREFECT_QUEUE_BANDS) and check the deployments",
+	  .run = prefect_setup_command },
+	{ .name = "show", .args = "VIDEO_ID",
+	  .help = "a video's status and metadata, and its captions with their time ranges", .run = show_command },
+	{ .name = "help", .args = "", .help = "show this help", .run = help_command },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

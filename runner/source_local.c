@@ -40,7 +40,7 @@ local_wait(struct source *s, long ms)
 	if (c == NULL || c != l->listening_on) {
 		if (db_script(s->env.r->db, "LISTEN captionacc_jobs", err, sizeof(err)) != DB_OK) {
 			log_warn("LISTEN failed: %s", err);
-			(void)clock_sleep_unless(ms, NULL, NULL);
+			(void)clock_sleep_unless(ms < 1000 ? ms : 1000, NULL, NULL);
 			return;
 		}
 		l->listening_on = c = db_conn(s->env.r->db);
