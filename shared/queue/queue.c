@@ -366,6 +366,18 @@ queue_age(struct db *db, const struct priority_params *p, int *n, char *err, siz
 	return DB_OK;
 }
 
+const char *
+queue_claim_sql(void)
+{
+	return claim_stmt.sql;
+}
+
+const char *
+queue_complete_sql(void)
+{
+	return complete_stmt.sql;
+}
+
 double
 queue_backoff(int attempt, double base, double max, double unit_random)
 {

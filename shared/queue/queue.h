@@ -97,6 +97,10 @@ enum db_status queue_cancel(struct db *db, const struct queue_job *job, const ch
  * then age, then id). Changes nothing. */
 enum db_status queue_peek(struct db *db, const struct priority_params *p, int limit,
     void (*fn)(void *arg, const struct queue_waiting *w), void *arg, char *err, size_t errlen);
+/* The claim's and the completion's SQL text ($1.. parameters as queue_claim and queue_complete bind
+ * them), for the benchmark's pgbench ceiling, which must run exactly the statements the runner runs. */
+const char *queue_claim_sql(void);
+const char *queue_complete_sql(void);
 /* Backoff before retry number `attempt` (1-based): min(max, base * 2^(attempt-1)), the upper half jittered. */
 double queue_backoff(int attempt, double base, double max, double unit_random);
 

@@ -40,11 +40,12 @@ ceiling() { # clients -> tps
 	fill
 	per=$((N / $1))
 	$PGBENCH -n -M prepared -c "$1" -j "$1" -t "$per" -h "$STACK_DIR/pgsock" -U postgres \
-		-f "$top_srcdir/tests/bench/pgbench-claim.sql" captionacc >"$dir/pgbench.out" 2>&1 ||
+		-f "$dir/claim.sql" captionacc >"$dir/pgbench.out" 2>&1 ||
 		{ cat "$dir/pgbench.out" >&2; exit 1; }
 	awk '/^tps = / {printf "%.0f", $3; exit}' "$dir/pgbench.out"
 }
 
+"$top_builddir/tests/bench/claim-sql" >"$dir/claim.sql"
 echo "== drain: $N no-op jobs, fsync on"
 r1=$(drain 1); c1=$(ceiling 1)
 r4=$(drain 4); c4=$(ceiling 4)
