@@ -16,7 +16,7 @@ gpufn_name(enum gpu_function fn)
 json_object *
 gpufn_json(const struct gpu_input *in)
 {
-	json_object *o = json_object_new_object(), *ids;
+	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "video_key", json_object_new_string(in->video_key));
 	json_object_object_add(o, "tenant_id", json_object_new_string(in->tenant_id));
@@ -29,10 +29,7 @@ gpufn_json(const struct gpu_input *in)
 		json_object_object_add(o, "crop_region", params_crop_json(&in->crop));
 		break;
 	case GPU_CAPTION_OCR:
-		ids = json_object_new_array();
-		for (size_t i = 0; i < in->ncaption_ids; i++)
-			json_object_array_add(ids, json_object_new_int64(in->caption_ids[i]));
-		json_object_object_add(o, "caption_ids", ids);
+		json_object_object_add(o, "caption_ids", params_caption_ids_json(in->caption_ids, in->ncaption_ids));
 		break;
 	case GPU__MAX:
 		break;

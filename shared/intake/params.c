@@ -258,9 +258,19 @@ params_crop_json(const struct params_crop *c)
 }
 
 json_object *
+params_caption_ids_json(const long *ids, size_t n)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_int64(ids[i]));
+	return a;
+}
+
+json_object *
 params_json(const struct flow_params *p)
 {
-	json_object *o = json_object_new_object(), *ids;
+	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "tenant_id", json_object_new_string(p->tenant_id));
 	if (p->video_id[0] != '\0')
@@ -273,10 +283,7 @@ params_json(const struct flow_params *p)
 		json_object_object_add(o, "crop_region", params_crop_json(&p->crop));
 		break;
 	case FLOW_CAPTION_OCR:
-		ids = json_object_new_array();
-		for (size_t i = 0; i < p->ncaption_ids; i++)
-			json_object_array_add(ids, json_object_new_int64(p->caption_ids[i]));
-		json_object_object_add(o, "caption_ids", ids);
+		json_object_object_add(o, "caption_ids", params_caption_ids_json(p->caption_ids, p->ncaption_ids));
 		break;
 	case FLOW_DIAGNOSTIC:
 		if (p->sleep_ms > 0)

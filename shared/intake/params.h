@@ -70,6 +70,8 @@ int params_parse_row(enum flow_id flow, const char *tenant_id, const char *video
 json_object *params_json(const struct flow_params *p);
 /* A crop region as {"crop_left", "crop_top", "crop_right", "crop_bottom"}. Caller frees. */
 json_object *params_crop_json(const struct params_crop *c);
+/* Caption ids as a JSON array of numbers. Caller frees. */
+json_object *params_caption_ids_json(const long *ids, size_t n);
 /* Frees what p owns and empties it; p may be empty already. */
 void params_free(struct flow_params *p);
 
