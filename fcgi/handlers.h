@@ -3,6 +3,7 @@
 #define CAPTIONACC_HANDLERS_H
 
 #include "fcgi/request.h"
+#include "fcgi/response.h"
 
 #include "shared/config.h"
 #include "shared/db.h"
@@ -21,6 +22,7 @@ void health_get(struct app *app, const struct request *req, struct response *res
 /* webhooks.c */
 void webhooks_videos_post(struct app *app, const struct request *req, struct response *resp);
 
+/* handlers.c: */
 /* Answers 503 (transient database trouble, with Retry-After) or 500 for a failed database call. */
 void handlers_db_failure(struct app *app, struct response *resp, enum db_status st, const char *what,
     const char *err);

@@ -1,5 +1,4 @@
-/* request.h: one HTTP request as captionacc-fcgi sees it (from the FastCGI environment) and the JSON
- * response a handler fills in. Headers are written strictly before the body, by request.c only. */
+/* request.h: one HTTP request as captionacc-fcgi sees it (from the FastCGI environment). */
 #ifndef CAPTIONACC_REQUEST_H
 #define CAPTIONACC_REQUEST_H
 
@@ -31,13 +30,6 @@ struct request {
 	char id[32];               /* for log lines */
 };
 
-struct response {
-	int status;
-	json_object *body;       /* owned; freed by response_clear() */
-	const char *allow;       /* static text for 405 */
-	long retry_after;        /* > 0: send Retry-After */
-};
-
 /* Fills req from the FastCGI parameters of fcgx. */
 void request_init(struct request *req, FCGX_Request *fcgx, unsigned long seq);
 /* Reads exactly content_length bytes of body (the caller checked it against the limit). -1 on a short read. */
@@ -49,13 +41,5 @@ void request_clear(struct request *req);
 const char *request_method_name(enum http_method m);
 /* True for "application/json", with or without parameters such as "; charset=utf-8". */
 bool request_is_json(const struct request *req);
-
-/* Sets an error answer {"detail": detail}. */
-void response_error(struct response *resp, int status, const char *detail);
-/* Sets an answer with body (ownership passes to resp). */
-void response_json(struct response *resp, int status, json_object *body);
-/* Writes status line, headers and body to the FastCGI stream. */
-void response_send(const struct request *req, const struct response *resp);
-void response_clear(struct response *resp);
 
 #endif

@@ -3,7 +3,7 @@
  * fenced by the lease: once the lease is lost, nothing more is written. */
 #include "runner/job.h"
 
-#include "shared/flows/flows.h"
+#include "shared/flows/registry.h"
 #include "shared/intake/params.h"
 #include "shared/log.h"
 #include "shared/str.h"
@@ -283,7 +283,7 @@ take(struct attempt *a)
 		(void)str_fmt(why, sizeof(why), "unknown flow \"%s\"", a->job->flow);
 		return end_fail(a, why, "");
 	}
-	a->flow = flows_get(id);
+	a->flow = registry_flow(id);
 	if (params_parse_row(id, a->job->tenant_id, a->job->video_id, a->job->parameters, &a->params, why,
 	    sizeof(why)) != 0) {
 		char msg[400];

@@ -57,8 +57,6 @@ struct flow {
 
 #define FLOW_STEPS(a) (a), (int)(sizeof(a) / sizeof((a)[0]))
 
-/* The flow's steps (flows/registry.c); never NULL for a valid id. */
-const struct flow *flows_get(enum flow_id id);
 /* Sets ctx->error (printf-style) and returns outcome, for one-line step failures. */
 enum step_outcome flows_error(struct flow_ctx *ctx, enum step_outcome outcome, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -1,6 +1,7 @@
 /* registry.c: which steps each flow runs, by flow id (the names and parameters are intake/params.c's). */
+#include "shared/flows/registry.h"
+
 #include "shared/flows/diagnostic.h"
-#include "shared/flows/flows.h"
 #include "shared/flows/pipeline.h"
 
 static const struct flow *const flows[FLOW__MAX] = {
@@ -12,7 +13,7 @@ static const struct flow *const flows[FLOW__MAX] = {
 };
 
 const struct flow *
-flows_get(enum flow_id id)
+registry_flow(enum flow_id id)
 {
 	return (id >= 0 && id < FLOW__MAX) ? flows[id] : NULL;
 }

@@ -1,0 +1,81 @@
+/* response.c: the JSON answer a handler fills in, and writing it to the FastCGI stream (headers strictly
+ * before the body). */
+#include "fcgi/response.h"
+
+#include "shared/json.h"
+#include "shared/log.h"
+#include "shared/str.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void
+response_error(struct response *resp, int status, const char *detail)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "detail", json_object_new_string(detail));
+	response_json(resp, status, o);
+}
+
+void
+response_json(struct response *resp, int status, json_object *body)
+{
+	json_object_put(resp->body);
+	resp->status = status;
+	resp->body = body;
+}
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	default: return status >= 500 ? "Internal Server Error" : "Unknown";
+	}
+}
+
+void
+response_send(const struct request *req, const struct response *resp)
+{
+	FCGX_Stream *out = req->fcgx->out;
+	char head[512], extra[160] = "";
+	size_t len = 2;
+	const char *text = resp->body ? json_text(resp->body, &len) : "{}";
+
+	/* libfcgi's own printf lacks %zu and friends: format with snprintf, write raw. */
+	if (resp->allow != NULL && str_fmt(extra, sizeof(extra), "Allow: %s\r\n", resp->allow) != 0)
+		extra[0] = '\0';
+	if (resp->retry_after > 0 && str_fmt(extra + strlen(extra), sizeof(extra) - strlen(extra),
+	    "Retry-After: %ld\r\n", resp->retry_after) != 0)
+		extra[0] = '\0';
+	if (str_fmt(head, sizeof(head), "Status: %d %s\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\nCache-Control: no-store\r\n%s\r\n", resp->status, reason(resp->status), len,
+	    extra) != 0) {
+		log_error("response header does not fit");
+		return;
+	}
+	FCGX_PutStr(head, (int)strlen(head), out);
+	if (req->method != METHOD_HEAD)
+		FCGX_PutStr(text, (int)len, out);
+}
+
+void
+response_clear(struct response *resp)
+{
+	json_object_put(resp->body);
+	memset(resp, 0, sizeof(*resp));
+}

@@ -1,0 +1,25 @@
+/* response.h: the JSON answer a handler fills in; written (headers strictly before the body) by
+ * response.c only. */
+#ifndef CAPTIONACC_RESPONSE_H
+#define CAPTIONACC_RESPONSE_H
+
+#include "fcgi/request.h"
+
+#include <json-c/json.h>
+
+struct response {
+	int status;
+	json_object *body;       /* owned; freed by response_clear() */
+	const char *allow;       /* static text for 405 */
+	long retry_after;        /* > 0: send Retry-After */
+};
+
+/* Sets an error answer {"detail": detail}. */
+void response_error(struct response *resp, int status, const char *detail);
+/* Sets an answer with body (ownership passes to resp). */
+void response_json(struct response *resp, int status, json_object *body);
+/* Writes status line, headers and body to the FastCGI stream. */
+void response_send(const struct request *req, const struct response *resp);
+void response_clear(struct response *resp);
+
+#endif
