@@ -53,7 +53,7 @@ exits_ok() {
 	wait "$2" || st=$?
 	check_eq "$1: the runner exits 0" "$st" 0
 }
-# runner_ok NAME ARGS...: runs captionacc-runner ARGS as runner_bg does, in the foreground, and checks it exits 0
+# runner_ok NAME ARGS...: runs captionacc-runner ARGS as runner_bg does, in the foreground; checks it exits 0
 runner_ok() {
 	runner_bg "$@"
 	exits_ok "$1" "$bg"
@@ -61,7 +61,7 @@ runner_ok() {
 # completed NAME: the ids of the jobs runner NAME completed, one a line, from its per-job lines
 # ("[<id>] job <id> flow <flow> attempt a/b: completed in N ms")
 completed() {
-	sed -n 's/^[^ ]* captionacc-runner\[[0-9]*\] info: \[[^]]*\] job \([^ ]*\) flow [^ ]* attempt [0-9]*\/[0-9]*: completed in [0-9]* ms$/\1/p' \
+	sed -n 's/^[^ ]* captionacc-runner\[[0-9]*\] info: \[[^]]*\] job \([^ ]*\) flow [^ ]* attempt [0-9/]*: completed in [0-9]* ms$/\1/p' \
 		"$dir/runner-$1.log"
 }
 message() {
@@ -161,6 +161,6 @@ check_eq "no Prefect row is claimable locally" \
 	"$($PSQL -c "SELECT count(*) FROM jobs WHERE backend = 'prefect' AND status IN ('pending', 'retry')")" 0
 check "every run command wrote its own log" sh -c \
 	"for n in r1 r2 high low fail retry invalid cancel enqueued; do test -s '$dir'/runner-\$n.log || exit 1; done"
-check "no secret in any runner's log or output" sh -c \
-	"! cat '$dir/captionacc.log' '$dir'/runner-*.log '$dir'/runner-*.out '$dir'/runner-*.err | grep -q '$PREFECT_DOUBLE_KEY'"
+check "no secret in any runner's log or output" sh -c "! cat '$dir/captionacc.log' '$dir'/runner-*.log \
+	'$dir'/runner-*.out '$dir'/runner-*.err | grep -q '$PREFECT_DOUBLE_KEY'"
 finish
