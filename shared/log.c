@@ -1,5 +1,6 @@
 /* log.c: writes one line per event: "<UTC time> <program>[pid] <level>: [context] message".
- * Control characters in messages are escaped so input can never forge or split a log line. */
+ * Control characters in messages are escaped so input can never forge or split a log line. The context
+ * is per thread; the other settings are made once, before any thread starts. */
 #include "shared/log.h"
 
 #include <errno.h>
@@ -12,7 +13,7 @@ static const char *level_names[LOG_LEVEL__MAX] = { "debug", "info", "warn", "err
 
 static char log_prog[64] = "captionacc";
 static enum log_level log_min = LOG_LEVEL_INFO;
-static char log_ctx[96];
+static _Thread_local char log_ctx[96]; /* each thread's own: the heartbeat thread logs while run sets it */
 static FILE *log_out; /* NULL means stderr */
 
 void

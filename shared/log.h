@@ -13,13 +13,18 @@ enum log_level {
 	LOG_LEVEL__MAX
 };
 
+/* Threads: log_msg may be called from any thread (one fprintf per line, so lines never interleave);
+ * log_init and log_open_file are called once at start-up, before any thread is started. */
+
 /* Sets the program name and the lowest level written. */
 void log_init(const char *progname, enum log_level min);
 /* Sends lines to an append-only file instead of stderr; returns -1 (errno set) if it cannot be opened. */
 int log_open_file(const char *path);
 /* Parses "debug", "info", "warn" or "error"; returns -1 for anything else. */
 int log_level_parse(const char *s, enum log_level *out);
-/* A short context shown in brackets on every line (request or job id); NULL clears it. Copied. */
+/* A short context shown in brackets on every line (request or job id); NULL clears it. Copied. It is the
+ * calling thread's own (thread-local): it appears only on that thread's lines, and a new thread starts
+ * with none (the runner's heartbeat thread logs without the job context, naming the job itself). */
 void log_set_context(const char *ctx);
 bool log_enabled(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -5,7 +5,8 @@
 # once); queue priority decides the order; a failing flow reports FAILED with its message; a transient
 # failure reschedules the run (AwaitingRetry) and the next attempt resumes after the completed step;
 # invalid parameters fail the run; a cancellation seen between steps ends it CANCELLED; `enqueue` creates
-# flow runs in Prefect.
+# flow runs in Prefect. Every runner logs to its own file (LOG_FILE in its environment wins over the
+# settings file), so each check reads what that runner did, and every runner must exit 0.
 set -eu
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top_srcdir/tests/harness/check.sh"
@@ -38,29 +39,54 @@ history() {
 	curl -s "$P/_runs" | sed 's/},{"id"/}\n{"id"/g' | grep "\"id\":\"$1\"" | head -n 1 |
 		sed 's/.*"history":\[\([^]]*\)\].*/\1/; s/"//g'
 }
+# runner_bg NAME ARGS...: starts captionacc-runner ARGS in the background, its log in $dir/runner-NAME.log
+# and its output in runner-NAME.out and .err; its PID in $bg (and $pids, for the cleanup).
+runner_bg() {
+	n=$1; shift
+	LOG_FILE="$dir/runner-$n.log" "$runner" "$@" >"$dir/runner-$n.out" 2>"$dir/runner-$n.err" &
+	bg=$!
+	pids="$pids $bg"
+}
+# exits_ok NAME PID: waits for a background runner and checks that it exited 0
+exits_ok() {
+	st=0
+	wait "$2" || st=$?
+	check_eq "$1: the runner exits 0" "$st" 0
+}
+# runner_ok NAME ARGS...: runs captionacc-runner ARGS as runner_bg does, in the foreground; checks it exits 0
+runner_ok() {
+	runner_bg "$@"
+	exits_ok "$1" "$bg"
+}
+# completed NAME: the ids of the jobs runner NAME completed, one a line, from its per-job lines
+# ("[<id>] job <id> flow <flow> attempt a/b: completed in N ms")
+completed() {
+	sed -n 's/^[^ ]* captionacc-runner\[[0-9]*\] info: \[[^]]*\] job \([^ ]*\) flow [^ ]* attempt [0-9/]*: completed in [0-9]* ms$/\1/p' \
+		"$dir/runner-$1.log"
+}
 message() {
 	curl -s "$P/_runs" | sed 's/},{"id"/}\n{"id"/g' | grep "\"id\":\"$1\"" | head -n 1 |
 		sed 's/.*"state":{[^}]*"message":"\([^"]*\)".*/\1/'
 }
 
 # --- prefect-setup ---------------------------------------------------------------------------------
-out=$("$runner" prefect-setup)
-check "prefect-setup creates the three band queues" sh -c "echo '$out' | grep -c created | grep -qx 3"
-check "prefect-setup finds the deployments" sh -c "echo '$out' | grep -c 'found' | grep -qx 3"
-out=$("$runner" prefect-setup)
-check "prefect-setup again: queues already there" sh -c "echo '$out' | grep -c 'already there' | grep -qx 3"
+runner_ok setup prefect-setup
+check_eq "prefect-setup creates the three band queues" "$(grep -c created "$dir/runner-setup.out")" 3
+check_eq "prefect-setup finds the deployments" "$(grep -c found "$dir/runner-setup.out")" 3
+runner_ok setup-again prefect-setup
+check_eq "prefect-setup again: queues already there" "$(grep -c 'already there' "$dir/runner-setup-again.out")" 3
 
 # --- two runners, ten runs: each run executed once -------------------------------------------------
 ids=
 for n in 0 1 2 3 4 5 6 7 8 9; do
 	ids="$ids $(new_run '{"tenant_id":"tenant-w","sleep_ms":100}' captionacc-low 50 "two-$n")"
 done
-"$runner" run --max-jobs 20 >"$dir/r1.log" 2>&1 &
-r1=$!
-"$runner" run --max-jobs 20 >"$dir/r2.log" 2>&1 &
-r2=$!
-pids="$pids $r1 $r2"
-wait "$r1" "$r2" || true
+runner_bg r1 run --max-jobs 20
+r1=$bg
+runner_bg r2 run --max-jobs 20
+r2=$bg
+exits_ok r1 "$r1"
+exits_ok r2 "$r2"
 all=ok
 for id in $ids; do
 	h=$(history "$id")
@@ -71,25 +97,30 @@ check_eq "two runners: each run's first step ran once" \
 	"$($PSQL -c "SELECT count(*) FROM job_steps WHERE step_index = 0 AND status = 'completed'")" 10
 check_eq "two runners: one job row per run, one attempt each" \
 	"$($PSQL -c "SELECT count(*) FROM jobs WHERE backend = 'prefect' AND attempt = 1 AND status = 'completed'")" 10
-check "both runners found work or one drained it all" sh -c "grep -q 'completed' '$dir/captionacc.log'"
+n1=$(completed r1 | wc -l) n2=$(completed r2 | wc -l)
+check_eq "two runners: their logs say they completed 10 runs in all (r1 $n1, r2 $n2)" "$((n1 + n2))" 10
+check_eq "two runners: each of the ten runs completed by exactly one runner" \
+	"$( (completed r1; completed r2) | sort | tr '\n' ' ')" "$(printf '%s\n' $ids | sort | tr '\n' ' ')"
 
 # --- queue priority: the high queue first ----------------------------------------------------------
 low=$(new_run '{"tenant_id":"tenant-w"}' captionacc-low 50 order-low)
 high=$(new_run '{"tenant_id":"tenant-w"}' captionacc-high 90 order-high)
-"$runner" run --max-jobs 1 >/dev/null 2>&1
+runner_ok high run --max-jobs 1
 check_eq "the high-priority queue's run goes first" "$(history "$high")" "SCHEDULED,PENDING,RUNNING,COMPLETED"
+check_eq "the runner completed the high run and nothing else" "$(completed high | tr '\n' ' ')" "$high "
 check_eq "the low one waits" "$(history "$low")" "SCHEDULED"
-"$runner" run >/dev/null 2>&1
+runner_ok low run
+check_eq "the next runner completed the low run" "$(completed low | tr '\n' ' ')" "$low "
 
 # --- a failing flow reports FAILED with its message ------------------------------------------------
 bad=$(new_run '{"tenant_id":"tenant-w","fail_step":"second"}' captionacc-low 50 fail-1)
-"$runner" run >/dev/null 2>&1 || true
+runner_ok fail run
 check_eq "failing flow: FAILED" "$(history "$bad")" "SCHEDULED,PENDING,RUNNING,FAILED"
 check "failing flow: the state message says why" sh -c "echo '$(message "$bad")' | grep -q 'step second failed as asked'"
 
 # --- a transient failure: AwaitingRetry, then the next attempt resumes after the completed step ------
 retry=$(new_run '{"tenant_id":"tenant-w","retry_step":"second"}' captionacc-low 50 retry-1)
-"$runner" run --max-seconds 3 --wait >/dev/null 2>&1 || true
+runner_ok retry run --max-seconds 3 --wait
 check_eq "transient failure: rescheduled once, then failed out of attempts" "$(history "$retry")" \
 	"SCHEDULED,PENDING,RUNNING,SCHEDULED,PENDING,RUNNING,FAILED"
 check_eq "the second attempt did not run the completed first step again" \
@@ -97,18 +128,18 @@ check_eq "the second attempt did not run the completed first step again" \
 
 # --- invalid parameters fail the run ---------------------------------------------------------------
 inv=$(new_run '{"tenant_id":"bad tenant!"}' captionacc-low 50 invalid-1)
-"$runner" run >/dev/null 2>&1 || true
+runner_ok invalid run
 check_eq "invalid parameters: FAILED" "$(history "$inv")" "SCHEDULED,PENDING,RUNNING,FAILED"
 check "invalid parameters: the message names the field" sh -c "echo '$(message "$inv")' | grep -q tenant_id"
 
 # --- cancellation between steps ----------------------------------------------------------------------
 slow=$(new_run '{"tenant_id":"tenant-w","sleep_ms":700}' captionacc-low 50 cancel-1)
-"$runner" run >"$dir/r3.log" 2>&1 &
-r3=$!
-pids="$pids $r3"
-wait_for 10 sh -c "curl -s '$P/_runs' | sed 's/},{\"id\"/}\n{\"id\"/g' | grep '\"id\":\"$slow\"' | grep -q '\"state_type\":\"RUNNING\"'" || true
+runner_bg cancel run
+r3=$bg
+check "cancelled run: RUNNING before it is cancelled" wait_for 10 sh -c \
+	"curl -s '$P/_runs' | sed 's/},{\"id\"/}\n{\"id\"/g' | grep '\"id\":\"$slow\"' | grep -q '\"state_type\":\"RUNNING\"'"
 curl -s -X POST "$P/_cancel?id=$slow" >/dev/null
-wait "$r3" || true
+exits_ok cancel "$r3"
 check_eq "cancelled run: CANCELLING seen between steps, then CANCELLED" "$(history "$slow")" \
 	"SCHEDULED,PENDING,RUNNING,CANCELLING,CANCELLED"
 check_eq "cancelled run: its last step never started" \
@@ -116,16 +147,20 @@ check_eq "cancelled run: its last step never started" \
 check_eq "cancelled run: job row cancelled" "$($PSQL -c "SELECT status FROM jobs WHERE id = '$slow'")" cancelled
 
 # --- enqueue with QUEUE_BACKEND=prefect creates a flow run, which a runner then completes -------------
-out=$("$runner" enqueue --priority 95 diagnostic '{"tenant_id":"tenant-w"}')
-op=$(echo "$out" | sed -n 's/^queued diagnostic Prefect flow run \([^ ]*\) .*/\1/p')
-check "enqueue (prefect): a flow run in the high queue" sh -c "echo '$out' | grep -q 'work queue captionacc-high'"
-"$runner" run >/dev/null 2>&1 || true
+runner_ok enqueue enqueue --priority 95 diagnostic '{"tenant_id":"tenant-w"}'
+op=$(sed -n 's/^queued diagnostic Prefect flow run \([^ ]*\) .*/\1/p' "$dir/runner-enqueue.out")
+check "enqueue (prefect): a flow run in the high queue" grep -q 'work queue captionacc-high' "$dir/runner-enqueue.out"
+runner_ok enqueued run
 check_eq "enqueue (prefect): the runner completed it" "$(history "$op")" "SCHEDULED,PENDING,RUNNING,COMPLETED"
+check_eq "enqueue (prefect): the runner's log says so" "$(completed enqueued | tr '\n' ' ')" "$op "
 check_eq "enqueue (prefect): no local job was queued" \
 	"$($PSQL -c "SELECT count(*) FROM jobs WHERE backend = 'local'")" 0
 
 # --- the local queue never sees Prefect's rows ------------------------------------------------------
 check_eq "no Prefect row is claimable locally" \
 	"$($PSQL -c "SELECT count(*) FROM jobs WHERE backend = 'prefect' AND status IN ('pending', 'retry')")" 0
-check "no secret in the log" sh -c "! grep -q '$PREFECT_DOUBLE_KEY' '$dir/captionacc.log'"
+check "every run command wrote its own log" sh -c \
+	"for n in r1 r2 high low fail retry invalid cancel enqueued; do test -s '$dir'/runner-\$n.log || exit 1; done"
+check "no secret in any runner's log or output" sh -c "! cat '$dir/captionacc.log' '$dir'/runner-*.log \
+	'$dir'/runner-*.out '$dir'/runner-*.err | grep -q '$PREFECT_DOUBLE_KEY'"
 finish
