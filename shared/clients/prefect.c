@@ -1,18 +1,17 @@
-/* prefect.c: a libcurl client of Prefect's REST API. One easy handle per process (kept-alive
- * connection); JSON bodies built and read with json-c; path segments escaped with curl_easy_escape. */
+/* prefect.c: a client of Prefect's REST API: Prefect's calls, retry policy and deadline on top of the shared
+ * JSON exchange (shared/clients/http.c), over one kept-alive easy handle per client; JSON bodies built and
+ * read with json-c; path segments escaped with curl_easy_escape. */
 #include "shared/clients/prefect.h"
 
+#include "shared/clients/http.h"
 #include "shared/clock.h"
-#include "shared/json.h"
 #include "shared/log.h"
 #include "shared/str.h"
 
 #include <curl/curl.h>
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #define ANSWER_MAX (4 * 1024 * 1024)
@@ -35,13 +34,6 @@ struct prefect {
 	struct prefect_band bands[PREFECT_BANDS_MAX];
 	int nbands;
 	CURL *curl;
-	long retry_after;
-};
-
-struct answer {
-	char *buf;
-	size_t len;
-	bool overflow;
 	long retry_after;
 };
 
@@ -216,80 +208,83 @@ prefect_retry_after(const struct prefect *p)
 	return p->retry_after;
 }
 
-/* --- one HTTP exchange, with retries ------------------------------------------------------------- */
+/* --- one call: exchanges (shared/clients/http.c) retried within the deadline ------------------------- */
 
-static size_t
-on_body(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct answer *a = arg;
-	size_t n = size * nmemb;
-	char *grown;
-
-	if (a->len + n > ANSWER_MAX) {
-		a->overflow = true;
-		return 0;
-	}
-	if ((grown = realloc(a->buf, a->len + n + 1)) == NULL)
-		return 0;
-	a->buf = grown;
-	memcpy(a->buf + a->len, data, n);
-	a->len += n;
-	a->buf[a->len] = '\0';
-	return n;
-}
-
-/* Retry-After: delta seconds (an HTTP date is rare from Prefect; it counts as 1 s). */
-static size_t
-on_header(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct answer *a = arg;
-	size_t n = size * nmemb;
-	char line[128], *end;
-	long v;
-
-	if (n > 12 && n < sizeof(line) && strncasecmp(data, "Retry-After:", 12) == 0) {
-		memcpy(line, data + 12, n - 12);
-		line[n - 12] = '\0';
-		errno = 0;
-		v = strtol(line, &end, 10);
-		a->retry_after = (errno == 0 && end != line && v >= 0) ? (v > 3600 ? 3600 : v) : 1;
-	}
-	return n;
-}
-
-static bool
-retryable_status(long status)
-{
-	return status == 408 || status == 429 || status == 502 || status == 503 || status == 504;
-}
-
-/* The "detail" of an error answer, shortened, for messages. */
+/* One exchange of a call on the kept-alive handle, with what is left until the deadline. The caller frees
+ * *a with http_answer_free. */
 static void
-detail_of(const struct answer *a, char *out, size_t len)
+exchange(struct prefect *p, const char *method, const char *url, json_object *body, long long deadline,
+    bool fresh, bool json, struct http_answer *a)
 {
-	json_object *o, *d = NULL;
-	char jerr[64];
+	struct http_request rq = { 0 };
+	long left = (long)(deadline - clock_ms());
 
-	out[0] = '\0';
-	if (a->buf == NULL || (o = json_parse(a->buf, a->len, jerr, sizeof(jerr))) == NULL)
-		return;
-	if (json_object_object_get_ex(o, "detail", &d))
-		(void)str_fmt(out, len, "%s", json_object_is_type(d, json_type_string) ? json_object_get_string(d) :
-		    json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
+	if (left < 1)
+		left = 1;
+	rq.method = method;
+	rq.url = url;
+	rq.body = body;
+	rq.bearer = p->bearer;
+	rq.basic = p->basic;
+	rq.timeout_ms = left;
+	rq.connect_timeout_ms = left < 5000 ? left : 5000L;
+	rq.max_answer = ANSWER_MAX;
+	rq.fresh_connection = fresh;
+	rq.parse_json = json;
+	rq.handle = p->curl;
+	(void)http_exchange(&rq, a);
 }
 
-/* method GET or POST; body NULL for none. *answer (caller frees) is the parsed JSON of a 2xx answer. */
+/* Whether an exchange settled the call (*r set, err written); false for a transient failure (err
+ * written too). On PREFECT_OK *answer (when asked) takes the parsed JSON. */
+static bool
+settled(struct http_answer *a, const char *method, const char *path, json_object **answer,
+    enum prefect_result *r, char *err, size_t errlen)
+{
+	char detail[300];
+
+	switch (a->outcome) {
+	case HTTP_OK:
+		if (answer != NULL) {
+			*answer = a->json;
+			a->json = NULL;
+		}
+		*r = PREFECT_OK;
+		return true;
+	case HTTP_BAD_JSON:
+		(void)str_fmt(err, errlen, "Prefect %s %s answered %ld with a body that is not JSON: %s", method, path,
+		    a->status, a->error);
+		*r = PREFECT_REFUSED;
+		return true;
+	case HTTP_PERMANENT:
+		http_detail(a, detail, sizeof(detail));
+		(void)str_fmt(err, errlen, "Prefect %s %s answered %ld%s%s", method, path, a->status,
+		    detail[0] ? ": " : "", detail);
+		*r = a->status == 404 ? PREFECT_NOT_FOUND : PREFECT_REFUSED;
+		return true;
+	default:
+		break;
+	}
+	/* Transient: a connection failure, a timeout, an answer too large, 408/429/5xx. */
+	if (!a->answered)
+		(void)str_fmt(err, errlen, "Prefect %s %s: %s", method, path, a->outcome == HTTP_TOO_LARGE ?
+		    "answer too large" : a->error);
+	else
+		(void)str_fmt(err, errlen, "Prefect %s %s answered %ld", method, path, a->status);
+	*r = PREFECT_UNAVAILABLE;
+	return false;
+}
+
+/* method GET or POST; body NULL for none. Tries until an exchange settles the call, retries are spent or
+ * the next pause would pass the deadline. *answer (caller frees) is the parsed JSON of a 2xx answer. */
 static enum prefect_result
 call(struct prefect *p, const char *method, const char *path, json_object *body, long timeout_ms, int retries,
     long *status, json_object **answer, char *err, size_t errlen)
 {
-	long long deadline = clock_ms() + timeout_ms;
-	const char *text = body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : NULL;
-	char url[2048], detail[300], jerr[160];
-	struct curl_slist *headers = NULL;
+	long long deadline = clock_ms() + timeout_ms, pause;
 	enum prefect_result r = PREFECT_UNAVAILABLE;
-	bool fresh = false;
+	bool fresh = false, done;
+	char url[2048];
 
 	*status = 0;
 	if (answer != NULL)
@@ -299,77 +294,23 @@ call(struct prefect *p, const char *method, const char *path, json_object *body,
 		(void)str_fmt(err, errlen, "Prefect URL too long");
 		return PREFECT_REFUSED;
 	}
-	headers = curl_slist_append(headers, "Content-Type: application/json");
-	headers = curl_slist_append(headers, "Accept: application/json");
 	for (int attempt = 0;; attempt++) {
-		struct answer a = { NULL, 0, false, 0 };
-		long left = (long)(deadline - clock_ms());
-		CURLcode cc;
-		long long pause;
+		struct http_answer a;
 
-		if (left < 1)
-			left = 1;
-		curl_easy_reset(p->curl);
-		curl_easy_setopt(p->curl, CURLOPT_URL, url);
-		curl_easy_setopt(p->curl, CURLOPT_HTTPHEADER, headers);
-		curl_easy_setopt(p->curl, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(p->curl, CURLOPT_TIMEOUT_MS, left);
-		curl_easy_setopt(p->curl, CURLOPT_CONNECTTIMEOUT_MS, left < 5000 ? left : 5000L);
-		curl_easy_setopt(p->curl, CURLOPT_WRITEFUNCTION, on_body);
-		curl_easy_setopt(p->curl, CURLOPT_WRITEDATA, &a);
-		curl_easy_setopt(p->curl, CURLOPT_HEADERFUNCTION, on_header);
-		curl_easy_setopt(p->curl, CURLOPT_HEADERDATA, &a);
-		curl_easy_setopt(p->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-		if (p->bearer != NULL) {
-			curl_easy_setopt(p->curl, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
-			curl_easy_setopt(p->curl, CURLOPT_XOAUTH2_BEARER, p->bearer);
-		} else if (p->basic != NULL) {
-			curl_easy_setopt(p->curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-			curl_easy_setopt(p->curl, CURLOPT_USERPWD, p->basic);
-		}
-		if (strcmp(method, "POST") == 0)
-			curl_easy_setopt(p->curl, CURLOPT_POSTFIELDS, text ? text : "{}");
-		if (fresh)
-			curl_easy_setopt(p->curl, CURLOPT_FRESH_CONNECT, 1L);
-		cc = curl_easy_perform(p->curl);
-		*status = 0;
-		if (cc == CURLE_OK)
-			curl_easy_getinfo(p->curl, CURLINFO_RESPONSE_CODE, status);
-		if (cc == CURLE_OK && *status >= 200 && *status < 300) {
-			if (answer != NULL && (*answer = json_parse(a.buf ? a.buf : "", a.len, jerr, sizeof(jerr))) == NULL) {
-				(void)str_fmt(err, errlen, "Prefect %s %s answered %ld with a body that is not JSON: %s", method,
-				    path, *status, jerr);
-				r = PREFECT_REFUSED;
-			} else
-				r = PREFECT_OK;
-			free(a.buf);
-			break;
-		}
-		if (cc == CURLE_OK && !retryable_status(*status) && *status < 500) {
-			detail_of(&a, detail, sizeof(detail));
-			(void)str_fmt(err, errlen, "Prefect %s %s answered %ld%s%s", method, path, *status,
-			    detail[0] ? ": " : "", detail);
-			r = *status == 404 ? PREFECT_NOT_FOUND : PREFECT_REFUSED;
-			free(a.buf);
-			break;
-		}
-		/* Transient: a connection failure, a timeout, 408/429/5xx. */
-		if (cc != CURLE_OK)
-			(void)str_fmt(err, errlen, "Prefect %s %s: %s", method, path, a.overflow ? "answer too large" :
-			    curl_easy_strerror(cc));
-		else
-			(void)str_fmt(err, errlen, "Prefect %s %s answered %ld", method, path, *status);
-		p->retry_after = a.retry_after;
-		free(a.buf);
+		exchange(p, method, url, body, deadline, fresh, answer != NULL, &a);
+		*status = a.answered ? a.status : 0;
+		done = settled(&a, method, path, answer, &r, err, errlen);
+		if (!done)
+			p->retry_after = a.retry_after;
 		/* A server that answered 503 may close the connection: the next try opens a new one. */
-		fresh = cc != CURLE_OK || *status == 503;
+		fresh = !a.answered || a.status == 503;
 		pause = a.retry_after > 0 ? a.retry_after * 1000LL : (200LL << (attempt < 6 ? attempt : 6));
-		if (attempt >= retries || clock_ms() + pause >= deadline)
+		http_answer_free(&a);
+		if (done || attempt >= retries || clock_ms() + pause >= deadline)
 			break;
 		log_debug("%s; retrying in %lld ms", err, pause);
 		clock_sleep_ms(pause);
 	}
-	curl_slist_free_all(headers);
 	return r;
 }
 
