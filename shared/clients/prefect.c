@@ -16,12 +16,6 @@
 
 #define ANSWER_MAX (4 * 1024 * 1024)
 
-struct flow_map {
-	char flow[64];
-	char name[PREFECT_NAME_MAX * 2 + 2]; /* "prefect-flow/deployment" */
-	char id[PREFECT_ID_MAX];             /* "" until resolved */
-};
-
 struct prefect {
 	char url[1024];
 	char *bearer;
@@ -29,7 +23,8 @@ struct prefect {
 	char pool[PREFECT_NAME_MAX];
 	long timeout_ms;
 	int retries;
-	struct flow_map flows[PREFECT_FLOWS_MAX];
+	struct prefect_deployment flows[PREFECT_FLOWS_MAX];
+	char ids[PREFECT_FLOWS_MAX][PREFECT_ID_MAX]; /* each flow's deployment id, "" until resolved */
 	int nflows;
 	struct prefect_band bands[PREFECT_BANDS_MAX];
 	int nbands;
@@ -37,63 +32,60 @@ struct prefect {
 	long retry_after;
 };
 
-/* "a=b/c,d=e/f" */
-static int
-parse_flows(struct prefect *p, const char *spec, char *err, size_t errlen)
+int
+prefect_deployments_parse(const char *spec, struct prefect_deployment *out, int max, int *n, char *err,
+    size_t errlen)
 {
 	const char *s = spec;
 
-	while (*s != '\0') {
-		size_t n = strcspn(s, ",");
-		const char *eq = memchr(s, '=', n), *slash;
-		struct flow_map *f;
+	for (*n = 0; *s != '\0'; *n += 1) {
+		size_t len = strcspn(s, ",");
+		const char *eq = memchr(s, '=', len), *slash;
 
-		if (p->nflows == PREFECT_FLOWS_MAX || eq == NULL || eq == s ||
-		    (slash = memchr(eq + 1, '/', n - (size_t)(eq + 1 - s))) == NULL || slash == eq + 1 ||
-		    slash + 1 == s + n) {
+		if (*n == max || eq == NULL || eq == s ||
+		    (slash = memchr(eq + 1, '/', len - (size_t)(eq + 1 - s))) == NULL || slash == eq + 1 ||
+		    slash + 1 == s + len) {
 			(void)str_fmt(err, errlen, "PREFECT_DEPLOYMENTS must be flow=prefect-flow/deployment pairs, comma-separated");
 			return -1;
 		}
-		f = &p->flows[p->nflows++];
-		if (str_fmt(f->flow, sizeof(f->flow), "%.*s", (int)(eq - s), s) != 0 ||
-		    str_fmt(f->name, sizeof(f->name), "%.*s", (int)(n - (size_t)(eq + 1 - s)), eq + 1) != 0) {
+		if (str_fmt(out[*n].flow, sizeof(out[*n].flow), "%.*s", (int)(eq - s), s) != 0 ||
+		    str_fmt(out[*n].name, sizeof(out[*n].name), "%.*s", (int)(len - (size_t)(eq + 1 - s)), eq + 1) != 0) {
 			(void)str_fmt(err, errlen, "PREFECT_DEPLOYMENTS: a name is too long");
 			return -1;
 		}
-		s += n;
+		s += len;
 		if (*s == ',')
 			s++;
 	}
 	return 0;
 }
 
-/* "90:high,70:normal,0:low", priorities strictly decreasing, the last one 0. */
-static int
-parse_bands(struct prefect *p, const char *spec, char *err, size_t errlen)
+int
+prefect_bands_parse(const char *spec, struct prefect_band *out, int max, int *n, char *err, size_t errlen)
 {
 	const char *s = spec;
 
-	while (*s != '\0') {
-		size_t n = strcspn(s, ",");
-		const char *colon = memchr(s, ':', n);
+	for (*n = 0; *s != '\0'; *n += 1) {
+		size_t len = strcspn(s, ",");
+		const char *colon = memchr(s, ':', len);
 		char num[16];
 		long v;
 
-		if (p->nbands == PREFECT_BANDS_MAX || colon == NULL || colon == s || colon + 1 == s + n ||
+		if (*n == max || colon == NULL || colon == s || colon + 1 == s + len ||
 		    str_fmt(num, sizeof(num), "%.*s", (int)(colon - s), s) != 0 || str_to_long(num, 0, 1000, &v) != 0 ||
-		    (p->nbands > 0 && v >= p->bands[p->nbands - 1].min_priority) ||
-		    str_fmt(p->bands[p->nbands].queue, sizeof(p->bands[0].queue), "%.*s", (int)(n - (size_t)(colon + 1 - s)),
+		    (*n > 0 && v >= out[*n - 1].min_priority) ||
+		    str_fmt(out[*n].queue, sizeof(out[*n].queue), "%.*s", (int)(len - (size_t)(colon + 1 - s)),
 		    colon + 1) != 0) {
 			(void)str_fmt(err, errlen, "PREFECT_QUEUE_BANDS must be min-priority:queue pairs, priorities "
 			    "decreasing, e.g. 90:captionacc-high,70:captionacc-normal,0:captionacc-low");
 			return -1;
 		}
-		p->bands[p->nbands++].min_priority = (int)v;
-		s += n;
+		out[*n].min_priority = (int)v;
+		s += len;
 		if (*s == ',')
 			s++;
 	}
-	if (p->nbands == 0 || p->bands[p->nbands - 1].min_priority != 0) {
+	if (*n == 0 || out[*n - 1].min_priority != 0) {
 		(void)str_fmt(err, errlen, "PREFECT_QUEUE_BANDS must end with a band for priority 0");
 		return -1;
 	}
@@ -136,8 +128,10 @@ prefect_new(const struct config *cfg, char *err, size_t errlen)
 		(void)str_fmt(err, errlen, "PREFECT_WORK_POOL is empty or too long");
 		goto fail;
 	}
-	if (parse_flows(p, cfg->prefect_deployments ? cfg->prefect_deployments : "", err, errlen) != 0 ||
-	    parse_bands(p, cfg->prefect_queue_bands ? cfg->prefect_queue_bands : "", err, errlen) != 0)
+	if (prefect_deployments_parse(cfg->prefect_deployments ? cfg->prefect_deployments : "", p->flows,
+	    PREFECT_FLOWS_MAX, &p->nflows, err, errlen) != 0 ||
+	    prefect_bands_parse(cfg->prefect_queue_bands ? cfg->prefect_queue_bands : "", p->bands, PREFECT_BANDS_MAX,
+	    &p->nbands, err, errlen) != 0)
 		goto fail;
 	p->timeout_ms = cfg->prefect_timeout_seconds * 1000;
 	p->retries = (int)cfg->prefect_retries;
@@ -184,22 +178,22 @@ prefect_band_at(const struct prefect *p, int i)
 	return (i >= 0 && i < p->nbands) ? &p->bands[i] : NULL;
 }
 
-static struct flow_map *
-flow_map(struct prefect *p, const char *flow)
+/* The index of our flow in flows[] and ids[], or -1. */
+static int
+flow_index(const struct prefect *p, const char *flow)
 {
 	for (int i = 0; i < p->nflows; i++)
 		if (strcmp(p->flows[i].flow, flow) == 0)
-			return &p->flows[i];
-	return NULL;
+			return i;
+	return -1;
 }
 
 const char *
 prefect_deployment_name(const struct prefect *p, const char *flow)
 {
-	for (int i = 0; i < p->nflows; i++)
-		if (strcmp(p->flows[i].flow, flow) == 0)
-			return p->flows[i].name;
-	return NULL;
+	int i = flow_index(p, flow);
+
+	return i >= 0 ? p->flows[i].name : NULL;
 }
 
 long
@@ -326,19 +320,20 @@ escape(struct prefect *p, const char *s)
 enum prefect_result
 prefect_deployment_id(struct prefect *p, const char *flow, char *id, size_t idlen, char *err, size_t errlen)
 {
-	struct flow_map *f = flow_map(p, flow);
-	char path[1024], fname[PREFECT_NAME_MAX * 2 + 2], *slash, *e1 = NULL, *e2 = NULL;
+	int i = flow_index(p, flow);
+	char path[1024], fname[PREFECT_NAME_MAX * 2 + 2], *slash, *e1 = NULL, *e2 = NULL, *fid;
 	json_object *dep = NULL, *v = NULL;
 	enum prefect_result r;
 	long status;
 
-	if (f == NULL) {
+	if (i < 0) {
 		(void)str_fmt(err, errlen, "no Prefect deployment configured for flow %s (PREFECT_DEPLOYMENTS)", flow);
 		return PREFECT_REFUSED;
 	}
-	if (f->id[0] != '\0')
-		return str_copy(id, idlen, f->id) == 0 ? PREFECT_OK : PREFECT_REFUSED;
-	(void)str_fmt(fname, sizeof(fname), "%s", f->name);
+	fid = p->ids[i];
+	if (fid[0] != '\0')
+		return str_copy(id, idlen, fid) == 0 ? PREFECT_OK : PREFECT_REFUSED;
+	(void)str_fmt(fname, sizeof(fname), "%s", p->flows[i].name);
 	slash = strchr(fname, '/');
 	*slash = '\0';
 	if ((e1 = escape(p, fname)) == NULL || (e2 = escape(p, slash + 1)) == NULL ||
@@ -349,13 +344,14 @@ prefect_deployment_id(struct prefect *p, const char *flow, char *id, size_t idle
 	}
 	r = call(p, "GET", path, NULL, p->timeout_ms, p->retries, &status, &dep, err, errlen);
 	if (r == PREFECT_NOT_FOUND)
-		(void)str_fmt(err, errlen, "Prefect has no deployment %s (flow %s; see PREFECT_DEPLOYMENTS)", f->name, flow);
+		(void)str_fmt(err, errlen, "Prefect has no deployment %s (flow %s; see PREFECT_DEPLOYMENTS)",
+		    p->flows[i].name, flow);
 	if (r != PREFECT_OK)
 		goto out;
 	if (!json_object_object_get_ex(dep, "id", &v) || !json_object_is_type(v, json_type_string) ||
-	    str_copy(f->id, sizeof(f->id), json_object_get_string(v)) != 0 || str_copy(id, idlen, f->id) != 0) {
-		f->id[0] = '\0';
-		(void)str_fmt(err, errlen, "Prefect's deployment %s has no usable id", f->name);
+	    str_copy(fid, PREFECT_ID_MAX, json_object_get_string(v)) != 0 || str_copy(id, idlen, fid) != 0) {
+		fid[0] = '\0';
+		(void)str_fmt(err, errlen, "Prefect's deployment %s has no usable id", p->flows[i].name);
 		r = PREFECT_REFUSED;
 	}
 out:
@@ -371,10 +367,10 @@ prefect_flow_of(struct prefect *p, const char *deployment_id)
 	char id[PREFECT_ID_MAX], err[256];
 
 	for (int i = 0; i < p->nflows; i++) {
-		if (p->flows[i].id[0] == '\0' &&
+		if (p->ids[i][0] == '\0' &&
 		    prefect_deployment_id(p, p->flows[i].flow, id, sizeof(id), err, sizeof(err)) != PREFECT_OK)
 			continue;
-		if (strcmp(p->flows[i].id, deployment_id) == 0)
+		if (strcmp(p->ids[i], deployment_id) == 0)
 			return p->flows[i].flow;
 	}
 	return NULL;
@@ -407,8 +403,11 @@ prefect_create_run(struct prefect *p, const char *flow, json_object *parameters,
 		json_object_object_add(body, "work_queue_name", json_object_new_string(queue));
 	r = call(p, "POST", path, body, p->timeout_ms, p->retries, &status, &run, err, errlen);
 	if (r == PREFECT_NOT_FOUND) {
+		int i = flow_index(p, flow); /* >= 0: its id was resolved above */
+
 		/* The deployment went away since we resolved it: forget the id so the next call looks again. */
-		flow_map(p, flow)->id[0] = '\0';
+		if (i >= 0)
+			p->ids[i][0] = '\0';
 		(void)str_fmt(err, errlen, "Prefect has no deployment %s (flow %s)", prefect_deployment_name(p, flow), flow);
 	}
 	if (r == PREFECT_OK) {
