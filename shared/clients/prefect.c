@@ -1,27 +1,20 @@
-/* prefect.c: a libcurl client of Prefect's REST API. One easy handle per process (kept-alive
- * connection); JSON bodies built and read with json-c; path segments escaped with curl_easy_escape. */
+/* prefect.c: a client of Prefect's REST API: Prefect's calls, retry policy and deadline on top of the shared
+ * JSON exchange (shared/clients/http.c), over one kept-alive easy handle per client; JSON bodies built and
+ * read with json-c; path segments escaped with curl_easy_escape. */
 #include "shared/clients/prefect.h"
 
+#include "shared/clients/http.h"
 #include "shared/clock.h"
-#include "shared/json.h"
 #include "shared/log.h"
 #include "shared/str.h"
 
 #include <curl/curl.h>
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #define ANSWER_MAX (4 * 1024 * 1024)
-
-struct flow_map {
-	char flow[64];
-	char name[PREFECT_NAME_MAX * 2 + 2]; /* "prefect-flow/deployment" */
-	char id[PREFECT_ID_MAX];             /* "" until resolved */
-};
 
 struct prefect {
 	char url[1024];
@@ -30,7 +23,8 @@ struct prefect {
 	char pool[PREFECT_NAME_MAX];
 	long timeout_ms;
 	int retries;
-	struct flow_map flows[PREFECT_FLOWS_MAX];
+	struct prefect_deployment flows[PREFECT_FLOWS_MAX];
+	char ids[PREFECT_FLOWS_MAX][PREFECT_ID_MAX]; /* each flow's deployment id, "" until resolved */
 	int nflows;
 	struct prefect_band bands[PREFECT_BANDS_MAX];
 	int nbands;
@@ -38,70 +32,60 @@ struct prefect {
 	long retry_after;
 };
 
-struct answer {
-	char *buf;
-	size_t len;
-	bool overflow;
-	long retry_after;
-};
-
-/* "a=b/c,d=e/f" */
-static int
-parse_flows(struct prefect *p, const char *spec, char *err, size_t errlen)
+int
+prefect_deployments_parse(const char *spec, struct prefect_deployment *out, int max, int *n, char *err,
+    size_t errlen)
 {
 	const char *s = spec;
 
-	while (*s != '\0') {
-		size_t n = strcspn(s, ",");
-		const char *eq = memchr(s, '=', n), *slash;
-		struct flow_map *f;
+	for (*n = 0; *s != '\0'; *n += 1) {
+		size_t len = strcspn(s, ",");
+		const char *eq = memchr(s, '=', len), *slash;
 
-		if (p->nflows == PREFECT_FLOWS_MAX || eq == NULL || eq == s ||
-		    (slash = memchr(eq + 1, '/', n - (size_t)(eq + 1 - s))) == NULL || slash == eq + 1 ||
-		    slash + 1 == s + n) {
+		if (*n == max || eq == NULL || eq == s ||
+		    (slash = memchr(eq + 1, '/', len - (size_t)(eq + 1 - s))) == NULL || slash == eq + 1 ||
+		    slash + 1 == s + len) {
 			(void)str_fmt(err, errlen, "PREFECT_DEPLOYMENTS must be flow=prefect-flow/deployment pairs, comma-separated");
 			return -1;
 		}
-		f = &p->flows[p->nflows++];
-		if (str_fmt(f->flow, sizeof(f->flow), "%.*s", (int)(eq - s), s) != 0 ||
-		    str_fmt(f->name, sizeof(f->name), "%.*s", (int)(n - (size_t)(eq + 1 - s)), eq + 1) != 0) {
+		if (str_fmt(out[*n].flow, sizeof(out[*n].flow), "%.*s", (int)(eq - s), s) != 0 ||
+		    str_fmt(out[*n].name, sizeof(out[*n].name), "%.*s", (int)(len - (size_t)(eq + 1 - s)), eq + 1) != 0) {
 			(void)str_fmt(err, errlen, "PREFECT_DEPLOYMENTS: a name is too long");
 			return -1;
 		}
-		s += n;
+		s += len;
 		if (*s == ',')
 			s++;
 	}
 	return 0;
 }
 
-/* "90:high,70:normal,0:low", priorities strictly decreasing, the last one 0. */
-static int
-parse_bands(struct prefect *p, const char *spec, char *err, size_t errlen)
+int
+prefect_bands_parse(const char *spec, struct prefect_band *out, int max, int *n, char *err, size_t errlen)
 {
 	const char *s = spec;
 
-	while (*s != '\0') {
-		size_t n = strcspn(s, ",");
-		const char *colon = memchr(s, ':', n);
+	for (*n = 0; *s != '\0'; *n += 1) {
+		size_t len = strcspn(s, ",");
+		const char *colon = memchr(s, ':', len);
 		char num[16];
 		long v;
 
-		if (p->nbands == PREFECT_BANDS_MAX || colon == NULL || colon == s || colon + 1 == s + n ||
+		if (*n == max || colon == NULL || colon == s || colon + 1 == s + len ||
 		    str_fmt(num, sizeof(num), "%.*s", (int)(colon - s), s) != 0 || str_to_long(num, 0, 1000, &v) != 0 ||
-		    (p->nbands > 0 && v >= p->bands[p->nbands - 1].min_priority) ||
-		    str_fmt(p->bands[p->nbands].queue, sizeof(p->bands[0].queue), "%.*s", (int)(n - (size_t)(colon + 1 - s)),
+		    (*n > 0 && v >= out[*n - 1].min_priority) ||
+		    str_fmt(out[*n].queue, sizeof(out[*n].queue), "%.*s", (int)(len - (size_t)(colon + 1 - s)),
 		    colon + 1) != 0) {
 			(void)str_fmt(err, errlen, "PREFECT_QUEUE_BANDS must be min-priority:queue pairs, priorities "
 			    "decreasing, e.g. 90:captionacc-high,70:captionacc-normal,0:captionacc-low");
 			return -1;
 		}
-		p->bands[p->nbands++].min_priority = (int)v;
-		s += n;
+		out[*n].min_priority = (int)v;
+		s += len;
 		if (*s == ',')
 			s++;
 	}
-	if (p->nbands == 0 || p->bands[p->nbands - 1].min_priority != 0) {
+	if (*n == 0 || out[*n - 1].min_priority != 0) {
 		(void)str_fmt(err, errlen, "PREFECT_QUEUE_BANDS must end with a band for priority 0");
 		return -1;
 	}
@@ -144,8 +128,10 @@ prefect_new(const struct config *cfg, char *err, size_t errlen)
 		(void)str_fmt(err, errlen, "PREFECT_WORK_POOL is empty or too long");
 		goto fail;
 	}
-	if (parse_flows(p, cfg->prefect_deployments ? cfg->prefect_deployments : "", err, errlen) != 0 ||
-	    parse_bands(p, cfg->prefect_queue_bands ? cfg->prefect_queue_bands : "", err, errlen) != 0)
+	if (prefect_deployments_parse(cfg->prefect_deployments ? cfg->prefect_deployments : "", p->flows,
+	    PREFECT_FLOWS_MAX, &p->nflows, err, errlen) != 0 ||
+	    prefect_bands_parse(cfg->prefect_queue_bands ? cfg->prefect_queue_bands : "", p->bands, PREFECT_BANDS_MAX,
+	    &p->nbands, err, errlen) != 0)
 		goto fail;
 	p->timeout_ms = cfg->prefect_timeout_seconds * 1000;
 	p->retries = (int)cfg->prefect_retries;
@@ -192,22 +178,22 @@ prefect_band_at(const struct prefect *p, int i)
 	return (i >= 0 && i < p->nbands) ? &p->bands[i] : NULL;
 }
 
-static struct flow_map *
-flow_map(struct prefect *p, const char *flow)
+/* The index of our flow in flows[] and ids[], or -1. */
+static int
+flow_index(const struct prefect *p, const char *flow)
 {
 	for (int i = 0; i < p->nflows; i++)
 		if (strcmp(p->flows[i].flow, flow) == 0)
-			return &p->flows[i];
-	return NULL;
+			return i;
+	return -1;
 }
 
 const char *
 prefect_deployment_name(const struct prefect *p, const char *flow)
 {
-	for (int i = 0; i < p->nflows; i++)
-		if (strcmp(p->flows[i].flow, flow) == 0)
-			return p->flows[i].name;
-	return NULL;
+	int i = flow_index(p, flow);
+
+	return i >= 0 ? p->flows[i].name : NULL;
 }
 
 long
@@ -216,80 +202,83 @@ prefect_retry_after(const struct prefect *p)
 	return p->retry_after;
 }
 
-/* --- one HTTP exchange, with retries ------------------------------------------------------------- */
+/* --- one call: exchanges (shared/clients/http.c) retried within the deadline ------------------------- */
 
-static size_t
-on_body(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct answer *a = arg;
-	size_t n = size * nmemb;
-	char *grown;
-
-	if (a->len + n > ANSWER_MAX) {
-		a->overflow = true;
-		return 0;
-	}
-	if ((grown = realloc(a->buf, a->len + n + 1)) == NULL)
-		return 0;
-	a->buf = grown;
-	memcpy(a->buf + a->len, data, n);
-	a->len += n;
-	a->buf[a->len] = '\0';
-	return n;
-}
-
-/* Retry-After: delta seconds (an HTTP date is rare from Prefect; it counts as 1 s). */
-static size_t
-on_header(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct answer *a = arg;
-	size_t n = size * nmemb;
-	char line[128], *end;
-	long v;
-
-	if (n > 12 && n < sizeof(line) && strncasecmp(data, "Retry-After:", 12) == 0) {
-		memcpy(line, data + 12, n - 12);
-		line[n - 12] = '\0';
-		errno = 0;
-		v = strtol(line, &end, 10);
-		a->retry_after = (errno == 0 && end != line && v >= 0) ? (v > 3600 ? 3600 : v) : 1;
-	}
-	return n;
-}
-
-static bool
-retryable_status(long status)
-{
-	return status == 408 || status == 429 || status == 502 || status == 503 || status == 504;
-}
-
-/* The "detail" of an error answer, shortened, for messages. */
+/* One exchange of a call on the kept-alive handle, with what is left until the deadline. The caller frees
+ * *a with http_answer_free. */
 static void
-detail_of(const struct answer *a, char *out, size_t len)
+exchange(struct prefect *p, const char *method, const char *url, json_object *body, long long deadline,
+    bool fresh, bool json, struct http_answer *a)
 {
-	json_object *o, *d = NULL;
-	char jerr[64];
+	struct http_request rq = { 0 };
+	long left = (long)(deadline - clock_ms());
 
-	out[0] = '\0';
-	if (a->buf == NULL || (o = json_parse(a->buf, a->len, jerr, sizeof(jerr))) == NULL)
-		return;
-	if (json_object_object_get_ex(o, "detail", &d))
-		(void)str_fmt(out, len, "%s", json_object_is_type(d, json_type_string) ? json_object_get_string(d) :
-		    json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
+	if (left < 1)
+		left = 1;
+	rq.method = method;
+	rq.url = url;
+	rq.body = body;
+	rq.bearer = p->bearer;
+	rq.basic = p->basic;
+	rq.timeout_ms = left;
+	rq.connect_timeout_ms = left < 5000 ? left : 5000L;
+	rq.max_answer = ANSWER_MAX;
+	rq.fresh_connection = fresh;
+	rq.parse_json = json;
+	rq.handle = p->curl;
+	(void)http_exchange(&rq, a);
 }
 
-/* method GET or POST; body NULL for none. *answer (caller frees) is the parsed JSON of a 2xx answer. */
+/* Whether an exchange settled the call (*r set, err written); false for a transient failure (err
+ * written too). On PREFECT_OK *answer (when asked) takes the parsed JSON. */
+static bool
+settled(struct http_answer *a, const char *method, const char *path, json_object **answer,
+    enum prefect_result *r, char *err, size_t errlen)
+{
+	char detail[300];
+
+	switch (a->outcome) {
+	case HTTP_OK:
+		if (answer != NULL) {
+			*answer = a->json;
+			a->json = NULL;
+		}
+		*r = PREFECT_OK;
+		return true;
+	case HTTP_BAD_JSON:
+		(void)str_fmt(err, errlen, "Prefect %s %s answered %ld with a body that is not JSON: %s", method, path,
+		    a->status, a->error);
+		*r = PREFECT_REFUSED;
+		return true;
+	case HTTP_PERMANENT:
+		http_detail(a, detail, sizeof(detail));
+		(void)str_fmt(err, errlen, "Prefect %s %s answered %ld%s%s", method, path, a->status,
+		    detail[0] ? ": " : "", detail);
+		*r = a->status == 404 ? PREFECT_NOT_FOUND : PREFECT_REFUSED;
+		return true;
+	default:
+		break;
+	}
+	/* Transient: a connection failure, a timeout, an answer too large, 408/429/5xx. */
+	if (!a->answered)
+		(void)str_fmt(err, errlen, "Prefect %s %s: %s", method, path, a->outcome == HTTP_TOO_LARGE ?
+		    "answer too large" : a->error);
+	else
+		(void)str_fmt(err, errlen, "Prefect %s %s answered %ld", method, path, a->status);
+	*r = PREFECT_UNAVAILABLE;
+	return false;
+}
+
+/* method GET or POST; body NULL for none. Tries until an exchange settles the call, retries are spent or
+ * the next pause would pass the deadline. *answer (caller frees) is the parsed JSON of a 2xx answer. */
 static enum prefect_result
 call(struct prefect *p, const char *method, const char *path, json_object *body, long timeout_ms, int retries,
     long *status, json_object **answer, char *err, size_t errlen)
 {
-	long long deadline = clock_ms() + timeout_ms;
-	const char *text = body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : NULL;
-	char url[2048], detail[300], jerr[160];
-	struct curl_slist *headers = NULL;
+	long long deadline = clock_ms() + timeout_ms, pause;
 	enum prefect_result r = PREFECT_UNAVAILABLE;
-	bool fresh = false;
+	bool fresh = false, done;
+	char url[2048];
 
 	*status = 0;
 	if (answer != NULL)
@@ -299,77 +288,23 @@ call(struct prefect *p, const char *method, const char *path, json_object *body,
 		(void)str_fmt(err, errlen, "Prefect URL too long");
 		return PREFECT_REFUSED;
 	}
-	headers = curl_slist_append(headers, "Content-Type: application/json");
-	headers = curl_slist_append(headers, "Accept: application/json");
 	for (int attempt = 0;; attempt++) {
-		struct answer a = { NULL, 0, false, 0 };
-		long left = (long)(deadline - clock_ms());
-		CURLcode cc;
-		long long pause;
+		struct http_answer a;
 
-		if (left < 1)
-			left = 1;
-		curl_easy_reset(p->curl);
-		curl_easy_setopt(p->curl, CURLOPT_URL, url);
-		curl_easy_setopt(p->curl, CURLOPT_HTTPHEADER, headers);
-		curl_easy_setopt(p->curl, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(p->curl, CURLOPT_TIMEOUT_MS, left);
-		curl_easy_setopt(p->curl, CURLOPT_CONNECTTIMEOUT_MS, left < 5000 ? left : 5000L);
-		curl_easy_setopt(p->curl, CURLOPT_WRITEFUNCTION, on_body);
-		curl_easy_setopt(p->curl, CURLOPT_WRITEDATA, &a);
-		curl_easy_setopt(p->curl, CURLOPT_HEADERFUNCTION, on_header);
-		curl_easy_setopt(p->curl, CURLOPT_HEADERDATA, &a);
-		curl_easy_setopt(p->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-		if (p->bearer != NULL) {
-			curl_easy_setopt(p->curl, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
-			curl_easy_setopt(p->curl, CURLOPT_XOAUTH2_BEARER, p->bearer);
-		} else if (p->basic != NULL) {
-			curl_easy_setopt(p->curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-			curl_easy_setopt(p->curl, CURLOPT_USERPWD, p->basic);
-		}
-		if (strcmp(method, "POST") == 0)
-			curl_easy_setopt(p->curl, CURLOPT_POSTFIELDS, text ? text : "{}");
-		if (fresh)
-			curl_easy_setopt(p->curl, CURLOPT_FRESH_CONNECT, 1L);
-		cc = curl_easy_perform(p->curl);
-		*status = 0;
-		if (cc == CURLE_OK)
-			curl_easy_getinfo(p->curl, CURLINFO_RESPONSE_CODE, status);
-		if (cc == CURLE_OK && *status >= 200 && *status < 300) {
-			if (answer != NULL && (*answer = json_parse(a.buf ? a.buf : "", a.len, jerr, sizeof(jerr))) == NULL) {
-				(void)str_fmt(err, errlen, "Prefect %s %s answered %ld with a body that is not JSON: %s", method,
-				    path, *status, jerr);
-				r = PREFECT_REFUSED;
-			} else
-				r = PREFECT_OK;
-			free(a.buf);
-			break;
-		}
-		if (cc == CURLE_OK && !retryable_status(*status) && *status < 500) {
-			detail_of(&a, detail, sizeof(detail));
-			(void)str_fmt(err, errlen, "Prefect %s %s answered %ld%s%s", method, path, *status,
-			    detail[0] ? ": " : "", detail);
-			r = *status == 404 ? PREFECT_NOT_FOUND : PREFECT_REFUSED;
-			free(a.buf);
-			break;
-		}
-		/* Transient: a connection failure, a timeout, 408/429/5xx. */
-		if (cc != CURLE_OK)
-			(void)str_fmt(err, errlen, "Prefect %s %s: %s", method, path, a.overflow ? "answer too large" :
-			    curl_easy_strerror(cc));
-		else
-			(void)str_fmt(err, errlen, "Prefect %s %s answered %ld", method, path, *status);
-		p->retry_after = a.retry_after;
-		free(a.buf);
+		exchange(p, method, url, body, deadline, fresh, answer != NULL, &a);
+		*status = a.answered ? a.status : 0;
+		done = settled(&a, method, path, answer, &r, err, errlen);
+		if (!done)
+			p->retry_after = a.retry_after;
 		/* A server that answered 503 may close the connection: the next try opens a new one. */
-		fresh = cc != CURLE_OK || *status == 503;
+		fresh = !a.answered || a.status == 503;
 		pause = a.retry_after > 0 ? a.retry_after * 1000LL : (200LL << (attempt < 6 ? attempt : 6));
-		if (attempt >= retries || clock_ms() + pause >= deadline)
+		http_answer_free(&a);
+		if (done || attempt >= retries || clock_ms() + pause >= deadline)
 			break;
 		log_debug("%s; retrying in %lld ms", err, pause);
 		clock_sleep_ms(pause);
 	}
-	curl_slist_free_all(headers);
 	return r;
 }
 
@@ -385,19 +320,20 @@ escape(struct prefect *p, const char *s)
 enum prefect_result
 prefect_deployment_id(struct prefect *p, const char *flow, char *id, size_t idlen, char *err, size_t errlen)
 {
-	struct flow_map *f = flow_map(p, flow);
-	char path[1024], fname[PREFECT_NAME_MAX * 2 + 2], *slash, *e1 = NULL, *e2 = NULL;
+	int i = flow_index(p, flow);
+	char path[1024], fname[PREFECT_NAME_MAX * 2 + 2], *slash, *e1 = NULL, *e2 = NULL, *fid;
 	json_object *dep = NULL, *v = NULL;
 	enum prefect_result r;
 	long status;
 
-	if (f == NULL) {
+	if (i < 0) {
 		(void)str_fmt(err, errlen, "no Prefect deployment configured for flow %s (PREFECT_DEPLOYMENTS)", flow);
 		return PREFECT_REFUSED;
 	}
-	if (f->id[0] != '\0')
-		return str_copy(id, idlen, f->id) == 0 ? PREFECT_OK : PREFECT_REFUSED;
-	(void)str_fmt(fname, sizeof(fname), "%s", f->name);
+	fid = p->ids[i];
+	if (fid[0] != '\0')
+		return str_copy(id, idlen, fid) == 0 ? PREFECT_OK : PREFECT_REFUSED;
+	(void)str_fmt(fname, sizeof(fname), "%s", p->flows[i].name);
 	slash = strchr(fname, '/');
 	*slash = '\0';
 	if ((e1 = escape(p, fname)) == NULL || (e2 = escape(p, slash + 1)) == NULL ||
@@ -408,13 +344,14 @@ prefect_deployment_id(struct prefect *p, const char *flow, char *id, size_t idle
 	}
 	r = call(p, "GET", path, NULL, p->timeout_ms, p->retries, &status, &dep, err, errlen);
 	if (r == PREFECT_NOT_FOUND)
-		(void)str_fmt(err, errlen, "Prefect has no deployment %s (flow %s; see PREFECT_DEPLOYMENTS)", f->name, flow);
+		(void)str_fmt(err, errlen, "Prefect has no deployment %s (flow %s; see PREFECT_DEPLOYMENTS)",
+		    p->flows[i].name, flow);
 	if (r != PREFECT_OK)
 		goto out;
 	if (!json_object_object_get_ex(dep, "id", &v) || !json_object_is_type(v, json_type_string) ||
-	    str_copy(f->id, sizeof(f->id), json_object_get_string(v)) != 0 || str_copy(id, idlen, f->id) != 0) {
-		f->id[0] = '\0';
-		(void)str_fmt(err, errlen, "Prefect's deployment %s has no usable id", f->name);
+	    str_copy(fid, PREFECT_ID_MAX, json_object_get_string(v)) != 0 || str_copy(id, idlen, fid) != 0) {
+		fid[0] = '\0';
+		(void)str_fmt(err, errlen, "Prefect's deployment %s has no usable id", p->flows[i].name);
 		r = PREFECT_REFUSED;
 	}
 out:
@@ -430,10 +367,10 @@ prefect_flow_of(struct prefect *p, const char *deployment_id)
 	char id[PREFECT_ID_MAX], err[256];
 
 	for (int i = 0; i < p->nflows; i++) {
-		if (p->flows[i].id[0] == '\0' &&
+		if (p->ids[i][0] == '\0' &&
 		    prefect_deployment_id(p, p->flows[i].flow, id, sizeof(id), err, sizeof(err)) != PREFECT_OK)
 			continue;
-		if (strcmp(p->flows[i].id, deployment_id) == 0)
+		if (strcmp(p->ids[i], deployment_id) == 0)
 			return p->flows[i].flow;
 	}
 	return NULL;
@@ -466,8 +403,11 @@ prefect_create_run(struct prefect *p, const char *flow, json_object *parameters,
 		json_object_object_add(body, "work_queue_name", json_object_new_string(queue));
 	r = call(p, "POST", path, body, p->timeout_ms, p->retries, &status, &run, err, errlen);
 	if (r == PREFECT_NOT_FOUND) {
+		int i = flow_index(p, flow); /* >= 0: its id was resolved above */
+
 		/* The deployment went away since we resolved it: forget the id so the next call looks again. */
-		flow_map(p, flow)->id[0] = '\0';
+		if (i >= 0)
+			p->ids[i][0] = '\0';
 		(void)str_fmt(err, errlen, "Prefect has no deployment %s (flow %s)", prefect_deployment_name(p, flow), flow);
 	}
 	if (r == PREFECT_OK) {

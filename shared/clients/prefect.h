@@ -14,6 +14,7 @@
 
 #define PREFECT_ID_MAX 64
 #define PREFECT_NAME_MAX 128
+#define PREFECT_FLOW_MAX 64 /* our flow's name, NUL included */
 #define PREFECT_FLOWS_MAX 8
 #define PREFECT_BANDS_MAX 8
 
@@ -29,7 +30,22 @@ struct prefect_band {
 	char queue[PREFECT_NAME_MAX];
 };
 
+/* One PREFECT_DEPLOYMENTS entry: our flow and the Prefect deployment that runs it. */
+struct prefect_deployment {
+	char flow[PREFECT_FLOW_MAX];
+	char name[PREFECT_NAME_MAX * 2 + 2]; /* "prefect-flow/deployment" */
+};
+
 struct prefect;
+
+/* Parses PREFECT_QUEUE_BANDS, "90:high,70:normal,0:low": min-priority (0-1000) and queue pairs, priorities
+ * strictly decreasing, the last one 0, at most max of them, into out; *n gets their count. Returns 0, or
+ * -1 with one line in err naming the setting. Pure: no request, no allocation. */
+int prefect_bands_parse(const char *spec, struct prefect_band *out, int max, int *n, char *err, size_t errlen);
+/* Parses PREFECT_DEPLOYMENTS, "flow=prefect-flow/deployment,..." (may be empty), at most max entries, into
+ * out; *n gets their count. Returns 0, or -1 with one line in err naming the setting. Pure. */
+int prefect_deployments_parse(const char *spec, struct prefect_deployment *out, int max, int *n, char *err,
+    size_t errlen);
 
 /* Parses the PREFECT_* settings (no request is made). NULL with one line in err naming the setting. */
 struct prefect *prefect_new(const struct config *cfg, char *err, size_t errlen);
