@@ -123,14 +123,14 @@ prefect_new(const struct config *cfg, char *err, size_t errlen)
 		(void)str_fmt(err, errlen, "PREFECT_BASIC_AUTH must be user:password");
 		goto fail;
 	}
-	if (str_copy(p->pool, sizeof(p->pool), cfg->prefect_work_pool ? cfg->prefect_work_pool : "captionacc") != 0 ||
+	if (str_copy(p->pool, sizeof(p->pool), cfg->prefect_work_pool) != 0 ||
 	    p->pool[0] == '\0') {
 		(void)str_fmt(err, errlen, "PREFECT_WORK_POOL is empty or too long");
 		goto fail;
 	}
-	if (prefect_deployments_parse(cfg->prefect_deployments ? cfg->prefect_deployments : "", p->flows,
+	if (prefect_deployments_parse(cfg->prefect_deployments, p->flows,
 	    PREFECT_FLOWS_MAX, &p->nflows, err, errlen) != 0 ||
-	    prefect_bands_parse(cfg->prefect_queue_bands ? cfg->prefect_queue_bands : "", p->bands, PREFECT_BANDS_MAX,
+	    prefect_bands_parse(cfg->prefect_queue_bands, p->bands, PREFECT_BANDS_MAX,
 	    &p->nbands, err, errlen) != 0)
 		goto fail;
 	p->timeout_ms = cfg->prefect_timeout_seconds * 1000;
