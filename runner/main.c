@@ -77,8 +77,10 @@ limit_ocr_threads(const struct config *cfg, char **argv)
 	    "default threads\n", value);
 }
 
-int
-main(int argc, char **argv)
+/* Global options up to the command name ('+': the command parses its own). The command, or NULL with
+ * *exit_status set (after --help, --version or a usage error). */
+static const struct runner_command *
+parse_args(int argc, char **argv, const char **config_path, int *exit_status)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -86,59 +88,75 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct runner_command *cmd = NULL;
-	const char *config_path = NULL;
-	struct runner r = { 0 };
-	char err[1024];
-	int c, rc = 1;
+	int c;
 
-	/* '+': options stop at the command name; the command parses its own. */
+	*exit_status = 2;
 	while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			config_path = optarg;
+			*config_path = optarg;
 			break;
 		case 'h':
-			usage(stdout);
-			return 0;
 		case 'V':
-			printf("captionacc-runner %s\n", PACKAGE_VERSION);
-			return 0;
+			if (c == 'h')
+				usage(stdout);
+			else
+				printf("captionacc-runner %s\n", PACKAGE_VERSION);
+			*exit_status = 0;
+			return NULL;
 		default:
 			usage(stderr);
-			return 2;
+			return NULL;
 		}
 	}
 	if (optind >= argc) {
 		usage(stderr);
-		return 2;
+		return NULL;
 	}
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (strcmp(commands[i].name, argv[optind]) == 0)
-			cmd = &commands[i];
-	if (cmd == NULL) {
-		fprintf(stderr, "captionacc-runner: unknown command \"%s\" (see --help)\n", argv[optind]);
-		return 2;
-	}
-	if (cmd->run == help_command)
-		return help_command(&r, 0, NULL);
-	if (config_load(&r.cfg, config_path, CONFIG_RUNNER, err, sizeof(err)) != 0) {
+			return &commands[i];
+	fprintf(stderr, "captionacc-runner: unknown command \"%s\" (see --help)\n", argv[optind]);
+	return NULL;
+}
+
+/* Settings, log and database handle for a command. -1 with the message printed. */
+static int
+start(struct runner *r, const struct runner_command *cmd, const char *config_path, char **argv)
+{
+	char err[1024];
+
+	if (config_load(&r->cfg, config_path, CONFIG_RUNNER, err, sizeof(err)) != 0) {
 		fprintf(stderr, "captionacc-runner: %s\n", err);
-		return 1;
+		return -1;
 	}
 	if (cmd->run == run_command)
-		limit_ocr_threads(&r.cfg, argv);
-	log_init("captionacc-runner", r.cfg.log_level);
-	if (r.cfg.log_file != NULL && log_open_file(r.cfg.log_file) != 0) {
-		fprintf(stderr, "captionacc-runner: cannot open LOG_FILE %s\n", r.cfg.log_file);
-		goto out;
+		limit_ocr_threads(&r->cfg, argv);
+	log_init("captionacc-runner", r->cfg.log_level);
+	if (r->cfg.log_file != NULL && log_open_file(r->cfg.log_file) != 0) {
+		fprintf(stderr, "captionacc-runner: cannot open LOG_FILE %s\n", r->cfg.log_file);
+		return -1;
 	}
-	if ((r.db = db_new(&r.cfg, "captionacc-runner")) == NULL) {
+	if ((r->db = db_new(&r->cfg, "captionacc-runner")) == NULL) {
 		fprintf(stderr, "captionacc-runner: out of memory\n");
-		goto out;
+		return -1;
 	}
-	rc = cmd->run(&r, argc - optind, argv + optind);
-out:
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct runner_command *cmd;
+	const char *config_path = NULL;
+	struct runner r = { 0 };
+	int rc;
+
+	if ((cmd = parse_args(argc, argv, &config_path, &rc)) == NULL)
+		return rc;
+	if (cmd->run == help_command)
+		return help_command(&r, 0, NULL);
+	rc = start(&r, cmd, config_path, argv) == 0 ? cmd->run(&r, argc - optind, argv + optind) : 1;
 	localgpu_shutdown();
 	db_free(r.db);
 	config_free(&r.cfg);

@@ -488,6 +488,8 @@ config_usage(FILE *out, unsigned program)
 			fprintf(out, " (required)");
 		else if (s->def != NULL && !s->secret)
 			fprintf(out, " (default %s)", s->def);
+		if (s->secret)
+			fprintf(out, " (secret: never printed)");
 		fprintf(out, "\n");
 	}
 }
