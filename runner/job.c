@@ -108,7 +108,7 @@ end_fail(struct attempt *a, const char *why, const char *suffix)
 		return outcome(a, JOB_ABANDONED, 0, NULL);
 	if (a->flow != NULL && a->flow->on_failure != NULL)
 		a->flow->on_failure(&a->ctx, error);
-	return outcome(a, JOB_FAILED, 0, why);
+	return outcome(a, JOB_FAILED, 0, error);
 }
 
 /* Not a failure: the job may run again after delay seconds, and gets this attempt back. */
@@ -142,18 +142,18 @@ static enum job_end
 end_retry(struct attempt *a)
 {
 	const struct config *cfg = a->ctx.cfg;
+	char error[sizeof(a->ctx.error) + 128], err[512];
 	double delay;
-	char err[512];
 	bool ours = false;
 
 	if (a->job->attempt >= a->job->max_attempts)
 		return end_fail(a, a->ctx.error, " (out of attempts)");
 	delay = queue_backoff(a->job->attempt, (double)cfg->retry_base_ms / 1000.0, (double)cfg->retry_max_ms / 1000.0,
 	    unit_random());
-	if (queue_requeue(a->ctx.db, a->job, QUEUE_RETRY, delay, a->ctx.error, &ours, err, sizeof(err)) != DB_OK ||
-	    !ours)
-		return outcome(a, JOB_ABANDONED, 0, a->ctx.error);
-	return outcome(a, JOB_RETRY, delay, a->ctx.error);
+	(void)str_fmt(error, sizeof(error), "%s: %s", a->ctx.step_name, a->ctx.error);
+	if (queue_requeue(a->ctx.db, a->job, QUEUE_RETRY, delay, error, &ours, err, sizeof(err)) != DB_OK || !ours)
+		return outcome(a, JOB_ABANDONED, 0, error);
+	return outcome(a, JOB_RETRY, delay, error);
 }
 
 static enum job_end

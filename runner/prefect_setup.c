@@ -42,11 +42,16 @@ check_deployments(struct prefect *api)
 
 		if (name == NULL)
 			printf("deployment for %-24s not configured (PREFECT_DEPLOYMENTS)\n", flow);
-		else if (prefect_deployment_id(api, flow, id, sizeof(id), err, sizeof(err)) == PREFECT_OK)
-			printf("deployment for %-24s %s: found (%s)\n", flow, name, id);
 		else {
-			printf("deployment for %-24s %s: MISSING: %s\n", flow, name, err);
-			rc = 1;
+			enum prefect_result r = prefect_deployment_id(api, flow, id, sizeof(id), err, sizeof(err));
+
+			if (r == PREFECT_OK)
+				printf("deployment for %-24s %s: found (%s)\n", flow, name, id);
+			else {
+				printf("deployment for %-24s %s: %s: %s\n", flow, name, r == PREFECT_WRONG_POOL ? "WRONG WORK POOL" :
+				    "MISSING", err);
+				rc = 1;
+			}
 		}
 	}
 	return rc;

@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,6 +26,7 @@ struct prefect {
 	int retries;
 	struct prefect_deployment flows[PREFECT_FLOWS_MAX];
 	char ids[PREFECT_FLOWS_MAX][PREFECT_ID_MAX]; /* each flow's deployment id, "" until resolved */
+	long long failed_ms[PREFECT_FLOWS_MAX];      /* when resolving it last failed (prefect_flow_of), or 0 */
 	int nflows;
 	struct prefect_band bands[PREFECT_BANDS_MAX];
 	int nbands;
@@ -317,6 +319,22 @@ escape(struct prefect *p, const char *s)
 
 /* --- deployments ------------------------------------------------------------------------------------ */
 
+/* A deployment of another work pool would get runs that no runner of ours polls (and a work_queue_name
+ * would create our band queue in that pool, with an arbitrary priority): refused loudly. */
+static enum prefect_result
+check_pool(const struct prefect *p, json_object *dep, const char *name, char *err, size_t errlen)
+{
+	json_object *v = NULL;
+	const char *pool = json_object_object_get_ex(dep, "work_pool_name", &v) &&
+	    json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+
+	if (pool != NULL && strcmp(pool, p->pool) == 0)
+		return PREFECT_OK;
+	(void)str_fmt(err, errlen, "Prefect's deployment %s is in work pool \"%.128s\", not PREFECT_WORK_POOL \"%s\": "
+	    "no runner would see its runs", name, pool ? pool : "(none)", p->pool);
+	return PREFECT_WRONG_POOL;
+}
+
 enum prefect_result
 prefect_deployment_id(struct prefect *p, const char *flow, char *id, size_t idlen, char *err, size_t errlen)
 {
@@ -348,6 +366,8 @@ prefect_deployment_id(struct prefect *p, const char *flow, char *id, size_t idle
 		    p->flows[i].name, flow);
 	if (r != PREFECT_OK)
 		goto out;
+	if ((r = check_pool(p, dep, p->flows[i].name, err, errlen)) != PREFECT_OK)
+		goto out;
 	if (!json_object_object_get_ex(dep, "id", &v) || !json_object_is_type(v, json_type_string) ||
 	    str_copy(fid, PREFECT_ID_MAX, json_object_get_string(v)) != 0 || str_copy(id, idlen, fid) != 0) {
 		fid[0] = '\0';
@@ -367,9 +387,16 @@ prefect_flow_of(struct prefect *p, const char *deployment_id)
 	char id[PREFECT_ID_MAX], err[256];
 
 	for (int i = 0; i < p->nflows; i++) {
-		if (p->ids[i][0] == '\0' &&
-		    prefect_deployment_id(p, p->flows[i].flow, id, sizeof(id), err, sizeof(err)) != PREFECT_OK)
-			continue;
+		if (p->ids[i][0] == '\0') {
+			if (p->failed_ms[i] != 0 && clock_ms() - p->failed_ms[i] < PREFECT_RESOLVE_RETRY_MS)
+				continue;
+			if (prefect_deployment_id(p, p->flows[i].flow, id, sizeof(id), err, sizeof(err)) != PREFECT_OK) {
+				p->failed_ms[i] = clock_ms();
+				log_debug("flow %s: %s", p->flows[i].flow, err);
+				continue;
+			}
+			p->failed_ms[i] = 0;
+		}
 		if (strcmp(p->ids[i], deployment_id) == 0)
 			return p->flows[i].flow;
 	}
@@ -378,38 +405,34 @@ prefect_flow_of(struct prefect *p, const char *deployment_id)
 
 /* --- flow runs -------------------------------------------------------------------------------------- */
 
-enum prefect_result
-prefect_create_run(struct prefect *p, const char *flow, json_object *parameters, json_object *tags,
-    const char *idempotency_key, const char *queue, char *run_id, size_t idlen, bool *created, char *err,
-    size_t errlen)
+/* Exactly the fields Prefect accepts: it answers 422 to anything else (there is no priority). */
+static json_object *
+create_body(json_object *parameters, json_object *tags, const char *idempotency_key, const char *queue)
 {
-	char dep[PREFECT_ID_MAX], path[256];
-	json_object *body = NULL, *run = NULL, *v = NULL;
-	enum prefect_result r;
-	long status;
+	json_object *body = json_object_new_object();
 
-	*created = false;
-	if ((r = prefect_deployment_id(p, flow, dep, sizeof(dep), err, errlen)) != PREFECT_OK)
-		return r;
-	if (str_fmt(path, sizeof(path), "/deployments/%s/create_flow_run", dep) != 0)
-		return PREFECT_REFUSED;
-	/* Exactly the fields Prefect accepts: it answers 422 to anything else (there is no priority). */
-	body = json_object_new_object();
 	json_object_object_add(body, "parameters", json_object_get(parameters));
 	json_object_object_add(body, "tags", json_object_get(tags));
 	if (idempotency_key != NULL)
 		json_object_object_add(body, "idempotency_key", json_object_new_string(idempotency_key));
 	if (queue != NULL)
 		json_object_object_add(body, "work_queue_name", json_object_new_string(queue));
-	r = call(p, "POST", path, body, p->timeout_ms, p->retries, &status, &run, err, errlen);
-	if (r == PREFECT_NOT_FOUND) {
-		int i = flow_index(p, flow); /* >= 0: its id was resolved above */
+	return body;
+}
 
-		/* The deployment went away since we resolved it: forget the id so the next call looks again. */
-		if (i >= 0)
-			p->ids[i][0] = '\0';
-		(void)str_fmt(err, errlen, "Prefect has no deployment %s (flow %s)", prefect_deployment_name(p, flow), flow);
-	}
+/* One create_flow_run on deployment dep, retried while PREFECT_TIMEOUT_SECONDS lasts. */
+static enum prefect_result
+create_on(struct prefect *p, const char *dep, json_object *body, char *run_id, size_t idlen, bool *created,
+    char *err, size_t errlen)
+{
+	char path[256];
+	json_object *run = NULL, *v = NULL;
+	enum prefect_result r;
+	long status;
+
+	if (str_fmt(path, sizeof(path), "/deployments/%s/create_flow_run", dep) != 0)
+		return PREFECT_REFUSED;
+	r = call(p, "POST", path, body, p->timeout_ms, INT_MAX, &status, &run, err, errlen);
 	if (r == PREFECT_OK) {
 		if (!json_object_object_get_ex(run, "id", &v) || !json_object_is_type(v, json_type_string) ||
 		    str_copy(run_id, idlen, json_object_get_string(v)) != 0) {
@@ -418,8 +441,41 @@ prefect_create_run(struct prefect *p, const char *flow, json_object *parameters,
 		} else
 			*created = status == 201;
 	}
-	json_object_put(body);
 	json_object_put(run);
+	return r;
+}
+
+enum prefect_result
+prefect_create_run(struct prefect *p, const char *flow, json_object *parameters, json_object *tags,
+    const char *idempotency_key, const char *queue, char *run_id, size_t idlen, bool *created, char *err,
+    size_t errlen)
+{
+	int i = flow_index(p, flow);
+	bool cached = i >= 0 && p->ids[i][0] != '\0';
+	char dep[PREFECT_ID_MAX];
+	json_object *body;
+	enum prefect_result r;
+
+	*created = false;
+	if ((r = prefect_deployment_id(p, flow, dep, sizeof(dep), err, errlen)) != PREFECT_OK)
+		return r;
+	body = create_body(parameters, tags, idempotency_key, queue);
+	r = create_on(p, dep, body, run_id, idlen, created, err, errlen);
+	if (r == PREFECT_NOT_FOUND) {
+		/* The deployment went away since we resolved it (re-created with a new id): forget the id, look
+		 * the name up again, and create the run in this same call. */
+		p->ids[i][0] = '\0';
+		if (cached && (r = prefect_deployment_id(p, flow, dep, sizeof(dep), err, errlen)) == PREFECT_OK) {
+			log_info("flow %s: deployment %s has a new id %s", flow, prefect_deployment_name(p, flow), dep);
+			r = create_on(p, dep, body, run_id, idlen, created, err, errlen);
+		}
+		if (r == PREFECT_NOT_FOUND) {
+			p->ids[i][0] = '\0';
+			(void)str_fmt(err, errlen, "Prefect has no deployment %s (flow %s)", prefect_deployment_name(p, flow),
+			    flow);
+		}
+	}
+	json_object_put(body);
 	return r;
 }
 
@@ -448,18 +504,16 @@ enum prefect_result
 prefect_scheduled_runs(struct prefect *p, int limit, json_object **runs, char *err, size_t errlen)
 {
 	char path[512], now[64], *pool = escape(p, p->pool);
-	json_object *body = json_object_new_object(), *names = json_object_new_array(), *list = NULL;
+	json_object *body = json_object_new_object(), *list = NULL;
 	enum prefect_result r = PREFECT_REFUSED;
 	long status;
 
 	*runs = NULL;
 	if (pool == NULL || str_fmt(path, sizeof(path), "/work_pools/%s/get_scheduled_flow_runs", pool) != 0)
 		goto out;
-	for (int i = 0; i < p->nbands; i++)
-		json_object_array_add(names, json_object_new_string(p->bands[i].queue));
+	/* No work_queue_names: every queue of the pool, in queue priority order. Runs created without a work
+	 * queue (Prefect's UI, `prefect deployment run`, schedules) are in the deployment's queue. */
 	iso_time(now, sizeof(now), 0);
-	json_object_object_add(body, "work_queue_names", names);
-	names = NULL;
 	json_object_object_add(body, "scheduled_before", json_object_new_string(now));
 	json_object_object_add(body, "limit", json_object_new_int(limit));
 	if ((r = call(p, "POST", path, body, p->timeout_ms, p->retries, &status, &list, err, errlen)) != PREFECT_OK)
@@ -478,22 +532,43 @@ prefect_scheduled_runs(struct prefect *p, int limit, json_object **runs, char *e
 	}
 out:
 	curl_free(pool);
-	json_object_put(names);
 	json_object_put(body);
 	json_object_put(list);
 	return r;
 }
 
+/* The status, the state's type and the details of a set_state answer. -1 without a status. */
+static int
+read_answer(json_object *answer, struct prefect_answer *ans)
+{
+	json_object *v = NULL, *o = NULL;
+
+	if (json_object_object_get_ex(answer, "state", &o) && json_object_object_get_ex(o, "type", &v) &&
+	    json_object_is_type(v, json_type_string))
+		(void)str_fmt(ans->state_type, sizeof(ans->state_type), "%s", json_object_get_string(v));
+	if (json_object_object_get_ex(answer, "details", &o) && json_object_is_type(o, json_type_object)) {
+		if (json_object_object_get_ex(o, "delay_seconds", &v) && (json_object_is_type(v, json_type_double) ||
+		    json_object_is_type(v, json_type_int)))
+			ans->delay_seconds = json_object_get_double(v);
+		if (json_object_object_get_ex(o, "reason", &v) && json_object_is_type(v, json_type_string))
+			(void)str_fmt(ans->reason, sizeof(ans->reason), "%s", json_object_get_string(v));
+	}
+	if (!(ans->delay_seconds >= 0 && ans->delay_seconds <= 86400))
+		ans->delay_seconds = 0;
+	return json_object_object_get_ex(answer, "status", &v) && json_object_is_type(v, json_type_string) &&
+	    str_copy(ans->status, sizeof(ans->status), json_object_get_string(v)) == 0 ? 0 : -1;
+}
+
 enum prefect_result
 prefect_set_state(struct prefect *p, const char *run_id, const char *type, const char *message, double delay_seconds,
-    char *status, size_t statuslen, char *err, size_t errlen)
+    struct prefect_answer *ans, char *err, size_t errlen)
 {
 	char path[256], when[64];
-	json_object *body = json_object_new_object(), *state = json_object_new_object(), *answer = NULL, *v = NULL;
+	json_object *body = json_object_new_object(), *state = json_object_new_object(), *answer = NULL;
 	enum prefect_result r = PREFECT_REFUSED;
 	long code;
 
-	status[0] = '\0';
+	memset(ans, 0, sizeof(*ans));
 	if (str_fmt(path, sizeof(path), "/flow_runs/%s/set_state", run_id) != 0) {
 		json_object_put(state);
 		goto out;
@@ -513,8 +588,7 @@ prefect_set_state(struct prefect *p, const char *run_id, const char *type, const
 	json_object_object_add(body, "force", json_object_new_boolean(0));
 	if ((r = call(p, "POST", path, body, p->timeout_ms, p->retries, &code, &answer, err, errlen)) != PREFECT_OK)
 		goto out;
-	if (!json_object_object_get_ex(answer, "status", &v) || !json_object_is_type(v, json_type_string) ||
-	    str_copy(status, statuslen, json_object_get_string(v)) != 0) {
+	if (read_answer(answer, ans) != 0) {
 		(void)str_fmt(err, errlen, "Prefect's set_state answer has no status");
 		r = PREFECT_REFUSED;
 	}

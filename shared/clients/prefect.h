@@ -22,7 +22,17 @@ enum prefect_result {
 	PREFECT_OK,
 	PREFECT_UNAVAILABLE,  /* unreachable, timed out, 5xx or 429 after the retries: try later */
 	PREFECT_NOT_FOUND,    /* 404: unknown deployment or flow run */
-	PREFECT_REFUSED       /* another 4xx (422 validation, 409 schema): our request or setup is wrong */
+	PREFECT_REFUSED,      /* another 4xx (422 validation, 409 schema): our request or setup is wrong */
+	PREFECT_WRONG_POOL    /* the deployment exists but is not in PREFECT_WORK_POOL: no runner would see its
+	                       * runs; an operator must fix it */
+};
+
+/* What Prefect answered to a proposed state. */
+struct prefect_answer {
+	char status[16];       /* ACCEPT, REJECT, ABORT or WAIT */
+	char state_type[32];   /* the run's state type after the call ("" when the answer has none) */
+	double delay_seconds;  /* WAIT: how long to wait before proposing again */
+	char reason[256];      /* details.reason ("" when none) */
 };
 
 struct prefect_band {
@@ -60,25 +70,30 @@ const char *prefect_deployment_name(const struct prefect *p, const char *flow);
 /* Seconds the last unavailable answer asked us to wait (Retry-After), or 0. */
 long prefect_retry_after(const struct prefect *p);
 
-/* The deployment id of our flow (GET /deployments/name/..., remembered for the process). */
+/* The deployment id of our flow (GET /deployments/name/..., remembered for the process). A deployment of
+ * another work pool is PREFECT_WRONG_POOL, with a line naming both pools. */
 enum prefect_result prefect_deployment_id(struct prefect *p, const char *flow, char *id, size_t idlen, char *err,
     size_t errlen);
-/* Our flow whose deployment has this id, after resolving the configured deployments; NULL if none. */
+/* Our flow whose deployment has this id, after resolving the configured deployments; NULL if none. A
+ * deployment that could not be resolved is looked up again at most every PREFECT_RESOLVE_RETRY_MS. */
+#define PREFECT_RESOLVE_RETRY_MS 30000
 const char *prefect_flow_of(struct prefect *p, const char *deployment_id);
 
 /* POST /deployments/{id}/create_flow_run with parameters, tags, idempotency_key, work_queue_name.
- * *created: 201 (new) or 200 (the run that already has this key). */
+ * *created: 201 (new) or 200 (the run that already has this key). Transient failures are retried for the
+ * whole PREFECT_TIMEOUT_SECONDS (a lost request is a lost video); a deployment id that became unknown
+ * (the deployment was re-created) is resolved again and the run created within the same call. */
 enum prefect_result prefect_create_run(struct prefect *p, const char *flow, json_object *parameters,
     json_object *tags, const char *idempotency_key, const char *queue, char *run_id, size_t idlen, bool *created,
     char *err, size_t errlen);
-/* Scheduled runs of the pool's band queues due now, best queue first: *runs is a JSON array of flow run
- * objects (caller frees). */
+/* Scheduled runs due now in any queue of the pool (also runs made without a work queue, which land in the
+ * deployment's queue), best queue first: *runs is a JSON array of flow run objects (caller frees). */
 enum prefect_result prefect_scheduled_runs(struct prefect *p, int limit, json_object **runs, char *err,
     size_t errlen);
 /* Proposes a state (type PENDING, RUNNING, COMPLETED, FAILED, CANCELLED or SCHEDULED, which is then
- * "AwaitingRetry" at now + delay_seconds). *status gets ACCEPT, REJECT, ABORT or WAIT. */
+ * "AwaitingRetry" at now + delay_seconds) and says what Prefect answered. */
 enum prefect_result prefect_set_state(struct prefect *p, const char *run_id, const char *type, const char *message,
-    double delay_seconds, char *status, size_t statuslen, char *err, size_t errlen);
+    double delay_seconds, struct prefect_answer *ans, char *err, size_t errlen);
 /* The run's state type (SCHEDULED, PENDING, RUNNING, CANCELLING, ...). */
 enum prefect_result prefect_run_state(struct prefect *p, const char *run_id, char *type, size_t typelen, char *err,
     size_t errlen);

@@ -24,7 +24,7 @@ outcome(struct flow_ctx *ctx, enum gpu_function fn, enum modal_outcome m, const 
 {
 	if (m == MODAL_OK)
 		return STEP_OK;
-	return flows_error(ctx, m == MODAL_PERMANENT ? STEP_FAIL : STEP_RETRY, "%s: %s", gpufn_name(fn), err);
+	return flows_error(ctx, m == MODAL_PERMANENT ? STEP_FAIL : STEP_RETRY, "%s", err);
 }
 
 static enum step_outcome
@@ -45,20 +45,20 @@ spawn_and_poll(struct flow_ctx *ctx, enum gpu_function fn, const struct modal_op
 		if (!json_object_object_get_ex(spawned, "call_id", &v) || !validate_id(json_object_get_string(v)) ||
 		    str_copy(call_id, sizeof(call_id), json_object_get_string(v)) != 0) {
 			json_object_put(spawned);
-			return flows_error(ctx, STEP_FAIL, "%s: spawn answer has no valid call_id", gpufn_name(fn));
+			return flows_error(ctx, STEP_FAIL, "spawn answer has no valid call_id");
 		}
 		json_object_put(spawned);
 		state = json_object_new_object();
 		json_object_object_add(state, "call_id", json_object_new_string(call_id));
 		if (ctx->save_checkpoint(ctx, state) != 0) {
 			json_object_put(state);
-			return flows_error(ctx, STEP_RETRY, "%s: cannot checkpoint call %s", gpufn_name(fn), call_id);
+			return flows_error(ctx, STEP_RETRY, "cannot checkpoint call %s", call_id);
 		}
 		json_object_put(state);
 		log_info("%s: spawned GPU call %s", gpufn_name(fn), call_id);
 	}
 	if (str_fmt(poll, sizeof(poll), "%s%scall_id=%s", poll_url, strchr(poll_url, '?') ? "&" : "?", call_id) != 0)
-		return flows_error(ctx, STEP_FAIL, "%s: poll URL too long", gpufn_name(fn));
+		return flows_error(ctx, STEP_FAIL, "poll URL too long");
 	for (;;) {
 		m = modal_request(o, poll, NULL, result, &status, err, sizeof(err));
 		if (m != MODAL_PENDING) {
@@ -72,9 +72,9 @@ spawn_and_poll(struct flow_ctx *ctx, enum gpu_function fn, const struct modal_op
 			return outcome(ctx, fn, m, err);
 		}
 		if (ctx->should_stop(ctx))
-			return flows_error(ctx, STEP_RETRY, "%s: interrupted while call %s runs", gpufn_name(fn), call_id);
+			return flows_error(ctx, STEP_RETRY, "interrupted while call %s runs", call_id);
 		if (waited_ms / 1000 >= ctx->cfg->modal_timeout_seconds)
-			return flows_error(ctx, STEP_RETRY, "%s: call %s still running after %ld s", gpufn_name(fn), call_id,
+			return flows_error(ctx, STEP_RETRY, "call %s still running after %ld s", call_id,
 			    ctx->cfg->modal_timeout_seconds);
 		(void)clock_sleep_unless(ctx->cfg->modal_poll_interval_ms, cancelled, ctx);
 		waited_ms += ctx->cfg->modal_poll_interval_ms;
@@ -103,10 +103,10 @@ gpu_run(struct flow_ctx *ctx, const struct gpu_input *in, json_object **result)
 
 		if (r == LOCALGPU_OK)
 			return STEP_OK;
-		return flows_error(ctx, r == LOCALGPU_FAIL ? STEP_FAIL : STEP_RETRY, "%s: %s", gpufn_name(fn), err);
+		return flows_error(ctx, r == LOCALGPU_FAIL ? STEP_FAIL : STEP_RETRY, "%s", err);
 	}
 	if (urls[fn] == NULL)
-		return flows_error(ctx, STEP_FAIL, "%s: %s is not set", gpufn_name(fn), keys[fn]);
+		return flows_error(ctx, STEP_FAIL, "%s is not set", keys[fn]);
 	input = gpufn_json(in);
 	if (polls[fn] != NULL)
 		oc = spawn_and_poll(ctx, fn, &o, urls[fn], polls[fn], input, result);

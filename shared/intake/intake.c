@@ -141,8 +141,8 @@ store_prefect(struct intake *in, const struct intake_request *req, const struct 
 		ans->retry_after = in->cfg->retry_after_seconds;
 		if (r == PREFECT_UNAVAILABLE && prefect_retry_after(in->prefect) > 0)
 			ans->retry_after = prefect_retry_after(in->prefect);
-		return r == PREFECT_UNAVAILABLE ? INTAKE_UNAVAILABLE : r == PREFECT_NOT_FOUND ? INTAKE_NOT_READY :
-		    INTAKE_ERROR;
+		return r == PREFECT_UNAVAILABLE ? INTAKE_UNAVAILABLE :
+		    r == PREFECT_NOT_FOUND || r == PREFECT_WRONG_POOL ? INTAKE_NOT_READY : INTAKE_ERROR;
 	}
 	ans->priority = d->priority;
 	ans->tags = tags;

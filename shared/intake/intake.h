@@ -42,7 +42,8 @@ struct intake_request {
 enum intake_result {
 	INTAKE_OK,
 	INTAKE_UNAVAILABLE,  /* the database or Prefect is unreachable: try again after retry_after */
-	INTAKE_NOT_READY,    /* Prefect has no deployment for the flow: fixed by an operator; retry later */
+	INTAKE_NOT_READY,    /* Prefect has no deployment for the flow, or it is in another work pool: fixed by
+	                      * an operator; retry later */
 	INTAKE_ERROR         /* our request was refused or the store failed for good: an internal error */
 };
 

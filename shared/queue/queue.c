@@ -103,7 +103,7 @@ static const struct db_stmt reap_stmt = {
 	"    || attempt,"
 	"  run_after = now(), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, updated_at = now()"
 	" WHERE id IN (SELECT id FROM jobs WHERE status = 'running' AND lease_expires_at < now()"
-	"              FOR UPDATE SKIP LOCKED)"
+	"              AND backend = 'local' FOR UPDATE SKIP LOCKED)"
 	" RETURNING id",
 	0, false
 };
@@ -162,30 +162,30 @@ parse_column(PGresult *r, int row, int col, char *err, size_t errlen)
 	return json_parse(PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col), err, errlen);
 }
 
-/* A claimed row (id, flow, tenant_id, video_id, parameters, metadata, attempt, max_attempts, priority,
- * lease_token) into *out. */
+/* Row i of a claim-shaped result (id, flow, tenant_id, video_id, parameters, metadata, attempt,
+ * max_attempts, priority, lease_token) into *out. */
 static enum db_status
-job_of_row(PGresult *r, struct queue_job *out, char *err, size_t errlen)
+job_of_row(PGresult *r, int i, struct queue_job *out, char *err, size_t errlen)
 {
 	long v;
 
-	if (str_copy(out->id, sizeof(out->id), PQgetvalue(r, 0, 0)) != 0 ||
-	    str_copy(out->flow, sizeof(out->flow), PQgetvalue(r, 0, 1)) != 0 ||
-	    str_copy(out->tenant_id, sizeof(out->tenant_id), PQgetvalue(r, 0, 2)) != 0 ||
-	    str_copy(out->video_id, sizeof(out->video_id), PQgetvalue(r, 0, 3)) != 0 ||
-	    str_copy(out->lease_token, sizeof(out->lease_token), PQgetvalue(r, 0, 9)) != 0) {
+	if (str_copy(out->id, sizeof(out->id), PQgetvalue(r, i, 0)) != 0 ||
+	    str_copy(out->flow, sizeof(out->flow), PQgetvalue(r, i, 1)) != 0 ||
+	    str_copy(out->tenant_id, sizeof(out->tenant_id), PQgetvalue(r, i, 2)) != 0 ||
+	    str_copy(out->video_id, sizeof(out->video_id), PQgetvalue(r, i, 3)) != 0 ||
+	    str_copy(out->lease_token, sizeof(out->lease_token), PQgetvalue(r, i, 9)) != 0) {
 		(void)str_fmt(err, errlen, "claimed job has an over-long field");
 		return DB_ERROR;
 	}
-	if ((out->parameters = parse_column(r, 0, 4, err, errlen)) == NULL ||
-	    (out->metadata = parse_column(r, 0, 5, err, errlen)) == NULL ||
-	    str_to_long(PQgetvalue(r, 0, 6), 0, 1000000, &v) != 0)
+	if ((out->parameters = parse_column(r, i, 4, err, errlen)) == NULL ||
+	    (out->metadata = parse_column(r, i, 5, err, errlen)) == NULL ||
+	    str_to_long(PQgetvalue(r, i, 6), 0, 1000000, &v) != 0)
 		return DB_ERROR;
 	out->attempt = (int)v;
-	if (str_to_long(PQgetvalue(r, 0, 7), 1, 1000000, &v) != 0)
+	if (str_to_long(PQgetvalue(r, i, 7), 1, 1000000, &v) != 0)
 		return DB_ERROR;
 	out->max_attempts = (int)v;
-	if (str_to_long(PQgetvalue(r, 0, 8), -1000000, 1000000, &v) != 0)
+	if (str_to_long(PQgetvalue(r, i, 8), -1000000, 1000000, &v) != 0)
 		return DB_ERROR;
 	out->priority = (int)v;
 	return DB_OK;
@@ -210,7 +210,7 @@ queue_claim(struct db *db, const char *worker, long lease_seconds, struct queue_
 		PQclear(r);
 		return DB_OK;
 	}
-	if ((st = job_of_row(r, out, err, errlen)) == DB_OK)
+	if ((st = job_of_row(r, 0, out, err, errlen)) == DB_OK)
 		*found = true;
 	PQclear(r);
 	if (st != DB_OK)
@@ -422,7 +422,7 @@ queue_adopt(struct db *db, const char *id, const char *flow, const char *tenant_
 		return DB_ERROR;
 	if ((r = db_exec(db, &adopt_stmt, params, &st, err, errlen)) == NULL)
 		return st;
-	if (PQntuples(r) == 1 && (st = job_of_row(r, out, err, errlen)) == DB_OK)
+	if (PQntuples(r) == 1 && (st = job_of_row(r, 0, out, err, errlen)) == DB_OK)
 		*found = true;
 	PQclear(r);
 	if (st != DB_OK)
@@ -482,4 +482,64 @@ queue_peek(struct db *db, const struct priority_params *p, int limit,
 	}
 	PQclear(r);
 	return DB_OK;
+}
+
+/* $1 worker $2 lease seconds. Up to QUEUE_TAKE_BATCH expired Prefect rows, oldest expiry first. */
+#define QUEUE_TAKE_BATCH "20"
+static const struct db_stmt take_expired_stmt = {
+	"queue_take_expired",
+	"WITH expired AS (SELECT id, lease_owner FROM jobs WHERE backend = 'prefect' AND status = 'running'"
+	"  AND lease_expires_at < now() ORDER BY lease_expires_at LIMIT " QUEUE_TAKE_BATCH " FOR UPDATE SKIP LOCKED)"
+	" UPDATE jobs j SET lease_owner = $1, lease_token = gen_random_uuid(),"
+	"  lease_expires_at = now() + make_interval(secs => $2::int), updated_at = now()"
+	" FROM expired e WHERE j.id = e.id"
+	" RETURNING j.id, j.flow, j.tenant_id, COALESCE(j.video_id, ''), j.parameters, j.metadata, j.attempt,"
+	"   j.max_attempts, j.priority, j.lease_token, COALESCE(e.lease_owner, '?')",
+	2, false
+};
+
+enum db_status
+queue_take_expired(struct db *db, const char *worker, long lease_seconds,
+    void (*fn)(void *arg, struct queue_job *job, const char *previous_owner), void *arg, int *n, char *err,
+    size_t errlen)
+{
+	char lease[24];
+	const char *params[2] = { worker, lease };
+	enum db_status st;
+	PGresult *r;
+
+	*n = 0;
+	if (str_fmt(lease, sizeof(lease), "%ld", lease_seconds) != 0)
+		return DB_ERROR;
+	if ((r = db_exec(db, &take_expired_stmt, params, &st, err, errlen)) == NULL)
+		return st;
+	for (int i = 0; i < PQntuples(r); i++) {
+		struct queue_job job = { 0 };
+
+		if (job_of_row(r, i, &job, err, errlen) == DB_OK) {
+			fn(arg, &job, PQgetvalue(r, i, 10));
+			++*n;
+		} else
+			log_warn("job %s: an expired Prefect row that cannot be read: %s", PQgetvalue(r, i, 0), err);
+		queue_job_clear(&job);
+	}
+	PQclear(r);
+	return DB_OK;
+}
+
+static const struct db_stmt mark_cancelled_stmt = {
+	"queue_mark_cancelled",
+	"UPDATE jobs SET status = 'cancelled', error_message = $2, finished_at = COALESCE(finished_at, now()),"
+	"  updated_at = now(), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
+	" WHERE id = $1 AND backend = 'prefect' AND status <> 'running' RETURNING 1",
+	2, true
+};
+
+enum db_status
+queue_mark_cancelled(struct db *db, const char *id, const char *why, char *err, size_t errlen)
+{
+	const char *params[2] = { id, why };
+	bool done;
+
+	return fenced(db, &mark_cancelled_stmt, params, &done, err, errlen);
 }

@@ -90,6 +90,15 @@ enum db_status queue_age(struct db *db, const struct priority_params *p, int *n,
 enum db_status queue_adopt(struct db *db, const char *id, const char *flow, const char *tenant_id,
     const char *video_id, json_object *parameters, json_object *metadata, int priority, int max_attempts,
     const char *worker, long lease_seconds, struct queue_job *out, bool *found, char *err, size_t errlen);
+/* QUEUE_BACKEND=prefect: takes over (fresh lease for worker) Prefect rows whose lease expired while they
+ * ran (their runner died) and calls fn for each, with the owner that lost it; the caller then ends or
+ * hands back each through the fenced writes. *n: how many. */
+enum db_status queue_take_expired(struct db *db, const char *worker, long lease_seconds,
+    void (*fn)(void *arg, struct queue_job *job, const char *previous_owner), void *arg, int *n, char *err,
+    size_t errlen);
+/* QUEUE_BACKEND=prefect: a finished (not running) Prefect row becomes cancelled, because Prefect cancelled
+ * the run while its last step ran; the row says what Prefect says. */
+enum db_status queue_mark_cancelled(struct db *db, const char *id, const char *why, char *err, size_t errlen);
 /* Ends the job as cancelled (fenced). */
 enum db_status queue_cancel(struct db *db, const struct queue_job *job, const char *why, bool *ours, char *err,
     size_t errlen);

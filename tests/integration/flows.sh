@@ -76,7 +76,7 @@ check_eq "Modal 404: failed on the first attempt" "$(job_state "$job")" "failed 
 check "Modal 404: video in error with the message" sh -c "test \"\$($PSQL -c \"SELECT status FROM videos WHERE id = 'v-404'\")\" = error &&
 	$PSQL -c \"SELECT error_message FROM videos WHERE id = 'v-404'\" | grep -q 'extract_frames_and_ocr: HTTP 404: invalid function call'"
 check "Modal 404: job error names the step and the call" sh -c \
-	"$PSQL -c \"SELECT error_message FROM jobs WHERE id = '$job'\" | grep -q '^extract_frames_and_ocr: extract_frames_and_ocr: HTTP 404'"
+	"$PSQL -c \"SELECT error_message FROM jobs WHERE id = '$job'\" | grep -q '^extract_frames_and_ocr: HTTP 404'"
 check_eq "Modal 404: the later step never ran" "$(q "SELECT count(*) FROM job_steps WHERE job_id = '$job' AND step_index = 2")" 0
 use extract malformed
 job=$(initial v-bad)
