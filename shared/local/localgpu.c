@@ -10,6 +10,7 @@
 #include "shared/local/captions.h"
 #include "shared/clock.h"
 #include "shared/local/framedb.h"
+#include "shared/local/gzip.h"
 #include "shared/local/image.h"
 #include "shared/log.h"
 #include "shared/local/media.h"
@@ -321,10 +322,10 @@ extract(struct call *c, const struct gpu_input *in, json_object **result)
 		goto out;
 	}
 	if ((r = path_in(c, gz, sizeof(gz), "raw-ocr.db.gz")) != LOCALGPU_OK ||
-	    (framedb_gzip(rawp, gz, c->err, c->errlen) != 0 && (r = LOCALGPU_RETRY) != LOCALGPU_OK) ||
+	    (gzip_file(rawp, gz, c->err, c->errlen) != 0 && (r = LOCALGPU_RETRY) != LOCALGPU_OK) ||
 	    (r = upload(c, key_raw, gz, "application/gzip")) != LOCALGPU_OK ||
 	    (r = path_in(c, gz, sizeof(gz), "layout.db.gz")) != LOCALGPU_OK ||
-	    (framedb_gzip(layp, gz, c->err, c->errlen) != 0 && (r = LOCALGPU_RETRY) != LOCALGPU_OK) ||
+	    (gzip_file(layp, gz, c->err, c->errlen) != 0 && (r = LOCALGPU_RETRY) != LOCALGPU_OK) ||
 	    (r = upload(c, key_layout, gz, "application/gzip")) != LOCALGPU_OK ||
 	    (r = upload_frames(c, frames, n, key_frames)) != LOCALGPU_OK)
 		goto out;
