@@ -170,11 +170,13 @@ enum localgpu_result
 call_video(struct call *c, const char *path, struct media_info *info)
 {
 	enum localgpu_result r;
+	char why[512];
 
 	if ((r = call_download(c, c->video_key, path)) != LOCALGPU_OK)
 		return r;
-	if (media_probe(path, &c->media, info, c->err, c->errlen) != MEDIA_OK)
-		return call_fail(c, LOCALGPU_FAIL, "%s is not a readable video: %.300s", c->video_key, c->err);
+	/* ffprobe's reason in a buffer of its own: c->err is where the message below is written. */
+	if (media_probe(path, &c->media, info, why, sizeof(why)) != MEDIA_OK)
+		return call_fail(c, LOCALGPU_FAIL, "%s is not a readable video: %.300s", c->video_key, why);
 	return LOCALGPU_OK;
 }
 
