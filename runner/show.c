@@ -4,15 +4,14 @@
 #include "runner/runner.h"
 
 #include "shared/local/framedb.h"
+#include "shared/local/scratch.h"
 #include "shared/clients/storage.h"
 #include "shared/str.h"
 #include "shared/validate.h"
 #include "shared/flows/videos.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char *const fields[] = {
 	"tenant_id", "status", "error_message", "storage_key", "duration_seconds", "frame_width", "frame_height",
@@ -46,10 +45,13 @@ print_captions(struct runner *r, const char *tenant_id, const char *key)
 		printf("captions: not shown (%s)\n", err);
 		return 0;
 	}
-	if (str_fmt(dir, sizeof(dir), "%s/captionacc-show-XXXXXX", r->cfg.local_work_dir) != 0 || mkdtemp(dir) == NULL ||
-	    str_fmt(path, sizeof(path), "%s/captions.db", dir) != 0) {
+	if (scratch_make(dir, sizeof(dir), r->cfg.local_work_dir, "captionacc-show") != 0) {
 		fprintf(stderr, "captionacc-runner: show: no scratch directory under LOCAL_WORK_DIR\n");
 		return -1;
+	}
+	if (str_fmt(path, sizeof(path), "%s/captions.db", dir) != 0) {
+		fprintf(stderr, "captionacc-runner: show: no scratch directory under LOCAL_WORK_DIR\n");
+		goto out;
 	}
 	if (storage_get_file(&s3, tenant_id, key, path, err, sizeof(err)) != STORAGE_OK) {
 		fprintf(stderr, "captionacc-runner: show: %s\n", err);
@@ -70,8 +72,7 @@ print_captions(struct runner *r, const char *tenant_id, const char *key)
 	rc = 0;
 out:
 	(void)framedb_close(&db, false, NULL, 0);
-	(void)unlink(path);
-	(void)rmdir(dir);
+	(void)scratch_remove(dir);
 	return rc;
 }
 

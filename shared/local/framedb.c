@@ -8,7 +8,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <zlib.h>
 
 const char framedb_raw_ocr_schema[] =
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -161,38 +160,5 @@ framedb_close(struct framedb *f, bool commit, char *err, size_t errlen)
 		rc = -1;
 	}
 	f->db = NULL;
-	return rc;
-}
-
-int
-framedb_gzip(const char *src, const char *dst, char *err, size_t errlen)
-{
-	FILE *in = fopen(src, "rb");
-	gzFile out = NULL;
-	char buf[65536];
-	size_t n;
-	int rc = -1;
-
-	if (in == NULL || (out = gzopen(dst, "wb9")) == NULL) {
-		(void)str_fmt(err, errlen, "cannot gzip %s to %s", src, dst);
-		goto out;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		if (gzwrite(out, buf, (unsigned)n) != (int)n) {
-			(void)str_fmt(err, errlen, "cannot write %s", dst);
-			goto out;
-		}
-	if (ferror(in)) {
-		(void)str_fmt(err, errlen, "cannot read %s", src);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (out != NULL && gzclose(out) != Z_OK && rc == 0) {
-		(void)str_fmt(err, errlen, "cannot finish %s", dst);
-		rc = -1;
-	}
-	if (in != NULL)
-		fclose(in);
 	return rc;
 }

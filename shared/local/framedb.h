@@ -1,6 +1,6 @@
 /* framedb.h: the per-video SQLite databases the GPU functions write (their schemas are here, documented
  * in the README): raw-ocr.db and layout.db (extract_frames_and_ocr), caption_frame_extents_v{N}.db
- * (crop_and_infer) and captions.db (caption_ocr); plus gzip of a finished file. */
+ * (crop_and_infer) and captions.db (caption_ocr). */
 #ifndef CAPTIONACC_FRAMEDB_H
 #define CAPTIONACC_FRAMEDB_H
 
@@ -31,7 +31,5 @@ int framedb_each(struct framedb *f, const char *sql, int (*fn)(void *arg, sqlite
 int framedb_close(struct framedb *f, bool commit, char *err, size_t errlen);
 /* The last error of f, for messages. */
 const char *framedb_error(const struct framedb *f);
-/* Writes src gzip-compressed to dst. */
-int framedb_gzip(const char *src, const char *dst, char *err, size_t errlen) __attribute__((warn_unused_result));
 
 #endif

@@ -1,183 +1,46 @@
-/* media.c: runs ffprobe and ffmpeg as child processes (argv arrays, no shell), collects their output within
- * bounds, and reads ffprobe's JSON with json-c. */
-#define _GNU_SOURCE /* pipe2 */
+/* media.c: runs ffprobe and ffmpeg as child processes (shared/local/child.c: argv arrays, no shell, output
+ * within bounds) and reads ffprobe's JSON with json-c. */
 #include "shared/local/media.h"
 
-#include "shared/clock.h"
 #include "shared/json.h"
+#include "shared/local/child.h"
 #include "shared/str.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-extern char **environ;
 
 #define PROBE_OUTPUT_MAX (256 * 1024)
-#define STDERR_TAIL 400
 
-/* Keeps the last STDERR_TAIL bytes of the tool's error output, for the message. */
-struct tail {
-	char buf[STDERR_TAIL + 1];
-	size_t len;
+/* What each way a tool run ends means for the video. */
+static const enum media_result from_child[] = {
+	[CHILD_EXITED_0] = MEDIA_OK,
+	[CHILD_EXITED_NONZERO] = MEDIA_BAD_INPUT,
+	[CHILD_CANNOT_RUN] = MEDIA_FAILED,
+	[CHILD_TIMED_OUT] = MEDIA_FAILED,
+	[CHILD_CANCELLED] = MEDIA_FAILED,
+	[CHILD_OVERFLOW] = MEDIA_FAILED,
 };
 
-static void
-tail_add(struct tail *t, const char *p, size_t n)
-{
-	if (n >= STDERR_TAIL) {
-		memcpy(t->buf, p + n - STDERR_TAIL, STDERR_TAIL);
-		t->len = STDERR_TAIL;
-	} else {
-		if (t->len + n > STDERR_TAIL) {
-			size_t drop = t->len + n - STDERR_TAIL;
-
-			memmove(t->buf, t->buf + drop, t->len - drop);
-			t->len -= drop;
-		}
-		memcpy(t->buf + t->len, p, n);
-		t->len += n;
-	}
-	t->buf[t->len] = '\0';
-}
-
-/* The last line of what the tool said, for one-line error messages. */
-static const char *
-last_line(struct tail *t)
-{
-	char *p;
-
-	while (t->len > 0 && (t->buf[t->len - 1] == '\n' || t->buf[t->len - 1] == '\r'))
-		t->buf[--t->len] = '\0';
-	for (p = t->buf; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 && *p != '\n')
-			*p = ' ';
-	p = strrchr(t->buf, '\n');
-	return p ? p + 1 : t->buf;
-}
-
-/* Runs argv; stdout goes to *out (up to outmax bytes, NUL-terminated; NULL: discarded). Returns MEDIA_OK
- * when it exits 0, MEDIA_BAD_INPUT when it exits non-zero, MEDIA_FAILED when it cannot run, overflows,
- * times out or is cancelled (then it is killed). */
+/* Runs argv; stdout goes to *out (up to outmax bytes, NUL-terminated, caller frees; NULL: discarded).
+ * Returns MEDIA_OK when it exits 0, MEDIA_BAD_INPUT when it exits non-zero, MEDIA_FAILED when it cannot
+ * run, overflows, times out or is cancelled (then it is killed). */
 static enum media_result
 run(char *const argv[], const struct media_opts *o, char **out, size_t outmax, char *err, size_t errlen)
 {
-	posix_spawn_file_actions_t fa;
-	int pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, status = 0, rc;
-	long long deadline = clock_ms() + o->timeout_seconds * 1000;
-	enum media_result r = MEDIA_FAILED;
-	struct tail tail = { "", 0 };
-	size_t len = 0;
-	bool open_out, open_err, killed = false;
-	char *buf = NULL;
-	pid_t pid = -1;
+	const struct child_opts co = {
+		.argv = argv,
+		.timeout_ms = o->timeout_seconds * 1000LL,
+		.cancelled = o->cancelled,
+		.arg = o->arg,
+		.stdout_max = outmax,
+		.hint = "install the Debian package ffmpeg",
+	};
 
-	if (out != NULL) {
-		*out = NULL;
-		if ((buf = malloc(outmax + 1)) == NULL) {
-			(void)str_fmt(err, errlen, "%s: out of memory", argv[0]);
-			return MEDIA_FAILED;
-		}
-	}
-	if (pipe2(pout, O_CLOEXEC) != 0 || pipe2(perr, O_CLOEXEC) != 0) {
-		(void)str_fmt(err, errlen, "%s: pipe: %s", argv[0], strerror(errno));
-		goto out;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, perr[1], 2);
-	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pout[1]);
-	close(perr[1]);
-	pout[1] = perr[1] = -1;
-	if (rc != 0) {
-		pid = -1;
-		(void)str_fmt(err, errlen, "cannot run %s: %s (install the Debian package ffmpeg)", argv[0], strerror(rc));
-		goto out;
-	}
-	open_out = open_err = true;
-	while (open_out || open_err) {
-		struct pollfd p[2] = { { pout[0], POLLIN, 0 }, { perr[0], POLLIN, 0 } };
-		char chunk[4096];
-		ssize_t n;
-
-		if (!open_out)
-			p[0].fd = -1;
-		if (!open_err)
-			p[1].fd = -1;
-		if (clock_ms() >= deadline || (o->cancelled != NULL && o->cancelled(o->arg))) {
-			kill(pid, SIGKILL);
-			killed = true;
-			(void)str_fmt(err, errlen, "%s %s", argv[0],
-			    clock_ms() >= deadline ? "ran out of time" : "was cancelled");
-			break;
-		}
-		if (poll(p, 2, 100) < 0 && errno != EINTR)
-			break;
-		if (open_out && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-			n = read(pout[0], chunk, sizeof(chunk));
-			if (n <= 0)
-				open_out = false;
-			else if (buf != NULL) {
-				if (len + (size_t)n > outmax) {
-					kill(pid, SIGKILL);
-					killed = true;
-					(void)str_fmt(err, errlen, "%s: more than %zu bytes of output", argv[0], outmax);
-					break;
-				}
-				memcpy(buf + len, chunk, (size_t)n);
-				len += (size_t)n;
-			}
-		}
-		if (open_err && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-			n = read(perr[0], chunk, sizeof(chunk));
-			if (n <= 0)
-				open_err = false;
-			else
-				tail_add(&tail, chunk, (size_t)n);
-		}
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	pid = -1;
-	if (killed)
-		goto out;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		r = MEDIA_OK;
-		if (buf != NULL) {
-			buf[len] = '\0';
-			*out = buf;
-			buf = NULL;
-		}
-	} else {
-		r = MEDIA_BAD_INPUT;
-		(void)str_fmt(err, errlen, "%s failed: %s", argv[0], tail.len ? last_line(&tail) : "no message");
-	}
-out:
-	if (pid > 0) {
-		kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-	}
-	for (int i = 0; i < 2; i++) {
-		if (pout[i] >= 0)
-			close(pout[i]);
-		if (perr[i] >= 0)
-			close(perr[i]);
-	}
-	free(buf);
-	return r;
+	return from_child[child_run(&co, out, err, errlen)];
 }
 
 /* ffprobe gives most numbers as decimal strings. */

@@ -1,9 +1,7 @@
 /* test_framedb.c: shared/framedb.c: the per-video schemas apply (twice), bound parameters round-trip
- * (text that looks like SQL included), rollback discards, and gzip output is real gzip. */
+ * (text that looks like SQL included), and rollback discards (gzip is test_gzip.c's). */
 #include "shared/local/framedb.h"
 #include "shared/local/scratch.h"
-
-#include <zlib.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -103,36 +101,12 @@ test_round_trip(void **state)
 	assert_int_equal(framedb_close(&f, false, err, sizeof(err)), 0);
 }
 
-static void
-test_gzip(void **state)
-{
-	char src[128], dst[128], err[256], back[64] = "";
-	FILE *f;
-	gzFile g;
-
-	(void)state;
-	snprintf(src, sizeof(src), "%s/plain", dir);
-	snprintf(dst, sizeof(dst), "%s/plain.gz", dir);
-	f = fopen(src, "wb");
-	assert_non_null(f);
-	fputs("layout database bytes", f);
-	fclose(f);
-	assert_int_equal(framedb_gzip(src, dst, err, sizeof(err)), 0);
-	g = gzopen(dst, "rb");
-	assert_non_null(g);
-	assert_int_equal(gzread(g, back, sizeof(back) - 1), 21);
-	gzclose(g);
-	assert_string_equal(back, "layout database bytes");
-	assert_int_equal(framedb_gzip("/nonexistent/file", dst, err, sizeof(err)), -1);
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_schemas),
 		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_gzip),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
