@@ -1,4 +1,4 @@
-/* test_media.c: shared/media.c against Debian's ffmpeg and ffprobe: facts of a generated video, frames at
+/* test_media.c: shared/local/media.c against Debian's ffmpeg and ffprobe: facts of a generated video, frames at
  * a rate, cropped frames, bad input, and cancellation. */
 #include "shared/local/media.h"
 #include "shared/local/scratch.h"
