@@ -5,8 +5,14 @@
 # once); queue priority decides the order; a failing flow reports FAILED with its message; a transient
 # failure reschedules the run (AwaitingRetry) and the next attempt resumes after the completed step;
 # invalid parameters fail the run; a cancellation seen between steps ends it CANCELLED; `enqueue` creates
-# flow runs in Prefect. Every runner logs to its own file (LOG_FILE in its environment wins over the
-# settings file), so each check reads what that runner did, and every runner must exit 0.
+# flow runs in Prefect. And what the real server does (reference/prefect.md, "Observed"): a run whose
+# runner was SIGKILLed is handed back and resumes after its last completed step; a cancellation during
+# the last step ends CANCELLED in Prefect and in the row; WAIT is waited out (or the run given back, never
+# left PENDING); runs made without a work queue are run; a deployment of another work pool is refused;
+# runs of other deployments at the head of a queue do not hide ours; --dry-run and status read Prefect;
+# an empty poll (another worker's poll locking the due runs) is confirmed before the runner gives up.
+# Every runner logs to its own file (LOG_FILE in its environment wins over the settings file), so each
+# check reads what that runner did, and every runner must exit 0.
 set -eu
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top_srcdir/tests/harness/check.sh"
@@ -68,6 +74,15 @@ message() {
 	curl -s "$P/_runs" | sed 's/},{"id"/}\n{"id"/g' | grep "\"id\":\"$1\"" | head -n 1 |
 		sed 's/.*"state":{[^}]*"message":"\([^"]*\)".*/\1/'
 }
+# state ID: the run's state type now
+state() {
+	curl -s "$P/_runs" | sed 's/},{"id"/}\n{"id"/g' | grep "\"id\":\"$1\"" | head -n 1 |
+		sed 's/.*"state_type":"\([A-Z]*\)".*/\1/'
+}
+# steps_done ID: how many of the job's steps completed
+steps_done() { $PSQL -c "SELECT count(*) FROM job_steps WHERE job_id = '$1' AND status = 'completed'"; }
+# iso SECONDS: the UTC time SECONDS from now, as Prefect writes it
+iso() { date -u -d "@$(($(date +%s) + $1))" +%Y-%m-%dT%H:%M:%S.000000+00:00; }
 
 # --- prefect-setup ---------------------------------------------------------------------------------
 runner_ok setup prefect-setup
@@ -146,6 +161,121 @@ check_eq "cancelled run: its last step never started" \
 	"$($PSQL -c "SELECT count(*) FROM job_steps WHERE job_id = '$slow' AND step_index = 2")" 0
 check_eq "cancelled run: job row cancelled" "$($PSQL -c "SELECT status FROM jobs WHERE id = '$slow'")" cancelled
 
+# --- a runner SIGKILLed mid-run: its run is handed back and resumes after the completed step ----------
+killed=$(new_run '{"tenant_id":"tenant-w","sleep_ms":1500}' captionacc-low 50 kill-1)
+LEASE_SECONDS=2 runner_bg killed run
+rk=$bg
+check "killed runner: its first step completed" wait_for 15 sh -c "test \"\$($PSQL -c \"SELECT count(*) FROM job_steps
+	WHERE job_id = '$killed' AND status = 'completed'\")\" -ge 1"
+kill -KILL "$rk"
+wait "$rk" 2>/dev/null || true
+check_eq "killed runner: Prefect still says RUNNING" "$(state "$killed")" RUNNING
+sleep 2.5
+LEASE_SECONDS=2 runner_ok reaper run --max-jobs 1 --max-seconds 20 --wait
+check_eq "killed runner: the run was handed back, then completed by another runner" "$(history "$killed")" \
+	"SCHEDULED,PENDING,RUNNING,SCHEDULED,PENDING,RUNNING,COMPLETED"
+check "killed runner: the state message named the runner that stopped" grep -q "flow run $killed: lease expired: runner" \
+	"$dir/runner-reaper.log"
+check_eq "killed runner: the first step was not run again" \
+	"$($PSQL -c "SELECT attempt FROM job_steps WHERE job_id = '$killed' AND step_index = 0")" 1
+check_eq "killed runner: the row completed on attempt 2" \
+	"$($PSQL -c "SELECT status || ' ' || attempt FROM jobs WHERE id = '$killed'")" "completed 2"
+
+# --- cancelled while the last step runs: CANCELLED in Prefect and in the row -------------------------
+last=$(new_run '{"tenant_id":"tenant-w","sleep_ms":1000}' captionacc-low 50 cancel-last)
+runner_bg cancel-last run
+rc=$bg
+check "cancel in the last step: two steps completed" wait_for 15 sh -c "test \"\$($PSQL -c \"SELECT count(*) FROM job_steps
+	WHERE job_id = '$last' AND status = 'completed'\")\" -ge 2"
+sleep 0.4
+curl -s -X POST "$P/_cancel?id=$last" >/dev/null
+exits_ok cancel-last "$rc"
+check_eq "cancel in the last step: the last step finished" "$(steps_done "$last")" 3
+check_eq "cancel in the last step: CANCELLING, then CANCELLED (not left CANCELLING)" "$(history "$last")" \
+	"SCHEDULED,PENDING,RUNNING,CANCELLING,CANCELLED"
+check_eq "cancel in the last step: the row says cancelled too" \
+	"$($PSQL -c "SELECT status FROM jobs WHERE id = '$last'")" cancelled
+check "cancel in the last step: the runner says so" grep -q "cancelled in Prefect while its last step ran" \
+	"$dir/runner-cancel-last.log"
+
+# --- WAIT: Prefect's clock behind ours; the runner waits it out, or gives a long one back ------------------
+curl -s -X POST "$P/_clock?offset_ms=-2000" >/dev/null
+waited=$(api POST "/deployments/$dep/create_flow_run" "{\"parameters\":{\"tenant_id\":\"tenant-w\"},
+	\"work_queue_name\":\"captionacc-low\",\"state\":{\"type\":\"SCHEDULED\",\"state_details\":{\"scheduled_time\":\"$(iso 0)\"}}}" |
+	sed 's/^{"id":"\([^"]*\)".*/\1/')
+runner_ok wait run --max-jobs 1
+check_eq "WAIT: the run started after the wait and completed" "$(history "$waited")" "SCHEDULED,PENDING,RUNNING,COMPLETED"
+check "WAIT: the runner waited as Prefect asked" grep -q "flow run $waited: Prefect says wait" "$dir/runner-wait.log"
+curl -s -X POST "$P/_clock?offset_ms=-60000" >/dev/null
+later=$(api POST "/deployments/$dep/create_flow_run" "{\"parameters\":{\"tenant_id\":\"tenant-w\"},
+	\"work_queue_name\":\"captionacc-low\",\"state\":{\"type\":\"SCHEDULED\",\"state_details\":{\"scheduled_time\":\"$(iso 0)\"}}}" |
+	sed 's/^{"id":"\([^"]*\)".*/\1/')
+runner_ok wait-long run --max-jobs 1
+check_eq "long WAIT: the run is given back, not left PENDING" "$(history "$later")" "SCHEDULED,PENDING,SCHEDULED"
+curl -s -X POST "$P/_clock?offset_ms=0" >/dev/null
+curl -s -X POST "$P/_cancel?id=$later" >/dev/null
+
+# --- a run made without a work queue (Prefect's UI, `prefect deployment run`, schedules) ---------------
+plain=$(api POST "/deployments/$dep/create_flow_run" '{"parameters":{"tenant_id":"tenant-w"}}' |
+	sed 's/^{"id":"\([^"]*\)".*/\1/')
+runner_ok plain run --max-jobs 1
+check_eq "no work queue: the run (in the deployment's queue) is run" "$(history "$plain")" \
+	"SCHEDULED,PENDING,RUNNING,COMPLETED"
+
+# --- a deployment in another work pool is refused loudly ---------------------------------------------
+curl -s -X POST "$P/_deployment?flow=crop_and_infer&pool=elsewhere" >/dev/null
+runner_bg setup-pool prefect-setup
+st=0; wait "$bg" || st=$?
+check_eq "wrong pool: prefect-setup exits 1" "$st" 1
+check "wrong pool: prefect-setup names both pools" sh -c "grep 'crop_and_infer' '$dir/runner-setup-pool.out' |
+	grep 'WRONG WORK POOL' | grep 'elsewhere' | grep -q 'captionacc'"
+runner_bg enqueue-pool enqueue crop_and_infer '{"tenant_id":"tenant-w","video_id":"v1","crop_region":{"crop_left":0,
+	"crop_top":0.7,"crop_right":1,"crop_bottom":1}}'
+st=0; wait "$bg" || st=$?
+check_eq "wrong pool: enqueue refuses (exit 1)" "$st" 1
+check "wrong pool: enqueue says why" grep -q 'work pool "elsewhere"' "$dir/runner-enqueue-pool.err"
+check_eq "wrong pool: no run was made in the other pool" \
+	"$(curl -s "$P/_runs" | grep -c '"work_pool_name":"elsewhere"')" 0
+curl -s -X POST "$P/_deployment?flow=crop_and_infer&pool=captionacc" >/dev/null
+
+# --- runs of other deployments at the head of a queue do not hide ours -------------------------------
+fdep=$(curl -s -X POST "$P/_deployment?flow=someone-else&queue=captionacc-high" | sed 's/.*"id":"\([^"]*\)".*/\1/')
+for n in $(seq 1 12); do
+	api POST "/deployments/$fdep/create_flow_run" '{"parameters":{}}' >/dev/null
+done
+ours=$(new_run '{"tenant_id":"tenant-w"}' captionacc-low 50 behind-foreign)
+runner_ok foreign run --max-jobs 1
+check_eq "foreign runs: ours, behind 12 of another deployment, is run" "$(history "$ours")" \
+	"SCHEDULED,PENDING,RUNNING,COMPLETED"
+check "foreign runs: the runner says what it left alone" grep -q "deployment $fdep is not one of PREFECT_DEPLOYMENTS" \
+	"$dir/runner-foreign.log"
+check_eq "foreign runs: left SCHEDULED for their own workers" \
+	"$(curl -s "$P/_runs" | sed 's/},{"id"/}\n{"id"/g' | grep "\"deployment_id\":\"$fdep\"" | grep -c '"state_type":"SCHEDULED"')" 12
+curl -s -X DELETE -H "Authorization: Bearer $PREFECT_DOUBLE_KEY" "$P/api/deployments/$fdep" >/dev/null
+
+# --- --dry-run and status read Prefect -----------------------------------------------------------------
+d1=$(new_run '{"tenant_id":"tenant-w"}' captionacc-high 90 dry-1)
+d2=$(new_run '{"tenant_id":"tenant-w"}' captionacc-low 50 dry-2)
+runner_ok dry run --dry-run
+check "dry run: lists the two due runs, the high one first" sh -c "grep -q '^2 flow runs due' '$dir/runner-dry.out' &&
+	grep '^1 ' '$dir/runner-dry.out' | grep -q '$d1' && grep '^2 ' '$dir/runner-dry.out' | grep -q '$d2'"
+check_eq "dry run: changes nothing" "$(history "$d1") $(history "$d2")" "SCHEDULED SCHEDULED"
+runner_ok status status
+check "status: counts the runs due in Prefect" grep -q "2 flow runs due for our deployments; next: $d1" \
+	"$dir/runner-status.out"
+runner_ok drain-dry run
+
+# --- an empty poll is asked again before the runner gives up ---------------------------------------------
+held=$(new_run '{"tenant_id":"tenant-w"}' captionacc-low 50 held-1)
+curl -s -X POST "$P/_poll_hold?ms=300" >/dev/null
+api POST /work_pools/captionacc/get_scheduled_flow_runs '{"limit":10}' >/dev/null &
+holder=$!
+sleep 0.1
+runner_ok held run --max-jobs 1
+wait "$holder" || true
+curl -s -X POST "$P/_poll_hold?ms=0" >/dev/null
+check_eq "held poll: the runner polled again and ran the run" "$(history "$held")" "SCHEDULED,PENDING,RUNNING,COMPLETED"
+
 # --- enqueue with QUEUE_BACKEND=prefect creates a flow run, which a runner then completes -------------
 runner_ok enqueue enqueue --priority 95 diagnostic '{"tenant_id":"tenant-w"}'
 op=$(sed -n 's/^queued diagnostic Prefect flow run \([^ ]*\) .*/\1/p' "$dir/runner-enqueue.out")
@@ -157,10 +287,10 @@ check_eq "enqueue (prefect): no local job was queued" \
 	"$($PSQL -c "SELECT count(*) FROM jobs WHERE backend = 'local'")" 0
 
 # --- the local queue never sees Prefect's rows ------------------------------------------------------
-check_eq "no Prefect row is claimable locally" \
-	"$($PSQL -c "SELECT count(*) FROM jobs WHERE backend = 'prefect' AND status IN ('pending', 'retry')")" 0
-check "every run command wrote its own log" sh -c \
-	"for n in r1 r2 high low fail retry invalid cancel enqueued; do test -s '$dir'/runner-\$n.log || exit 1; done"
+QUEUE_BACKEND=local runner_ok local-dry run --dry-run
+check "no Prefect row is claimable locally" grep -q '^0 jobs would be claimed' "$dir/runner-local-dry.out"
+check "every run command wrote its own log" sh -c "for n in r1 r2 high low fail retry invalid cancel enqueued \
+	reaper cancel-last wait wait-long plain foreign held; do test -s '$dir'/runner-\$n.log || exit 1; done"
 check "no secret in any runner's log or output" sh -c "! cat '$dir/captionacc.log' '$dir'/runner-*.log \
 	'$dir'/runner-*.out '$dir'/runner-*.err | grep -q '$PREFECT_DOUBLE_KEY'"
 finish

@@ -36,6 +36,7 @@ check "no secret in start-up errors" sh -c '! echo "$1" | grep -q s3cr3t-value' 
 # Every setting, empty and with a wrong value, in the environment of both programs: exit 0 (accepted) or
 # 1 with a short message, never a crash; the enumerated ones are refused with one line naming them.
 crashes= unnamed=
+cd "$dir" # a wrong value may name a file (LOG_FILE=x-wrong-value): it lands here
 for name in $("$runner" --help | sed -n 's/^  \([A-Z][A-Z0-9_]*\) .*/\1/p'); do
 	for value in "" "x-wrong-value"; do
 		set +e
@@ -50,6 +51,7 @@ for name in $("$runner" --help | sed -n 's/^  \([A-Z][A-Z0-9_]*\) .*/\1/p'); do
 		esac
 	done
 done
+cd - >/dev/null
 check_eq "no setting, empty or wrong, crashes either program" "$crashes" ""
 check_eq "empty or unknown enumerated settings: one line naming them" "$unnamed" ""
 

@@ -2,8 +2,11 @@
  * captionacc-fcgi, against tests/doubles/prefect_double (started by prefect_webhooks.sh with a bearer key
  * it checks): the create_flow_run body field by field (parameters, tags, idempotency key, the work queue
  * of each tier band, nothing else), duplicate delivery, 503 then success on a fresh connection, 429 with
- * Retry-After, Prefect down (503 + Retry-After while /health stays 200 and says so), an unknown deployment
- * (503 and a log line naming it), and no job row written locally. */
+ * Retry-After, Prefect down (503 + Retry-After while /health stays 200 and says so), a burst of 503s longer
+ * than PREFECT_RETRIES ridden out within PREFECT_TIMEOUT_SECONDS (a self-hosted Prefect on SQLite under
+ * concurrent writes), a deployment deleted and re-created with a new id (no webhook lost: the name is
+ * resolved again within the request), an unknown deployment (503 and a log line naming it), and no job row
+ * written locally. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -43,17 +46,20 @@ insert_body(const char *video, const char *tenant, const char *created_at)
 	return support_insert_body(video, tenant, key, created_at);
 }
 
-/* A request to the double's own controls or API; returns the parsed body (caller frees) or NULL. */
+/* A request to the double's own controls or API (with Prefect's key); returns the parsed body (caller
+ * frees) or NULL. */
 static json_object *
 double_call(const char *method, const char *path, long *status)
 {
-	char url[512];
+	char url[512], auth[300];
 	struct http_call c = { 0 };
 	json_object *o;
 
 	snprintf(url, sizeof(url), "%s%s", prefect_url, path);
+	snprintf(auth, sizeof(auth), "Bearer %s", api_key);
 	c.method = method;
 	c.url = url;
+	c.auth = strncmp(path, "/api/", 5) == 0 ? auth : NULL;
 	c.body = strcmp(method, "POST") == 0 ? "" : NULL;
 	*status = http_one(&c);
 	o = c.reply.body ? json_tokener_parse(c.reply.body) : NULL;
@@ -300,6 +306,73 @@ log_has(const char *needle)
 	return found;
 }
 
+/* More 503s than PREFECT_RETRIES (2 here): creating the run keeps trying for PREFECT_TIMEOUT_SECONDS (5 s),
+ * because a webhook Supabase will not resend is a lost video. */
+static void
+test_503_burst(void **state)
+{
+	char *body = insert_body("video-burst-1", "tenant-free", NULL);
+	struct http_call c;
+	long st;
+
+	(void)state;
+	json_object_put(double_call("POST", "/_fail?count=4&status=503", &st));
+	assert_int_equal(support_post(webhook_url, bearer, body, &c), 202);
+	http_reply_free(&c.reply);
+	free(body);
+}
+
+/* The deployment is deleted and made again (a new id), while every captionacc-fcgi process remembers the
+ * old id: each webhook still makes its run, on the new deployment. */
+static void
+test_deployment_recreated(void **state)
+{
+	json_object *dep, *runs;
+	char path[256], id[128], video[64];
+	struct http_call c;
+	long st;
+	int made = 0;
+
+	(void)state;
+	for (int i = 0; i < 8; i++) { /* every process has resolved (and remembers) the deployment's id */
+		char *body;
+
+		snprintf(video, sizeof(video), "video-warm-%d", i);
+		body = insert_body(video, "tenant-free", NULL);
+		assert_int_equal(support_post(webhook_url, bearer, body, &c), 202);
+		http_reply_free(&c.reply);
+		free(body);
+	}
+	dep = double_call("GET", "/api/deployments/name/video_initial_processing/captionacc", &st);
+	assert_int_equal(st, 200);
+	snprintf(path, sizeof(path), "/api/deployments/%s", support_json_str(dep, "id"));
+	json_object_put(dep);
+	json_object_put(double_call("DELETE", path, &st));
+	assert_int_equal(st, 204);
+	dep = double_call("POST", "/_deployment?flow=video_initial_processing", &st);
+	assert_int_equal(st, 201);
+	snprintf(id, sizeof(id), "%s", support_json_str(dep, "id"));
+	json_object_put(dep);
+	for (int i = 0; i < 8; i++) {
+		char *body;
+
+		snprintf(video, sizeof(video), "video-recreated-%d", i);
+		body = insert_body(video, "tenant-free", NULL);
+		assert_int_equal(support_post(webhook_url, bearer, body, &c), 202);
+		http_reply_free(&c.reply);
+		free(body);
+	}
+	runs = double_call("GET", "/_runs", &st);
+	for (size_t i = 0; i < json_object_array_length(runs); i++) {
+		json_object *r = json_object_array_get_idx(runs, i);
+
+		made += strncmp(support_json_str(json_object_object_get(r, "parameters"), "video_id"), "video-recreated-",
+		    16) == 0 && strcmp(support_json_str(r, "deployment_id"), id) == 0;
+	}
+	assert_int_equal(made, 8);
+	json_object_put(runs);
+}
+
 /* The deployment disappears: 503 and a log line naming the missing deployment. */
 static void
 test_unknown_deployment(void **state)
@@ -345,6 +418,8 @@ main(void)
 		cmocka_unit_test(test_transient_then_ok),
 		cmocka_unit_test(test_prefect_unavailable),
 		cmocka_unit_test(test_prefect_slow),
+		cmocka_unit_test(test_503_burst),
+		cmocka_unit_test(test_deployment_recreated),
 		cmocka_unit_test(test_unknown_deployment),
 		cmocka_unit_test(test_prefect_stopped),
 	};
