@@ -7,6 +7,7 @@
 #include "shared/str.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -83,13 +84,40 @@ cannot_run(const struct child_opts *o, int rc, char *err, size_t errlen)
 		(void)str_fmt(err, errlen, "cannot run %s: %s", o->argv[0], strerror(rc));
 }
 
+/* The program's file as execvp would find it (a name with '/' as it is, else the first executable of
+ * that name in PATH), so that a missing program is reported the same way everywhere (posix_spawnp reports
+ * it only when the C library spawns with vfork semantics; under valgrind the child just exits 127).
+ * 0, or an errno. */
+static int
+find_program(const char *name, char *path, size_t len)
+{
+	const char *dirs = getenv("PATH"), *d;
+
+	if (strchr(name, '/') != NULL)
+		return str_copy(path, len, name) != 0 ? ENAMETOOLONG : access(path, X_OK) == 0 ? 0 : errno;
+	for (d = dirs ? dirs : "/usr/local/bin:/usr/bin:/bin"; ; d += strcspn(d, ":") + 1) {
+		size_t n = strcspn(d, ":");
+
+		if (str_fmt(path, len, "%.*s/%s", (int)n, n ? d : ".", name) == 0 && access(path, X_OK) == 0)
+			return 0;
+		if (d[n] == '\0')
+			return ENOENT;
+	}
+}
+
+
 /* Makes the pipes and starts the child. Returns 0, or -1 with err (p->pid stays -1). */
 static int
 start(struct proc *p, char *err, size_t errlen)
 {
 	posix_spawn_file_actions_t fa;
+	char path[PATH_MAX];
 	int pout[2], perr[2], rc;
 
+	if ((rc = find_program(p->o->argv[0], path, sizeof(path))) != 0) {
+		cannot_run(p->o, rc, err, errlen);
+		return -1;
+	}
 	if (pipe2(pout, O_CLOEXEC) != 0) {
 		(void)str_fmt(err, errlen, "%s: pipe: %s", p->o->argv[0], strerror(errno));
 		return -1;
@@ -106,7 +134,7 @@ start(struct proc *p, char *err, size_t errlen)
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, perr[1], 2);
-	rc = posix_spawnp(&p->pid, p->o->argv[0], &fa, NULL, p->o->argv, environ);
+	rc = posix_spawn(&p->pid, path, &fa, NULL, p->o->argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pout[1]);
 	close(perr[1]);

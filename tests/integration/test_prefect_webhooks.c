@@ -322,27 +322,36 @@ test_503_burst(void **state)
 	free(body);
 }
 
+/* Posts n webhooks for videos <prefix>0..<prefix>n-1; each must be accepted. */
+static void
+post_accepted(const char *prefix, int n)
+{
+	char video[64];
+	struct http_call c;
+
+	for (int i = 0; i < n; i++) {
+		char *body;
+
+		snprintf(video, sizeof(video), "%s%d", prefix, i);
+		body = insert_body(video, "tenant-free", NULL);
+		assert_int_equal(support_post(webhook_url, bearer, body, &c), 202);
+		http_reply_free(&c.reply);
+		free(body);
+	}
+}
+
 /* The deployment is deleted and made again (a new id), while every captionacc-fcgi process remembers the
  * old id: each webhook still makes its run, on the new deployment. */
 static void
 test_deployment_recreated(void **state)
 {
 	json_object *dep, *runs;
-	char path[256], id[128], video[64];
-	struct http_call c;
+	char path[256], id[128];
 	long st;
 	int made = 0;
 
 	(void)state;
-	for (int i = 0; i < 8; i++) { /* every process has resolved (and remembers) the deployment's id */
-		char *body;
-
-		snprintf(video, sizeof(video), "video-warm-%d", i);
-		body = insert_body(video, "tenant-free", NULL);
-		assert_int_equal(support_post(webhook_url, bearer, body, &c), 202);
-		http_reply_free(&c.reply);
-		free(body);
-	}
+	post_accepted("video-warm-", 8); /* the processes have resolved (and remember) the deployment's id */
 	dep = double_call("GET", "/api/deployments/name/video_initial_processing/captionacc", &st);
 	assert_int_equal(st, 200);
 	snprintf(path, sizeof(path), "/api/deployments/%s", support_json_str(dep, "id"));
@@ -353,15 +362,7 @@ test_deployment_recreated(void **state)
 	assert_int_equal(st, 201);
 	snprintf(id, sizeof(id), "%s", support_json_str(dep, "id"));
 	json_object_put(dep);
-	for (int i = 0; i < 8; i++) {
-		char *body;
-
-		snprintf(video, sizeof(video), "video-recreated-%d", i);
-		body = insert_body(video, "tenant-free", NULL);
-		assert_int_equal(support_post(webhook_url, bearer, body, &c), 202);
-		http_reply_free(&c.reply);
-		free(body);
-	}
+	post_accepted("video-recreated-", 8);
 	runs = double_call("GET", "/_runs", &st);
 	for (size_t i = 0; i < json_object_array_length(runs); i++) {
 		json_object *r = json_object_array_get_idx(runs, i);
