@@ -71,6 +71,12 @@ request_drain(struct request *req)
 		;
 }
 
+const char *
+request_header(const struct request *req, const char *cgi_name)
+{
+	return FCGX_GetParam(cgi_name, req->fcgx->envp);
+}
+
 void
 request_clear(struct request *req)
 {

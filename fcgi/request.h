@@ -2,10 +2,14 @@
 #ifndef CAPTIONACC_REQUEST_H
 #define CAPTIONACC_REQUEST_H
 
+#include "shared/validate.h"
+
 #include <fcgiapp.h>
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+#define REQUEST_PARAMS_MAX 2
 
 enum http_method {
 	METHOD_GET,
@@ -28,6 +32,11 @@ struct request {
 	char *body;                /* NUL-terminated copy, owned by the request; NULL until read */
 	size_t body_len;
 	char id[32];               /* for log lines */
+	/* Set by routing (routes.c), before the handler runs: */
+	char params[REQUEST_PARAMS_MAX][VALIDATE_ID_MAX + 1];  /* the path's {} segments, valid ids */
+	int nparams;
+	char user_id[VALIDATE_ID_MAX + 1];     /* AUTH_USER routes: the signed-in user (token's sub) */
+	char tenant_id[VALIDATE_ID_MAX + 1];   /* AUTH_USER routes: that user's tenant */
 };
 
 /* Fills req from the FastCGI parameters of fcgx. */
@@ -39,6 +48,8 @@ int request_read_body(struct request *req);
 void request_drain(struct request *req);
 void request_clear(struct request *req);
 const char *request_method_name(enum http_method m);
+/* A request header by its CGI name (e.g. "HTTP_IDEMPOTENCY_KEY"), or NULL. Owned by the FastCGI request. */
+const char *request_header(const struct request *req, const char *cgi_name);
 /* True for "application/json", with or without parameters such as "; charset=utf-8". */
 bool request_is_json(const struct request *req);
 

@@ -55,7 +55,32 @@ static const struct setting settings[] = {
 	  .help = "ms to keep retrying a repeatable statement while the database is unavailable (0 = once)" },
 	{ .name = "WEBHOOK_SECRET", .type = SETTING_STRING, .offset = S(webhook_secret),
 	  .required = CONFIG_FCGI, .used_by = CONFIG_FCGI, .secret = true,
-	  .help = "bearer secret the Supabase webhook sends" },
+	  .help = "bearer secret the Supabase webhook sends; while rotating, the current and the previous one, "
+	    "comma-separated" },
+	{ .name = "WEBHOOK_SIGNING_SECRET", .type = SETTING_STRING, .offset = S(webhook_signing_secret),
+	  .used_by = CONFIG_FCGI, .secret = true,
+	  .help = "Standard Webhooks secret (whsec_<base64>): when set, webhooks must carry webhook-id, "
+	    "webhook-timestamp and webhook-signature" },
+	{ .name = "WEBHOOK_TOLERANCE_SECONDS", .type = SETTING_INT, .offset = S(webhook_tolerance_seconds),
+	  .def = "300", .min = 1, .max = 86400, .used_by = CONFIG_FCGI,
+	  .help = "how far a signed webhook's timestamp may be from now; a webhook-id seen within it gets the "
+	    "first answer again" },
+	{ .name = "SUPABASE_JWT_SECRET", .type = SETTING_STRING, .offset = S(supabase_jwt_secret),
+	  .used_by = CONFIG_FCGI, .secret = true,
+	  .help = "the Supabase project's JWT secret, for HS256 access tokens" },
+	{ .name = "SUPABASE_JWKS_FILE", .type = SETTING_STRING, .offset = S(supabase_jwks_file),
+	  .used_by = CONFIG_FCGI,
+	  .help = "JSON Web Key Set file (Supabase's /auth/v1/.well-known/jwks.json) for ES256 and RS256 access "
+	    "tokens; read again when it changes" },
+	{ .name = "SUPABASE_JWT_ISSUER", .type = SETTING_STRING, .offset = S(supabase_jwt_issuer),
+	  .used_by = CONFIG_FCGI,
+	  .help = "iss an access token must carry, e.g. https://<ref>.supabase.co/auth/v1 (unset: not checked)" },
+	{ .name = "SUPABASE_JWT_AUDIENCE", .type = SETTING_STRING, .offset = S(supabase_jwt_audience),
+	  .def = "authenticated", .used_by = CONFIG_FCGI,
+	  .help = "aud an access token must carry (or hold in its list)" },
+	{ .name = "JWT_LEEWAY_SECONDS", .type = SETTING_INT, .offset = S(jwt_leeway_seconds), .def = "30",
+	  .min = 0, .max = 600, .used_by = CONFIG_FCGI,
+	  .help = "clock skew allowed when checking an access token's exp, nbf and iat" },
 	{ .name = "QUEUE_BACKEND", .type = SETTING_ENUM, .offset = S(queue_backend), .def = "local",
 	  .names = queue_names, .used_by = CONFIG_BOTH,
 	  .help = "where jobs are queued: local (a jobs table in PostgreSQL) or prefect (flow runs of a Prefect "

@@ -48,6 +48,13 @@ struct config {
 	long db_statement_timeout_ms;
 	long db_retry_ms;
 	char *webhook_secret;
+	char *webhook_signing_secret;
+	long webhook_tolerance_seconds;
+	char *supabase_jwt_secret;
+	char *supabase_jwks_file;
+	char *supabase_jwt_issuer;
+	char *supabase_jwt_audience;
+	long jwt_leeway_seconds;
 	enum config_queue queue_backend;
 	long max_body_bytes;
 	long retry_after_seconds;
