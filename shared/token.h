@@ -24,7 +24,9 @@ struct token_claims {
 
 /* Reads SUPABASE_JWT_SECRET, SUPABASE_JWKS_FILE, SUPABASE_JWT_ISSUER, SUPABASE_JWT_AUDIENCE and
  * JWT_LEEWAY_SECONDS. With neither a secret nor a key file every token is refused (the user endpoints are
- * then closed). NULL with one line in err (a JWKS file that cannot be read or holds no usable key). */
+ * then closed). NULL with one line in err (a JWKS file that cannot be read or holds no usable key). The
+ * verifier copies what it needs of cfg; the caller frees it with token_verifier_free. One thread uses a
+ * verifier at a time (token_verify may read the key set file again). */
 struct token_verifier *token_verifier_new(const struct config *cfg, char *err, size_t errlen);
 void token_verifier_free(struct token_verifier *v);
 /* Verifies token (the text after "Bearer "), at time now. 0 and *out, or -1 with the failed check in why
