@@ -3,9 +3,11 @@
 # On a fresh Debian machine it installs what is missing, builds, starts a local stack (throwaway
 # PostgreSQL, s3rver as S3, captionacc-fcgi under spawn-fcgi, nginx on a free port), makes a short video
 # with burned-in captions, uploads it, posts the Supabase "video inserted" webhook, runs captionacc-runner
-# with the local GPU backend (ffmpeg + tesseract), queues crop_and_infer for the caption band and
-# caption_ocr for the captions found, runs the runner again, and prints the video's status, metadata and
-# the recovered captions with their time ranges. It stops everything it started.
+# with the local GPU backend (ffmpeg + tesseract), then, as the web app would for a signed-in user (a
+# Supabase access token it mints with the project's secret), approves the caption band (crop_and_infer)
+# and asks for OCR of the captions found (caption_ocr) through the action endpoints, runs the runner
+# again, and prints the video's status, metadata and the recovered captions with their time ranges. It
+# stops everything it started.
 set -eu
 cd "$(dirname "$0")"
 top=$(pwd)
@@ -25,14 +27,16 @@ fi
 echo "== building"
 [ -x configure ] || ./autogen.sh >/dev/null
 [ -f Makefile ] || ./configure >/dev/null
-make -s -j2 all tests/harness/freeport >/dev/null
+make -s -j2 all tests/harness/freeport tests/harness/mint-token >/dev/null
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/captionacc-demo.XXXXXX")
 trap 'echo "== stopping the stack"; top_srcdir=$top top_builddir=$top tests/harness/stack.sh stop "$dir"' EXIT
 trap 'exit 1' INT TERM
 echo "== starting PostgreSQL, s3rver, captionacc-fcgi (spawn-fcgi) and nginx in $dir"
+jwt_secret=demo-project-jwt-secret-$$
 EXTRA_CONFIG="FUNCTIONS_BACKEND = local
-LOCAL_WORK_DIR = $dir" top_srcdir=$top top_builddir=$top tests/harness/stack.sh start "$dir"
+LOCAL_WORK_DIR = $dir
+SUPABASE_JWT_SECRET = $jwt_secret" top_srcdir=$top top_builddir=$top tests/harness/stack.sh start "$dir"
 top_srcdir=$top top_builddir=$top tests/harness/stack.sh s3-start "$dir"
 . "$dir/env"
 runner="$top/runner/captionacc-runner"
@@ -73,18 +77,27 @@ echo "jobs: $($PSQL -c 'SELECT count(*) FROM jobs')"
 echo
 echo "== captionacc-runner run (video_initial_processing on the local backend: ffprobe, ffmpeg, tesseract)"
 run_jobs
+token=$(tests/harness/mint-token --secret "$jwt_secret" --sub user-demo)
 echo
-echo "== captionacc-runner enqueue crop_and_infer (the caption band: bottom 30 % of the frame)"
-"$runner" enqueue crop_and_infer \
-	"{\"video_id\":\"$video\",\"tenant_id\":\"$tenant\",\"crop_region\":{\"crop_left\":0,\"crop_top\":0.7,\"crop_right\":1,\"crop_bottom\":1}}"
+echo "== POST $STACK_URL/videos/$video/actions/approve-layout (user-demo signed in; the caption band: bottom 30 %)"
+curl -sS -X POST "$STACK_URL/videos/$video/actions/approve-layout" -H "Authorization: Bearer $token" \
+	-H 'Content-Type: application/json' \
+	--data '{"type":"crop-and-infer-caption-frame-extents","crop_region":{"crop_left":0,"crop_top":0.7,"crop_right":1,"crop_bottom":1}}'
+echo
 run_jobs
 n=$($PSQL -c "SELECT max((s.result->>'caption_count')::int) FROM job_steps s JOIN jobs j ON j.id = s.job_id WHERE j.flow = 'crop_and_infer'")
 echo
-echo "== captionacc-runner enqueue caption_ocr (the ${n:-0} captions crop_and_infer found)"
+echo "== POST $STACK_URL/videos/$video/actions/caption-ocr (the ${n:-0} captions crop_and_infer found)"
 if [ "${n:-0}" -gt 0 ]; then
-	"$runner" enqueue caption_ocr "{\"video_id\":\"$video\",\"tenant_id\":\"$tenant\",\"caption_ids\":[$(seq -s, 1 "$n")]}"
+	curl -sS -X POST "$STACK_URL/videos/$video/actions/caption-ocr" -H "Authorization: Bearer $token" \
+		-H 'Content-Type: application/json' --data "{\"caption_ids\":[$(seq -s, 1 "$n")]}"
+	echo
 	run_jobs
 fi
+echo
+echo "== GET $STACK_URL/videos/$video/jobs (as the user sees them)"
+curl -sS -H "Authorization: Bearer $token" "$STACK_URL/videos/$video/jobs"
+echo
 echo
 echo "== the jobs"
 $PSQL -P pager=off -F ' | ' -c "SELECT flow, status, attempt, priority FROM jobs ORDER BY created_at"

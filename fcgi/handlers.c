@@ -18,6 +18,14 @@ handlers_db_failure(struct app *app, struct response *resp, enum db_status st, c
 }
 
 void
+handlers_prefect_failure(struct app *app, struct response *resp, const char *what, const char *err)
+{
+	log_warn("%s: Prefect unavailable: %s", what, err);
+	response_error(resp, 503, "The queue (Prefect) is unavailable; retry later");
+	resp->retry_after = app->cfg.retry_after_seconds;
+}
+
+void
 handlers_intake_failure(struct app *app, struct response *resp, enum intake_result r,
     const struct intake_answer *ans, const char *what)
 {
@@ -32,6 +40,10 @@ handlers_intake_failure(struct app *app, struct response *resp, enum intake_resu
 		log_error("%s: %s", what, ans->error);
 		response_error(resp, 503, "The queue (Prefect) is not ready for this flow; retry later");
 		resp->retry_after = ans->retry_after;
+		return;
+	case INTAKE_CONFLICT:
+		log_warn("%s: %s", what, ans->error);
+		response_error(resp, 409, "Conflict: already queued for another tenant");
 		return;
 	case INTAKE_OK:
 	case INTAKE_ERROR:

@@ -1,11 +1,11 @@
-/* main.c: captionacc-fcgi: start-up, the route table and the FastCGI request loop. Runs under
+/* main.c: captionacc-fcgi: start-up and the FastCGI request loop (the routes are routes.c's). Runs under
  * spawn-fcgi: the listening socket is fd 0; each process serves one request at a time. */
 #include "build-config.h"
 
 #include "fcgi/handlers.h"
 #include "fcgi/request.h"
+#include "fcgi/routes.h"
 
-#include "shared/auth.h"
 #include "shared/log.h"
 #include "shared/str.h"
 
@@ -16,26 +16,6 @@
 #include <string.h>
 #include <time.h>
 
-enum route_auth {
-	AUTH_NONE,
-	AUTH_WEBHOOK /* Authorization: Bearer WEBHOOK_SECRET */
-};
-
-struct route {
-	const char *path;
-	enum http_method method;
-	enum route_auth auth;
-	bool takes_body; /* a JSON body, bounded by MAX_BODY_BYTES */
-	handler_fn handler;
-};
-
-static const struct route routes[] = {
-	{ .path = "/health", .method = METHOD_GET, .auth = AUTH_NONE, .handler = health_get },
-	{ .path = "/webhooks/supabase/videos", .method = METHOD_POST, .auth = AUTH_WEBHOOK, .takes_body = true,
-	  .handler = webhooks_videos_post },
-};
-#define NROUTES (sizeof(routes) / sizeof(routes[0]))
-
 static volatile sig_atomic_t stopping;
 
 static void
@@ -43,83 +23,6 @@ on_term(int sig)
 {
 	stopping = 1;
 	FCGX_ShutdownPending();
-}
-
-/* Builds the Allow header for a path from the table ("GET, HEAD" for GET routes). */
-static void
-allow_header(const char *path, char *buf, size_t len)
-{
-	buf[0] = '\0';
-	for (size_t i = 0; i < NROUTES; i++) {
-		if (strcmp(routes[i].path, path) != 0)
-			continue;
-		if (buf[0] != '\0')
-			(void)str_fmt(buf + strlen(buf), len - strlen(buf), ", ");
-		(void)str_fmt(buf + strlen(buf), len - strlen(buf), "%s%s", request_method_name(routes[i].method),
-		    routes[i].method == METHOD_GET ? ", HEAD" : "");
-	}
-}
-
-static bool
-authorized(const struct app *app, const struct route *rt, const struct request *req)
-{
-	switch (rt->auth) {
-	case AUTH_NONE:
-		return true;
-	case AUTH_WEBHOOK:
-		return auth_bearer_ok(req->authorization, app->cfg.webhook_secret);
-	}
-	return false;
-}
-
-/* Route -> method -> auth -> body checks -> handler: each failure answers with its own status. */
-static void
-dispatch(struct app *app, struct request *req, struct response *resp, char *allow, size_t allowlen)
-{
-	const struct route *rt = NULL;
-	bool path_known = false;
-
-	for (size_t i = 0; i < NROUTES; i++) {
-		if (strcmp(routes[i].path, req->path) != 0)
-			continue;
-		path_known = true;
-		if (routes[i].method == req->method ||
-		    (routes[i].method == METHOD_GET && req->method == METHOD_HEAD))
-			rt = &routes[i];
-	}
-	if (!path_known) {
-		response_error(resp, 404, "Not found");
-		return;
-	}
-	if (rt == NULL) {
-		allow_header(req->path, allow, allowlen);
-		resp->allow = allow;
-		response_error(resp, 405, "Method not allowed");
-		return;
-	}
-	if (!authorized(app, rt, req)) {
-		response_error(resp, 401, "Unauthorized");
-		return;
-	}
-	if (rt->takes_body) {
-		if (req->content_length < 0) {
-			response_error(resp, 400, "Content-Length is not a valid number");
-			return;
-		}
-		if (req->content_length > app->cfg.max_body_bytes) {
-			response_error(resp, 413, "Request body is too large");
-			return;
-		}
-		if (!request_is_json(req)) {
-			response_error(resp, 415, "Content-Type must be application/json");
-			return;
-		}
-		if (request_read_body(req) != 0) {
-			response_error(resp, 400, "Request body ended before Content-Length bytes");
-			return;
-		}
-	}
-	rt->handler(app, req, resp);
 }
 
 static void
@@ -190,7 +93,8 @@ start(struct app *app, const char *config_path)
 		fprintf(stderr, "captionacc-fcgi: out of memory\n");
 		return -1;
 	}
-	if (intake_open(&app->intake, app->db, &app->cfg, app->cfg.tier_cache_seconds, err, sizeof(err)) != 0) {
+	if (intake_open(&app->intake, app->db, &app->cfg, app->cfg.tier_cache_seconds, err, sizeof(err)) != 0 ||
+	    (app->tokens = token_verifier_new(&app->cfg, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "captionacc-fcgi: %s\n", err);
 		return -1;
 	}
@@ -223,7 +127,7 @@ serve_one(struct app *app, FCGX_Request *fcgx, unsigned long seq)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	request_init(&req, fcgx, seq);
 	log_set_context(req.id);
-	dispatch(app, &req, &resp, allow, sizeof(allow));
+	routes_dispatch(app, &req, &resp, allow, sizeof(allow));
 	request_drain(&req);
 	response_send(&req, &resp);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -281,6 +185,7 @@ main(int argc, char **argv)
 		} else
 			rc = serve(&app) == 0 ? 0 : 1;
 	}
+	token_verifier_free(app.tokens);
 	intake_close(&app.intake);
 	db_free(app.db);
 	config_free(&app.cfg);

@@ -52,7 +52,7 @@ void
 response_send(const struct request *req, const struct response *resp)
 {
 	FCGX_Stream *out = req->fcgx->out;
-	char head[512], extra[160] = "";
+	char head[640], extra[256] = "";
 	size_t len = 2;
 	const char *text = resp->body ? json_text(resp->body, &len) : "{}";
 
@@ -61,6 +61,9 @@ response_send(const struct request *req, const struct response *resp)
 		extra[0] = '\0';
 	if (resp->retry_after > 0 && str_fmt(extra + strlen(extra), sizeof(extra) - strlen(extra),
 	    "Retry-After: %ld\r\n", resp->retry_after) != 0)
+		extra[0] = '\0';
+	if (resp->invalid_token && str_fmt(extra + strlen(extra), sizeof(extra) - strlen(extra),
+	    "WWW-Authenticate: Bearer error=\"invalid_token\"\r\n") != 0)
 		extra[0] = '\0';
 	if (str_fmt(head, sizeof(head), "Status: %d %s\r\nContent-Type: application/json\r\n"
 	    "Content-Length: %zu\r\nCache-Control: no-store\r\n%s\r\n", resp->status, reason(resp->status), len,

@@ -6,12 +6,14 @@
 #include "fcgi/request.h"
 
 #include <json-c/json.h>
+#include <stdbool.h>
 
 struct response {
 	int status;
 	json_object *body;       /* owned; freed by response_clear() */
 	const char *allow;       /* static text for 405 */
 	long retry_after;        /* > 0: send Retry-After */
+	bool invalid_token;      /* send WWW-Authenticate: Bearer error="invalid_token" (RFC 6750) */
 };
 
 /* Sets an error answer {"detail": detail}. */

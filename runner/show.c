@@ -8,7 +8,7 @@
 #include "shared/clients/storage.h"
 #include "shared/str.h"
 #include "shared/validate.h"
-#include "shared/flows/videos.h"
+#include "shared/views/video_view.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -91,7 +91,7 @@ show_command(struct runner *r, int argc, char **argv)
 		fprintf(stderr, "captionacc-runner: show: VIDEO_ID must be an id of 1-128 letters, digits, _ or -\n");
 		return 2;
 	}
-	if (videos_describe(r->db, argv[1], &row, err, sizeof(err)) != DB_OK) {
+	if (video_view_get(r->db, argv[1], NULL, &row, err, sizeof(err)) != DB_OK) {
 		fprintf(stderr, "captionacc-runner: show: %s\n", err);
 		return 1;
 	}

@@ -3,6 +3,7 @@
 
 #include "shared/str.h"
 
+#include <ctype.h>
 #include <string.h>
 
 bool
@@ -189,6 +190,19 @@ validate_identifier(const char *s)
 		return false;
 	for (size_t i = 1; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
+bool
+validate_uuid(const char *s)
+{
+	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+	if (s == NULL || strlen(s) != sizeof(shape) - 1)
+		return false;
+	for (size_t i = 0; shape[i] != '\0'; i++)
+		if (shape[i] == '-' ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
 			return false;
 	return true;
 }

@@ -22,5 +22,7 @@ bool validate_storage_prefix(const char *prefix, const char *tenant_id, char *wh
 int validate_timestamp(const char *s, time_t *out);
 /* A plain SQL identifier: [a-z_][a-z0-9_]{0,62}. */
 bool validate_identifier(const char *s);
+/* A UUID in its text form: 8-4-4-4-12 hex digits (either case). */
+bool validate_uuid(const char *s);
 
 #endif

@@ -423,7 +423,7 @@ create_body(json_object *parameters, json_object *tags, const char *idempotency_
 /* One create_flow_run on deployment dep, retried while PREFECT_TIMEOUT_SECONDS lasts. */
 static enum prefect_result
 create_on(struct prefect *p, const char *dep, json_object *body, char *run_id, size_t idlen, bool *created,
-    char *err, size_t errlen)
+    char *tenant, size_t tenantlen, char *err, size_t errlen)
 {
 	char path[256];
 	json_object *run = NULL, *v = NULL;
@@ -438,8 +438,14 @@ create_on(struct prefect *p, const char *dep, json_object *body, char *run_id, s
 		    str_copy(run_id, idlen, json_object_get_string(v)) != 0) {
 			(void)str_fmt(err, errlen, "Prefect's new flow run has no usable id");
 			r = PREFECT_REFUSED;
-		} else
+		} else {
+			json_object *params = NULL, *t = NULL;
+
 			*created = status == 201;
+			if (json_object_object_get_ex(run, "parameters", &params) &&
+			    json_object_object_get_ex(params, "tenant_id", &t) && json_object_is_type(t, json_type_string))
+				(void)str_fmt(tenant, tenantlen, "%s", json_object_get_string(t));
+		}
 	}
 	json_object_put(run);
 	return r;
@@ -447,8 +453,8 @@ create_on(struct prefect *p, const char *dep, json_object *body, char *run_id, s
 
 enum prefect_result
 prefect_create_run(struct prefect *p, const char *flow, json_object *parameters, json_object *tags,
-    const char *idempotency_key, const char *queue, char *run_id, size_t idlen, bool *created, char *err,
-    size_t errlen)
+    const char *idempotency_key, const char *queue, char *run_id, size_t idlen, bool *created, char *run_tenant,
+    size_t tenantlen, char *err, size_t errlen)
 {
 	int i = flow_index(p, flow);
 	bool cached = i >= 0 && p->ids[i][0] != '\0';
@@ -460,14 +466,15 @@ prefect_create_run(struct prefect *p, const char *flow, json_object *parameters,
 	if ((r = prefect_deployment_id(p, flow, dep, sizeof(dep), err, errlen)) != PREFECT_OK)
 		return r;
 	body = create_body(parameters, tags, idempotency_key, queue);
-	r = create_on(p, dep, body, run_id, idlen, created, err, errlen);
+	run_tenant[0] = '\0';
+	r = create_on(p, dep, body, run_id, idlen, created, run_tenant, tenantlen, err, errlen);
 	if (r == PREFECT_NOT_FOUND) {
 		/* The deployment went away since we resolved it (re-created with a new id): forget the id, look
 		 * the name up again, and create the run in this same call. */
 		p->ids[i][0] = '\0';
 		if (cached && (r = prefect_deployment_id(p, flow, dep, sizeof(dep), err, errlen)) == PREFECT_OK) {
 			log_info("flow %s: deployment %s has a new id %s", flow, prefect_deployment_name(p, flow), dep);
-			r = create_on(p, dep, body, run_id, idlen, created, err, errlen);
+			r = create_on(p, dep, body, run_id, idlen, created, run_tenant, tenantlen, err, errlen);
 		}
 		if (r == PREFECT_NOT_FOUND) {
 			p->ids[i][0] = '\0';
@@ -599,17 +606,33 @@ out:
 }
 
 enum prefect_result
-prefect_run_state(struct prefect *p, const char *run_id, char *type, size_t typelen, char *err, size_t errlen)
+prefect_flow_run(struct prefect *p, const char *run_id, json_object **run, char *err, size_t errlen)
 {
 	char path[256];
-	json_object *run = NULL, *v = NULL, *st = NULL;
-	enum prefect_result r;
 	long status;
+	enum prefect_result r;
 
-	type[0] = '\0';
+	*run = NULL;
 	if (str_fmt(path, sizeof(path), "/flow_runs/%s", run_id) != 0)
 		return PREFECT_REFUSED;
-	if ((r = call(p, "GET", path, NULL, p->timeout_ms, p->retries, &status, &run, err, errlen)) != PREFECT_OK)
+	if ((r = call(p, "GET", path, NULL, p->timeout_ms, p->retries, &status, run, err, errlen)) == PREFECT_OK &&
+	    !json_object_is_type(*run, json_type_object)) {
+		json_object_put(*run);
+		*run = NULL;
+		(void)str_fmt(err, errlen, "Prefect's flow run %s is not an object", run_id);
+		r = PREFECT_REFUSED;
+	}
+	return r;
+}
+
+enum prefect_result
+prefect_run_state(struct prefect *p, const char *run_id, char *type, size_t typelen, char *err, size_t errlen)
+{
+	json_object *run = NULL, *v = NULL, *st = NULL;
+	enum prefect_result r;
+
+	type[0] = '\0';
+	if ((r = prefect_flow_run(p, run_id, &run, err, errlen)) != PREFECT_OK)
 		return r;
 	if (!((json_object_object_get_ex(run, "state_type", &v) && json_object_is_type(v, json_type_string)) ||
 	    (json_object_object_get_ex(run, "state", &st) && json_object_object_get_ex(st, "type", &v) &&
@@ -618,6 +641,33 @@ prefect_run_state(struct prefect *p, const char *run_id, char *type, size_t type
 		r = PREFECT_REFUSED;
 	}
 	json_object_put(run);
+	return r;
+}
+
+enum prefect_result
+prefect_runs_tagged(struct prefect *p, const char *tag, int limit, json_object **runs, char *err, size_t errlen)
+{
+	json_object *body = json_object_new_object(), *filter = json_object_new_object(), *tags, *all;
+	enum prefect_result r;
+	long status;
+
+	*runs = NULL;
+	tags = json_object_new_object();
+	all = json_object_new_array();
+	json_object_array_add(all, json_object_new_string(tag));
+	json_object_object_add(tags, "all_", all);
+	json_object_object_add(filter, "tags", tags);
+	json_object_object_add(body, "flow_runs", filter);
+	json_object_object_add(body, "sort", json_object_new_string("EXPECTED_START_TIME_DESC"));
+	json_object_object_add(body, "limit", json_object_new_int(limit));
+	r = call(p, "POST", "/flow_runs/filter", body, p->timeout_ms, p->retries, &status, runs, err, errlen);
+	if (r == PREFECT_OK && !json_object_is_type(*runs, json_type_array)) {
+		json_object_put(*runs);
+		*runs = NULL;
+		(void)str_fmt(err, errlen, "Prefect's filtered flow runs are not a list");
+		r = PREFECT_REFUSED;
+	}
+	json_object_put(body);
 	return r;
 }
 

@@ -82,10 +82,11 @@ const char *prefect_flow_of(struct prefect *p, const char *deployment_id);
 /* POST /deployments/{id}/create_flow_run with parameters, tags, idempotency_key, work_queue_name.
  * *created: 201 (new) or 200 (the run that already has this key). Transient failures are retried for the
  * whole PREFECT_TIMEOUT_SECONDS (a lost request is a lost video); a deployment id that became unknown
- * (the deployment was re-created) is resolved again and the run created within the same call. */
+ * (the deployment was re-created) is resolved again and the run created within the same call. run_tenant
+ * gets the run's parameters.tenant_id ("" if none): a repeated key may name another tenant's run. */
 enum prefect_result prefect_create_run(struct prefect *p, const char *flow, json_object *parameters,
     json_object *tags, const char *idempotency_key, const char *queue, char *run_id, size_t idlen, bool *created,
-    char *err, size_t errlen);
+    char *run_tenant, size_t tenantlen, char *err, size_t errlen);
 /* Scheduled runs due now in any queue of the pool (also runs made without a work queue, which land in the
  * deployment's queue), best queue first: *runs is a JSON array of flow run objects (caller frees). */
 enum prefect_result prefect_scheduled_runs(struct prefect *p, int limit, json_object **runs, char *err,
@@ -94,6 +95,13 @@ enum prefect_result prefect_scheduled_runs(struct prefect *p, int limit, json_ob
  * "AwaitingRetry" at now + delay_seconds) and says what Prefect answered. */
 enum prefect_result prefect_set_state(struct prefect *p, const char *run_id, const char *type, const char *message,
     double delay_seconds, struct prefect_answer *ans, char *err, size_t errlen);
+/* GET /flow_runs/{id}: *run (caller frees) is the flow run object; PREFECT_NOT_FOUND for an unknown id. */
+enum prefect_result prefect_flow_run(struct prefect *p, const char *run_id, json_object **run, char *err,
+    size_t errlen);
+/* POST /flow_runs/filter: the runs carrying tag, newest expected start first, at most limit; *runs (caller
+ * frees) a JSON array of flow run objects. */
+enum prefect_result prefect_runs_tagged(struct prefect *p, const char *tag, int limit, json_object **runs,
+    char *err, size_t errlen);
 /* The run's state type (SCHEDULED, PENDING, RUNNING, CANCELLING, ...). */
 enum prefect_result prefect_run_state(struct prefect *p, const char *run_id, char *type, size_t typelen, char *err,
     size_t errlen);

@@ -243,22 +243,3 @@ videos_exists(struct db *db, const char *video_id, const char *tenant_id, bool *
 	PQclear(r);
 	return DB_OK;
 }
-
-enum db_status
-videos_describe(struct db *db, const char *video_id, json_object **row, char *err, size_t errlen)
-{
-	static const struct db_stmt stmt = {
-		"videos_describe", "SELECT row_to_json(v)::text FROM videos v WHERE id = $1", 1, true
-	};
-	const char *params[1] = { video_id };
-	enum db_status st;
-	PGresult *r = db_exec(db, &stmt, params, &st, err, errlen);
-
-	*row = NULL;
-	if (r == NULL)
-		return st;
-	if (PQntuples(r) == 1)
-		*row = json_parse(PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0), err, errlen);
-	PQclear(r);
-	return DB_OK;
-}

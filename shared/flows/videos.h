@@ -31,7 +31,5 @@ int videos_record_captions(struct db *db, const char *video_id, const char *tena
 /* True when the video exists for this tenant. */
 enum db_status videos_exists(struct db *db, const char *video_id, const char *tenant_id, bool *exists, char *key,
     size_t keylen, char *err, size_t errlen);
-/* The video's row as a JSON object (*row NULL when there is none); caller frees. */
-enum db_status videos_describe(struct db *db, const char *video_id, json_object **row, char *err, size_t errlen);
 
 #endif

@@ -6,6 +6,7 @@
 #include "shared/queue/jobs.h"
 #include "shared/str.h"
 
+#include <openssl/evp.h>
 #include <string.h>
 
 /* What was decided for a request before it is stored. */
@@ -13,6 +14,7 @@ struct decision {
 	enum priority_tier tier;
 	int priority, base_priority;
 	char key[INTAKE_KEY_MAX + 1];          /* "" none */
+	char dedupe[2 * EVP_MAX_MD_SIZE + 1];  /* "" none */
 	char tags[PRIORITY_NTAGS][PRIORITY_TAG_MAX];
 };
 
@@ -63,6 +65,30 @@ db_failure(struct intake *in, struct intake_answer *ans, enum db_status st)
 	return st == DB_UNAVAILABLE ? INTAKE_UNAVAILABLE : INTAKE_ERROR;
 }
 
+/* The dedupe key of a job: the SHA-256 of its flow, tenant, video and parameters as stored. */
+static int
+dedupe_key(const struct flow_params *p, char *out, size_t len)
+{
+	json_object *params = params_json(p);
+	const char *text = json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int rc = -1;
+
+	if (ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, params_flow_name(p->flow), strlen(params_flow_name(p->flow)) + 1) == 1 &&
+	    EVP_DigestUpdate(ctx, text, strlen(text)) == 1 && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 &&
+	    len > 2 * (size_t)mdlen) {
+		for (unsigned int i = 0; i < mdlen; i++)
+			(void)str_fmt(out + 2 * i, len - 2 * i, "%02x", md[i]);
+		rc = 0;
+	}
+	EVP_MD_CTX_free(ctx);
+	json_object_put(params);
+	return rc;
+}
+
 /* Tier, priority, tags and idempotency key of the request. */
 static enum intake_result
 decide(struct intake *in, const struct intake_request *req, struct decision *d, struct intake_answer *ans)
@@ -86,6 +112,10 @@ decide(struct intake *in, const struct intake_request *req, struct decision *d, 
 		(void)str_fmt(ans->error, sizeof(ans->error), "tenant id or idempotency key too long");
 		return INTAKE_ERROR;
 	}
+	if (req->dedupe_active && dedupe_key(req->params, d->dedupe, sizeof(d->dedupe)) != 0) {
+		(void)str_fmt(ans->error, sizeof(ans->error), "cannot digest the job's parameters");
+		return INTAKE_ERROR;
+	}
 	return INTAKE_OK;
 }
 
@@ -101,7 +131,8 @@ store_local(struct intake *in, const struct intake_request *req, const struct de
 		.video_id = p->video_id[0] ? p->video_id : NULL, .parameters = params, .metadata = meta,
 		.priority = d->priority, .base_priority = d->base_priority,
 		.has_age_anchor = req->priority < 0 && req->has_created_at, .age_anchor = req->created_at,
-		.idempotency_key = d->key[0] ? d->key : NULL, .max_attempts = (int)in->cfg->max_attempts };
+		.idempotency_key = d->key[0] ? d->key : NULL, .dedupe_key = d->dedupe[0] ? d->dedupe : NULL,
+		.max_attempts = (int)in->cfg->max_attempts };
 	enum db_status st;
 
 	json_object_object_add(meta, "triggered_by", json_object_new_string(req->triggered_by));
@@ -111,6 +142,11 @@ store_local(struct intake *in, const struct intake_request *req, const struct de
 	json_object_put(meta);
 	if (st != DB_OK)
 		return db_failure(in, ans, st);
+	if (strcmp(done.tenant_id, p->tenant_id) != 0) {
+		json_object_put(done.tags);
+		(void)str_fmt(ans->error, sizeof(ans->error), "job %s with key %s belongs to another tenant", done.id, d->key);
+		return INTAKE_CONFLICT;
+	}
 	if (str_copy(ans->id, sizeof(ans->id), done.id) != 0) {
 		json_object_put(done.tags);
 		(void)str_fmt(ans->error, sizeof(ans->error), "job id too long");
@@ -125,6 +161,37 @@ store_local(struct intake *in, const struct intake_request *req, const struct de
 	return INTAKE_OK;
 }
 
+/* Prefect has no unique key for "the same job while it waits": among the tenant's newest runs, one of the
+ * flow's deployment with the same parameters that is still SCHEDULED, PENDING or RUNNING. A run found is
+ * the answer (ans filled, true). Two identical actions at the very same moment may still make two runs. */
+static bool
+active_twin(struct intake *in, const struct intake_request *req, json_object *params, struct intake_answer *ans)
+{
+	char tag[PRIORITY_TAG_MAX], err[256], dep[PREFECT_ID_MAX];
+	json_object *runs = NULL;
+	bool found = false;
+
+	if (str_fmt(tag, sizeof(tag), "tenant:%s", req->params->tenant_id) != 0 ||
+	    prefect_deployment_id(in->prefect, params_flow_name(req->params->flow), dep, sizeof(dep), err,
+	    sizeof(err)) != PREFECT_OK || prefect_runs_tagged(in->prefect, tag, 200, &runs, err, sizeof(err)) != PREFECT_OK)
+		return false;
+	for (size_t i = 0; !found && i < json_object_array_length(runs); i++) {
+		json_object *run = json_object_array_get_idx(runs, i), *v = NULL;
+		const char *type = json_object_get_string(json_object_object_get(run, "state_type"));
+
+		found = json_object_object_get_ex(run, "deployment_id", &v) && strcmp(json_object_get_string(v), dep) == 0 &&
+		    type != NULL && (strcmp(type, "SCHEDULED") == 0 || strcmp(type, "PENDING") == 0 ||
+		    strcmp(type, "RUNNING") == 0) && json_object_equal(json_object_object_get(run, "parameters"), params) &&
+		    str_copy(ans->id, sizeof(ans->id), json_object_get_string(json_object_object_get(run, "id"))) == 0;
+		if (found) {
+			ans->priority = priority_of_tags(json_object_object_get(run, "tags"));
+			ans->tags = json_object_get(json_object_object_get(run, "tags"));
+		}
+	}
+	json_object_put(runs);
+	return found;
+}
+
 /* QUEUE_BACKEND=prefect: a flow run of the flow's deployment in the work queue of the priority's band. */
 static enum intake_result
 store_prefect(struct intake *in, const struct intake_request *req, const struct decision *d, json_object *params,
@@ -132,10 +199,22 @@ store_prefect(struct intake *in, const struct intake_request *req, const struct 
 {
 	const char *queue = prefect_queue_for(in->prefect, d->priority);
 	json_object *tags = priority_tags_json(d->tags);
+	char tenant[VALIDATE_ID_MAX + 1];
 	enum prefect_result r;
 
+	if (req->dedupe_active && active_twin(in, req, params, ans)) {
+		json_object_put(tags);
+		ans->queue = queue;
+		return INTAKE_OK;
+	}
 	r = prefect_create_run(in->prefect, params_flow_name(req->params->flow), params, tags, d->key[0] ? d->key : NULL,
-	    queue, ans->id, sizeof(ans->id), &ans->created, ans->error, sizeof(ans->error));
+	    queue, ans->id, sizeof(ans->id), &ans->created, tenant, sizeof(tenant), ans->error, sizeof(ans->error));
+	if (r == PREFECT_OK && !ans->created && strcmp(tenant, req->params->tenant_id) != 0) {
+		json_object_put(tags);
+		(void)str_fmt(ans->error, sizeof(ans->error), "flow run %s with key %s belongs to another tenant", ans->id,
+		    d->key);
+		return INTAKE_CONFLICT;
+	}
 	if (r != PREFECT_OK) {
 		json_object_put(tags);
 		ans->retry_after = in->cfg->retry_after_seconds;
@@ -154,7 +233,7 @@ enum intake_result
 intake_submit(struct intake *in, const struct intake_request *req, struct intake_answer *ans)
 {
 	const struct flow_params *p = req->params;
-	struct decision d;
+	struct decision d = { 0 };
 	json_object *params;
 	enum intake_result r;
 

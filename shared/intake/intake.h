@@ -17,7 +17,7 @@
 #include <time.h>
 
 #define INTAKE_ID_MAX 64
-#define INTAKE_KEY_MAX 200
+#define INTAKE_KEY_MAX 400
 
 /* What submissions share for a process's life. */
 struct intake {
@@ -37,6 +37,8 @@ struct intake_request {
 	time_t created_at;
 	int priority;                      /* >= 0: this priority, no tier or age; -1: from tier and age */
 	const char *idempotency_key;       /* NULL: the flow's own (see intake_default_key), or none */
+	bool dedupe_active;                /* an identical job (flow, tenant, video, parameters) that still
+	                                    * waits or runs is returned instead of queuing a second */
 };
 
 enum intake_result {
@@ -44,6 +46,7 @@ enum intake_result {
 	INTAKE_UNAVAILABLE,  /* the database or Prefect is unreachable: try again after retry_after */
 	INTAKE_NOT_READY,    /* Prefect has no deployment for the flow, or it is in another work pool: fixed by
 	                      * an operator; retry later */
+	INTAKE_CONFLICT,     /* the idempotency key names a job of another tenant (a video id reused) */
 	INTAKE_ERROR         /* our request was refused or the store failed for good: an internal error */
 };
 

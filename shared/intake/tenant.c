@@ -158,3 +158,25 @@ tenant_tier(struct db *db, const struct tenant_map *map, struct tenant_cache *ca
 	tenant_cache_store(cache, tenant_id, *out, now);
 	return DB_OK;
 }
+
+static const struct db_stmt user_tenant_stmt = {
+	"tenant_of_user", "SELECT tenant_id FROM user_profiles WHERE id = $1", 1, true
+};
+
+enum db_status
+tenant_of_user(struct db *db, const char *user_id, char *tenant, size_t len, bool *found, char *err, size_t errlen)
+{
+	const char *params[1] = { user_id };
+	enum db_status st;
+	PGresult *r;
+
+	*found = false;
+	tenant[0] = '\0';
+	if ((r = db_exec(db, &user_tenant_stmt, params, &st, err, errlen)) == NULL)
+		return st;
+	/* The profile's tenant is input too: one that is not a valid id is no tenant. */
+	if (PQntuples(r) == 1 && validate_id(PQgetvalue(r, 0, 0)) && str_copy(tenant, len, PQgetvalue(r, 0, 0)) == 0)
+		*found = true;
+	PQclear(r);
+	return DB_OK;
+}

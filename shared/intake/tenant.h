@@ -35,4 +35,9 @@ void tenant_cache_store(struct tenant_cache *cache, const char *tenant_id, enum 
 enum db_status tenant_tier(struct db *db, const struct tenant_map *map, struct tenant_cache *cache,
     const char *tenant_id, enum priority_tier *out, char *err, size_t errlen);
 
+/* The tenant of a signed-in user (user_profiles by id). *found false: the user has no profile (or its
+ * tenant is not a valid id). */
+enum db_status tenant_of_user(struct db *db, const char *user_id, char *tenant, size_t len, bool *found, char *err,
+    size_t errlen);
+
 #endif

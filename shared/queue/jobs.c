@@ -8,20 +8,25 @@
 #include <string.h>
 
 /* $1 flow $2 tenant $3 video $4 parameters $5 metadata $6 priority $7 base $8 anchor $9 key
- * $10 max_attempts. The common case is a plain single-row insert; only a repeated key needs the lookup. */
+ * $10 max_attempts $11 dedupe key. The common case is a plain single-row insert; only a repeated key (either
+ * kind) needs the lookup. */
+#define JOB_COLUMNS "id, priority, metadata->'tags', tenant_id"
 static const struct db_stmt insert_stmt = {
 	"jobs_insert",
 	"INSERT INTO jobs (flow, tenant_id, video_id, parameters, metadata, priority, base_priority, age_anchor,"
-	"                  idempotency_key, max_attempts)"
-	" VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::int, $7::int, COALESCE($8::timestamptz, now()), $9, $10::int)"
-	" ON CONFLICT (idempotency_key) DO NOTHING"
-	" RETURNING id, priority, metadata->'tags'",
-	10, true
+	"                  idempotency_key, max_attempts, dedupe_key)"
+	" VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::int, $7::int, COALESCE($8::timestamptz, now()), $9, $10::int,"
+	"         $11)"
+	" ON CONFLICT DO NOTHING"
+	" RETURNING " JOB_COLUMNS,
+	11, true
 };
 static const struct db_stmt existing_stmt = {
 	"jobs_existing",
-	"SELECT id, priority, metadata->'tags' FROM jobs WHERE idempotency_key = $1",
-	1, true
+	"SELECT " JOB_COLUMNS " FROM jobs WHERE idempotency_key = $1"
+	" UNION ALL SELECT " JOB_COLUMNS " FROM jobs WHERE dedupe_key = $2"
+	"   AND status IN ('pending', 'retry', 'running') LIMIT 1",
+	2, true
 };
 
 /* t as a PostgreSQL timestamptz literal in UTC ("2024-01-01 00:00:00+00"); -1 if it does not fit. */
@@ -41,7 +46,7 @@ enum db_status
 jobs_enqueue(struct db *db, const struct jobs_new *job, struct jobs_enqueued *out, char *err, size_t errlen)
 {
 	char prio[16], base[16], attempts[16], anchor[40];
-	const char *params[10];
+	const char *params[11], *keys[2] = { job->idempotency_key, job->dedupe_key };
 	long stored_priority;
 	enum db_status st = DB_ERROR;
 	PGresult *r = NULL;
@@ -64,15 +69,21 @@ jobs_enqueue(struct db *db, const struct jobs_new *job, struct jobs_enqueued *ou
 	params[7] = job->has_age_anchor ? anchor : NULL;
 	params[8] = job->idempotency_key;
 	params[9] = attempts;
+	params[10] = job->dedupe_key;
 	/* A conflicting insert finds the existing job. If that job's inserting transaction has not committed
-	 * yet, our insert waits for it, so the lookup that follows sees it. */
-	if ((r = db_exec(db, &insert_stmt, params, &st, err, errlen)) == NULL)
-		return st;
-	out->created = PQntuples(r) == 1;
-	if (!out->created && job->idempotency_key != NULL) {
+	 * yet, our insert waits for it, so the lookup that follows sees it. A job found by its dedupe key may
+	 * finish between the two: then the insert is tried again. */
+	for (int tries = 0; tries < 3; tries++) {
 		PQclear(r);
-		if ((r = db_exec(db, &existing_stmt, &job->idempotency_key, &st, err, errlen)) == NULL)
+		if ((r = db_exec(db, &insert_stmt, params, &st, err, errlen)) == NULL)
 			return st;
+		if ((out->created = PQntuples(r) == 1) || (job->idempotency_key == NULL && job->dedupe_key == NULL))
+			break;
+		PQclear(r);
+		if ((r = db_exec(db, &existing_stmt, keys, &st, err, errlen)) == NULL)
+			return st;
+		if (PQntuples(r) == 1)
+			break;
 	}
 	if (PQntuples(r) != 1) {
 		(void)str_fmt(err, errlen, "job with idempotency key %s was neither inserted nor found",
@@ -82,6 +93,7 @@ jobs_enqueue(struct db *db, const struct jobs_new *job, struct jobs_enqueued *ou
 	}
 	st = DB_ERROR;
 	if (str_copy(out->id, sizeof(out->id), PQgetvalue(r, 0, 0)) != 0 ||
+	    str_copy(out->tenant_id, sizeof(out->tenant_id), PQgetvalue(r, 0, 3)) != 0 ||
 	    str_to_long(PQgetvalue(r, 0, 1), -1000000, 1000000, &stored_priority) != 0) {
 		(void)str_fmt(err, errlen, "unexpected job row from the database");
 		goto out;

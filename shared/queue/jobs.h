@@ -3,6 +3,7 @@
 #define CAPTIONACC_JOBS_H
 
 #include "shared/db.h"
+#include "shared/validate.h"
 
 #include <json-c/json.h>
 #include <stdbool.h>
@@ -21,14 +22,16 @@ struct jobs_new {
 	int base_priority;             /* before any age boost */
 	bool has_age_anchor;           /* age counts from age_anchor, else from now */
 	time_t age_anchor;
-	const char *idempotency_key;   /* NULL: never deduplicated */
+	const char *idempotency_key;   /* NULL: never deduplicated by key */
+	const char *dedupe_key;        /* NULL, or: while a job with this key waits or runs, it is returned */
 	int max_attempts;
 };
 
 struct jobs_enqueued {
 	char id[JOBS_ID_MAX];
 	int priority;
-	bool created;          /* false: an existing job with the same idempotency key was returned */
+	bool created;          /* false: an existing job with the same idempotency or dedupe key was returned */
+	char tenant_id[VALIDATE_ID_MAX + 1];  /* the returned job's tenant (another one's: a conflict) */
 	json_object *tags;     /* the stored job's metadata.tags, or NULL; caller frees with json_object_put */
 };
 

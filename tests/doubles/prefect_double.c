@@ -15,6 +15,9 @@
  *          work_queue_name the run goes to the deployment's work_queue_name; a queue missing from the
  *          deployment's pool is created there with Prefect's "arbitrary" priority: the first free one, that is
  *          the pool's highest + 1 when the priorities have no gap
+ *   POST   /api/flow_runs/filter                      {"flow_runs":{"tags":{"all_":[...]}},"sort","limit"?}:
+ *          200 [run] carrying every tag, latest expected start first, at most limit (default 200); other
+ *          filter sections are accepted and ignored, unknown fields 422
  *   GET    /api/flow_runs/{id}                        200 run {id,name,deployment_id,flow_id,work_pool_name,
  *          work_queue_name,work_queue_id,parameters,tags,idempotency_key,expected_start_time,
  *          next_scheduled_start_time,state_type,state_name,state{type,name,message,timestamp,state_details
@@ -645,6 +648,11 @@ set_run_state(json_object *run, const char *type, const char *name, const char *
 	json_object_object_add(st, "state_details", det);
 	json_object_object_add(run, "state_type", json_object_new_string(type));
 	json_object_object_add(run, "state_name", json_object_new_string(name));
+	/* Prefect's orchestration stamps the first RUNNING and the end of a run. */
+	if (is(type, "RUNNING") && json_object_object_get(run, "start_time") == NULL)
+		json_object_object_add(run, "start_time", iso(now_us()));
+	if (is(type, "COMPLETED") || is(type, "FAILED") || is(type, "CANCELLED") || is(type, "CRASHED"))
+		json_object_object_add(run, "end_time", iso(now_us()));
 	json_object_object_add(run, "state", st);
 	json_object_array_add(json_object_object_get(run, "_history"), json_object_new_string(type));
 	json_object_object_add(entry, "type", json_object_new_string(type));
@@ -760,6 +768,9 @@ new_run(json_object *dep, json_object *queue, json_object *in, long long schedul
 	json_object_object_add(run, "tags", tags);
 	json_object_object_add(run, "idempotency_key", key ? json_object_new_string(key) : NULL);
 	json_object_object_add(run, "expected_start_time", iso(scheduled));
+	json_object_object_add(run, "created", iso(now_us()));
+	json_object_object_add(run, "start_time", NULL);
+	json_object_object_add(run, "end_time", NULL);
 	json_object_object_add(run, "_history", json_object_new_array());
 	json_object_object_add(run, "_states", json_object_new_array());
 	set_run_state(run, "SCHEDULED", "Scheduled", NULL, scheduled);
@@ -1255,6 +1266,75 @@ delete_deployment_route(struct MHD_Connection *c, const char *id)
 	return reply(c, 204, "", 0, false);
 }
 
+/* --- POST /flow_runs/filter ------------------------------------------------------------------------------ */
+
+/* Whether run carries every tag of all (a JSON array of strings). */
+static bool
+has_tags(json_object *run, json_object *all)
+{
+	json_object *tags = json_object_object_get(run, "tags");
+
+	for (size_t i = 0; i < json_object_array_length(all); i++) {
+		bool found = false;
+
+		for (size_t j = 0; !found && j < json_object_array_length(tags); j++)
+			found = is(json_object_get_string(json_object_array_get_idx(tags, j)),
+			    json_object_get_string(json_object_array_get_idx(all, i)));
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static int
+later_first(const void *a, const void *b)
+{
+	const char *x = str_of(*(json_object *const *)a, "expected_start_time");
+	const char *y = str_of(*(json_object *const *)b, "expected_start_time");
+
+	return strcmp(y ? y : "", x ? x : "");
+}
+
+/* The subset this project uses: {"flow_runs":{"tags":{"all_":[...]}},"sort":"EXPECTED_START_TIME_DESC",
+ * "limit":N}; other filter sections Prefect knows are accepted and ignored, unknown fields are 422. */
+static enum MHD_Result
+filter_flow_runs(struct MHD_Connection *c, const char *body)
+{
+	static const char *known[] = { "flow_runs", "sort", "limit", "offset", "flows", "task_runs", "deployments",
+		"work_pools", "work_pool_queues", NULL };
+	json_object *in = parse_object(body && body[0] ? body : "{}"), *all = NULL, *out, **pick;
+	size_t n = 0, limit = 200;
+
+	count("filter_flow_runs");
+	if (in == NULL)
+		return unprocessable(c, "__root__", "not a valid dict");
+	json_object_object_foreach(in, k, v) {
+		int i = 0;
+
+		while (known[i] != NULL && !is(known[i], k))
+			i++;
+		if (known[i] == NULL || (is(k, "limit") && (!json_object_is_type(v, json_type_int) ||
+		    json_object_get_int(v) < 1))) {
+			json_object_put(in);
+			return unprocessable(c, k, known[i] == NULL ? "extra fields not permitted" : "not a valid integer");
+		}
+	}
+	if (json_object_object_get(in, "limit") != NULL)
+		limit = (size_t)json_object_get_int(json_object_object_get(in, "limit"));
+	all = json_object_object_get(json_object_object_get(json_object_object_get(in, "flow_runs"), "tags"), "all_");
+	pick = calloc(json_object_array_length(runs) + 1, sizeof(*pick));
+	for (size_t i = 0; pick != NULL && i < json_object_array_length(runs); i++)
+		if (all == NULL || has_tags(json_object_array_get_idx(runs, i), all))
+			pick[n++] = json_object_array_get_idx(runs, i);
+	qsort(pick, n, sizeof(*pick), later_first);
+	out = json_object_new_array();
+	for (size_t i = 0; i < n && i < limit; i++)
+		json_object_array_add(out, public_run(pick[i]));
+	free(pick);
+	json_object_put(in);
+	return reply_json(c, 200, out);
+}
+
 static enum MHD_Result
 read_flow_run(struct MHD_Connection *c, const char *id)
 {
@@ -1280,6 +1360,8 @@ api(struct MHD_Connection *c, const char *method, const char *url, const char *b
 		return delete_deployment_route(c, a);
 	if (post && route(url, "/deployments/", "/create_flow_run", a, sizeof(a)))
 		return create_flow_run(c, a, body);
+	if (post && is(url, "/flow_runs/filter"))
+		return filter_flow_runs(c, body);
 	if (post && route(url, "/flow_runs/", "/set_state", a, sizeof(a)))
 		return set_state(c, a, body);
 	if (get && route(url, "/flow_runs/", "", a, sizeof(a)))

@@ -56,6 +56,8 @@ setup(struct http_call *c, struct easy *e)
 	curl_easy_setopt(e->h, CURLOPT_HEADERDATA, &e->head);
 	if (strcmp(c->method, "HEAD") == 0)
 		curl_easy_setopt(e->h, CURLOPT_NOBODY, 1L);
+	if (c->extra_header != NULL)
+		e->hdrs = curl_slist_append(e->hdrs, c->extra_header);
 	if (c->auth != NULL) {
 		snprintf(line, sizeof(line), "Authorization: %s", c->auth);
 		e->hdrs = curl_slist_append(e->hdrs, line);

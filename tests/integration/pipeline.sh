@@ -1,8 +1,10 @@
 #!/bin/sh
 # pipeline.sh: the whole product on one machine, end to end: a video with three burned-in captions is
 # uploaded to s3rver, the Supabase webhook goes through nginx to captionacc-fcgi, and captionacc-runner with
-# FUNCTIONS_BACKEND=local runs video_initial_processing, then the operator-queued crop_and_infer (caption
-# band) and caption_ocr. The recovered captions must match the drawn ones by this rule: after
+# FUNCTIONS_BACKEND=local runs video_initial_processing, then crop_and_infer (caption band) and caption_ocr,
+# which a signed-in user of the tenant asks for through the action endpoints (approve-layout, caption-ocr)
+# with a Supabase access token, and follows through GET /videos/{id} and /videos/{id}/jobs. The recovered
+# captions must match the drawn ones by this rule: after
 # normalisation (upper case; letters and digits; single spaces) the Levenshtein distance is at most one
 # edit per ten characters (rounded up), and each time range is within 0.5 s of the drawn one. The video
 # must be active and every object stored must be under the tenant's prefix.
@@ -10,9 +12,11 @@ set -eu
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top_srcdir/tests/harness/check.sh"
 
+jwt_secret=pipeline-jwt-secret-$$
 EXTRA_CONFIG="FUNCTIONS_BACKEND = local
 LOCAL_WORK_DIR = $dir
-RETRY_BASE_MS = 100" "$stack" start "$dir" >/dev/null
+RETRY_BASE_MS = 100
+SUPABASE_JWT_SECRET = $jwt_secret" "$stack" start "$dir" >/dev/null
 "$stack" s3-start "$dir"
 . "$dir/env"
 tenant=tenant-e2e
@@ -38,19 +42,31 @@ check_eq "metadata recorded (size, codec, duration)" \
 	"640x360 h264 9"
 check "frames were extracted" test "$($PSQL -c "SELECT frame_count FROM videos WHERE id = '$video'")" -ge 1
 
-# The operator queues the caption band (bottom 30 %), then OCR of every caption found.
-check "enqueue refuses a bad crop region" sh -c "! '$runner' enqueue crop_and_infer '{\"video_id\":\"$video\",\"tenant_id\":\"$tenant\",\"crop_region\":{\"crop_left\":0.5,\"crop_top\":0.7,\"crop_right\":0.2,\"crop_bottom\":1}}' 2>/dev/null"
-check "enqueue crop_and_infer" "$runner" enqueue crop_and_infer \
-	"{\"video_id\":\"$video\",\"tenant_id\":\"$tenant\",\"crop_region\":{\"crop_left\":0,\"crop_top\":0.7,\"crop_right\":1,\"crop_bottom\":1}}"
+# A user of the tenant, signed in (a Supabase access token), approves the caption band (bottom 30 %), then
+# asks for OCR of every caption found.
+$PSQL -c "INSERT INTO user_profiles (id, tenant_id, access_tier_id) VALUES ('user-e2e', '$tenant', 'active')" >/dev/null
+token=$("$top_builddir/tests/harness/mint-token" --secret "$jwt_secret" --sub user-e2e)
+act() { # ACTION BODY: POSTs the action as the user; prints the HTTP status, the answer in $dir/act.json
+	curl -s -o "$dir/act.json" -w '%{http_code}' -X POST "$STACK_URL/videos/$video/actions/$1" \
+		-H "Authorization: Bearer $token" -H 'Content-Type: application/json' --data "$2"
+}
+check_eq "approve-layout refuses a bad crop region" "$(act approve-layout '{"type":"crop-and-infer-caption-frame-extents","crop_region":{"crop_left":0.5,"crop_top":0.7,"crop_right":0.2,"crop_bottom":1}}')" 400
+check_eq "approve-layout: the user's action is accepted" \
+	"$(act approve-layout '{"type":"crop-and-infer-caption-frame-extents","crop_region":{"crop_left":0,"crop_top":0.7,"crop_right":1,"crop_bottom":1}}')" 200
+check "approve-layout answers the job's id" grep -q '"success":true,"jobId":"' "$dir/act.json"
 check "runner: crop_and_infer" "$runner" run --max-jobs 5
 check_eq "layout version 1 recorded" "$($PSQL -c "SELECT layout_version FROM videos WHERE id = '$video'")" 1
 n=$($PSQL -c "SELECT DISTINCT (s.result->>'caption_count')::int FROM job_steps s JOIN jobs j ON j.id = s.job_id WHERE j.flow = 'crop_and_infer' AND s.result ? 'caption_count'")
 check_eq "crop_and_infer found three captions" "$n" 3
 ids=$(seq -s, 1 "$(echo "${n:-1}" | head -n 1)")
-check "enqueue caption_ocr" "$runner" enqueue caption_ocr "{\"video_id\":\"$video\",\"tenant_id\":\"$tenant\",\"caption_ids\":[$ids]}"
+check_eq "caption-ocr: the user's action is accepted" "$(act caption-ocr "{\"caption_ids\":[$ids]}")" 200
 check "runner: caption_ocr" "$runner" run --max-jobs 5
 check_eq "every job completed" "$($PSQL -c "SELECT string_agg(DISTINCT status, ',') FROM jobs")" completed
 check_eq "video still active" "$($PSQL -c "SELECT status FROM videos WHERE id = '$video'")" active
+check "GET /videos/{id}: the user sees the video active with layout version 1" sh -c "curl -s \
+	-H 'Authorization: Bearer $token' '$STACK_URL/videos/$video' | grep '\"status\":\"active\"' | grep -q '\"layout_version\":1'"
+check_eq "GET /videos/{id}/jobs: the user sees the three jobs completed" "$(curl -s -H "Authorization: Bearer $token" \
+	"$STACK_URL/videos/$video/jobs" | grep -o '"status":"completed"' | wc -l)" 3
 
 "$runner" show "$video" >"$dir/show.txt"
 cat "$dir/show.txt"

@@ -6,7 +6,9 @@ set -eu
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top_srcdir/tests/harness/check.sh"
 PREFECT_DOUBLE_KEY=pd-test-key-$$
-export PREFECT_DOUBLE_KEY
+SUPABASE_JWT_SECRET=pw-jwt-secret-$$
+MINT_TOKEN="$top_builddir/tests/harness/mint-token"
+export PREFECT_DOUBLE_KEY SUPABASE_JWT_SECRET MINT_TOKEN
 "$stack" prefect-start "$dir"
 PREFECT_DOUBLE_PID=$(cat "$dir/prefect.pid")
 PREFECT_URL="http://127.0.0.1:$(cat "$dir/prefect.port")"
@@ -16,7 +18,8 @@ PREFECT_API_URL = $PREFECT_URL/api
 PREFECT_API_KEY = $PREFECT_DOUBLE_KEY
 PREFECT_RETRIES = 2
 PREFECT_TIMEOUT_SECONDS = 5
-TIER_CACHE_SECONDS = 0" FCGI_CHILDREN=4 "$stack" start "$dir" >/dev/null
+TIER_CACHE_SECONDS = 0
+SUPABASE_JWT_SECRET = $SUPABASE_JWT_SECRET" FCGI_CHILDREN=4 "$stack" start "$dir" >/dev/null
 . "$dir/env"
 LOG_PATH="$dir/captionacc.log"
 export LOG_PATH

@@ -6,7 +6,9 @@
  * than PREFECT_RETRIES ridden out within PREFECT_TIMEOUT_SECONDS (a self-hosted Prefect on SQLite under
  * concurrent writes), a deployment deleted and re-created with a new id (no webhook lost: the name is
  * resolved again within the request), an unknown deployment (503 and a log line naming it), and no job row
- * written locally. */
+ * written locally. And a signed-in user's action with QUEUE_BACKEND=prefect: a flow run (the action repeated
+ * while it waits: the same run), read back through GET /videos/{id}/jobs and GET /jobs/{id} from Prefect,
+ * and nothing of it visible to another tenant's user. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -374,6 +376,98 @@ test_deployment_recreated(void **state)
 	json_object_put(runs);
 }
 
+/* "Bearer <token>" of user sub, minted with the stack's project secret. */
+static void
+user_token(const char *sub, char *out, size_t len)
+{
+	char cmd[1024], tok[1800] = "";
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "'%s' --secret '%s' --sub '%s'", support_env("MINT_TOKEN"),
+	    support_env("SUPABASE_JWT_SECRET"), sub);
+	assert_non_null(p = popen(cmd, "r"));
+	assert_non_null(fgets(tok, sizeof(tok), p));
+	assert_int_equal(pclose(p), 0);
+	tok[strcspn(tok, "\n")] = '\0';
+	snprintf(out, len, "Bearer %s", tok);
+}
+
+/* GET path as the user with token; the status, and the JSON answer in *o (caller frees). */
+static long
+user_get(const char *path, const char *token, json_object **o)
+{
+	char url[512];
+	struct http_call c = { 0 };
+	long st;
+
+	snprintf(url, sizeof(url), "%s%s", base_url, path);
+	c.method = "GET";
+	c.url = url;
+	c.auth = token;
+	st = http_one(&c);
+	*o = st == 200 ? support_reply_json(&c) : NULL;
+	http_reply_free(&c.reply);
+	return st;
+}
+
+static void
+test_user_action(void **state)
+{
+	const char *body = "{\"type\":\"crop-and-infer-caption-frame-extents\",\"crop_region\":{\"crop_left\":0,"
+	    "\"crop_top\":0.7,\"crop_right\":1,\"crop_bottom\":1}}";
+	char tp[2048], tq[2048], url[512], path[256], id[128];
+	struct http_call c;
+	json_object *o, *runs, *jobs;
+	long st;
+	int n = 0;
+
+	(void)state;
+	support_sql_do(pg, "INSERT INTO user_profiles (id, tenant_id, access_tier_id) VALUES ('user-p', 'tenant-p',"
+	    " 'active'), ('user-q', 'tenant-q', 'demo')", 0, NULL);
+	support_sql_do(pg, "INSERT INTO videos (id, tenant_id, storage_key, status) VALUES ('vid-p', 'tenant-p',"
+	    " 'tenant-p/v.mp4', 'active')", 0, NULL);
+	user_token("user-p", tp, sizeof(tp));
+	user_token("user-q", tq, sizeof(tq));
+	snprintf(url, sizeof(url), "%s/videos/vid-p/actions/approve-layout", base_url);
+	for (int i = 0; i < 2; i++) { /* the second time, while the run waits: the same run */
+		assert_int_equal(support_post(url, tp, body, &c), 200);
+		o = support_reply_json(&c);
+		if (i == 0)
+			snprintf(id, sizeof(id), "%s", support_json_str(o, "jobId"));
+		assert_string_equal(support_json_str(o, "jobId"), id);
+		json_object_put(o);
+		http_reply_free(&c.reply);
+	}
+	runs = double_call("GET", "/_runs", &st);
+	for (size_t i = 0; i < json_object_array_length(runs); i++) {
+		json_object *r = json_object_array_get_idx(runs, i), *p = json_object_object_get(r, "parameters");
+
+		if (strcmp(support_json_str(p, "video_id"), "vid-p") != 0)
+			continue;
+		n++;
+		assert_string_equal(support_json_str(r, "id"), id);
+		assert_string_equal(support_json_str(r, "work_queue_name"), "captionacc-normal");
+		assert_non_null(json_object_object_get(p, "crop_region"));
+	}
+	assert_int_equal(n, 1);
+	json_object_put(runs);
+	assert_int_equal(user_get("/videos/vid-p/jobs", tp, &o), 200);
+	jobs = json_object_object_get(o, "jobs");
+	assert_int_equal(json_object_array_length(jobs), 1);
+	assert_string_equal(support_json_str(json_object_array_get_idx(jobs, 0), "id"), id);
+	assert_string_equal(support_json_str(json_object_array_get_idx(jobs, 0), "flow"), "crop_and_infer");
+	assert_string_equal(support_json_str(json_object_array_get_idx(jobs, 0), "status"), "pending");
+	json_object_put(o);
+	snprintf(path, sizeof(path), "/jobs/%s", id);
+	assert_int_equal(user_get(path, tp, &o), 200);
+	assert_string_equal(support_json_str(json_object_object_get(o, "prefect_state"), "type"), "SCHEDULED");
+	json_object_put(o);
+	/* Another tenant's user: no such job, no such video. */
+	assert_int_equal(user_get(path, tq, &o), 404);
+	assert_int_equal(user_get("/videos/vid-p/jobs", tq, &o), 404);
+	assert_int_equal(job_count(), 0);
+}
+
 /* The deployment disappears: 503 and a log line naming the missing deployment. */
 static void
 test_unknown_deployment(void **state)
@@ -421,6 +515,7 @@ main(void)
 		cmocka_unit_test(test_prefect_slow),
 		cmocka_unit_test(test_503_burst),
 		cmocka_unit_test(test_deployment_recreated),
+		cmocka_unit_test(test_user_action),
 		cmocka_unit_test(test_unknown_deployment),
 		cmocka_unit_test(test_prefect_stopped),
 	};

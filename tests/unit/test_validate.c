@@ -151,6 +151,22 @@ test_identifiers(void **state)
 	assert_false(validate_identifier("a\"; drop"));
 }
 
+static void
+test_uuids(void **state)
+{
+	static const char *good[] = { "00000000-0000-4000-8000-000000000057", "A1B2C3D4-e5f6-7890-abcd-ef0123456789" };
+	static const char *bad[] = { "", "00000000-0000-4000-8000-00000000005", "00000000-0000-4000-8000-0000000000577",
+		"00000000x0000-4000-8000-000000000057", "g0000000-0000-4000-8000-000000000057",
+		"00000000-0000-4000-8000-00000000005 ", "{00000000-0000-4000-8000-0000000000}", "video-1" };
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_true(validate_uuid(good[i]));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (validate_uuid(bad[i]))
+			fail_msg("\"%s\" is not a uuid", bad[i]);
+	assert_false(validate_uuid(NULL));
+}
+
 int
 main(void)
 {
@@ -160,6 +176,7 @@ main(void)
 		cmocka_unit_test(test_storage_prefixes),
 		cmocka_unit_test(test_timestamps),
 		cmocka_unit_test(test_identifiers),
+		cmocka_unit_test(test_uuids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
