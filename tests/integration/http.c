@@ -60,6 +60,8 @@ setup(struct http_call *c, struct easy *e)
 		snprintf(line, sizeof(line), "Authorization: %s", c->auth);
 		e->hdrs = curl_slist_append(e->hdrs, line);
 	}
+	for (const char *const *h = c->headers; h != NULL && *h != NULL; h++)
+		e->hdrs = curl_slist_append(e->hdrs, *h);
 	if (c->body != NULL) {
 		snprintf(line, sizeof(line), "Content-Type: %s", c->content_type ? c->content_type : "application/json");
 		e->hdrs = curl_slist_append(e->hdrs, line);
