@@ -56,12 +56,12 @@ setup(struct http_call *c, struct easy *e)
 	curl_easy_setopt(e->h, CURLOPT_HEADERDATA, &e->head);
 	if (strcmp(c->method, "HEAD") == 0)
 		curl_easy_setopt(e->h, CURLOPT_NOBODY, 1L);
-	if (c->extra_header != NULL)
-		e->hdrs = curl_slist_append(e->hdrs, c->extra_header);
 	if (c->auth != NULL) {
 		snprintf(line, sizeof(line), "Authorization: %s", c->auth);
 		e->hdrs = curl_slist_append(e->hdrs, line);
 	}
+	for (const char *const *h = c->headers; h != NULL && *h != NULL; h++)
+		e->hdrs = curl_slist_append(e->hdrs, *h);
 	if (c->body != NULL) {
 		snprintf(line, sizeof(line), "Content-Type: %s", c->content_type ? c->content_type : "application/json");
 		e->hdrs = curl_slist_append(e->hdrs, line);

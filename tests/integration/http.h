@@ -15,7 +15,7 @@ struct http_call {
 	const char *method;
 	const char *url;
 	const char *auth;          /* full Authorization value, or NULL */
-	const char *extra_header;  /* one more "Name: value" header line, or NULL */
+	const char *const *headers; /* more header lines ("Name: value"), NULL-terminated; or NULL */
 	const char *content_type;  /* NULL: application/json when there is a body */
 	const char *body;          /* NULL: none */
 	size_t body_len;

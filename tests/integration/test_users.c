@@ -63,9 +63,10 @@ call(const char *method, const char *path, const char *auth, const char *body, c
 	c->body_len = body ? strlen(body) : 0;
 	if (idem != NULL) {
 		static char hdr[300];
+		static const char *headers[2] = { hdr, NULL };
 
 		snprintf(hdr, sizeof(hdr), "Idempotency-Key: %s", idem);
-		c->extra_header = hdr;
+		c->headers = headers;
 	}
 	return http_one(c);
 }
