@@ -116,3 +116,20 @@ support_json_str(json_object *o, const char *key)
 		fail_msg("no string \"%s\" in %s", key, json_object_to_json_string(o));
 	return json_object_get_string(v);
 }
+
+void
+support_token(const char *sub, const char *extra, char *out, size_t len)
+{
+	char cmd[1024], tok[1800] = "";
+	FILE *p;
+
+	if (snprintf(cmd, sizeof(cmd), "'%s' --secret '%s' --sub '%s' %s", support_env("MINT_TOKEN"),
+	    support_env("SUPABASE_JWT_SECRET"), sub, extra ? extra : "") >= (int)sizeof(cmd))
+		fail_msg("mint-token command too long");
+	assert_non_null(p = popen(cmd, "r"));
+	assert_non_null(fgets(tok, sizeof(tok), p));
+	assert_int_equal(pclose(p), 0);
+	tok[strcspn(tok, "\n")] = '\0';
+	if (snprintf(out, len, "Bearer %s", tok) >= (int)len)
+		fail_msg("token too long");
+}

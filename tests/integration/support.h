@@ -27,6 +27,9 @@ char *support_insert_body(const char *video, const char *tenant, const char *sto
 long support_post(const char *url, const char *auth, const char *body, struct http_call *c);
 /* A reply's body as a JSON object sent as application/json; caller puts it. */
 json_object *support_reply_json(const struct http_call *c);
+/* "Bearer <token>" of user sub in out: a Supabase access token minted by MINT_TOKEN (tests/harness/mint-token)
+ * with SUPABASE_JWT_SECRET, both from the environment; extra adds mint-token options (e.g. "--ttl -60"). */
+void support_token(const char *sub, const char *extra, char *out, size_t len);
 /* The string member key of o (borrowed from o). */
 const char *support_json_str(json_object *o, const char *key);
 

@@ -376,22 +376,6 @@ test_deployment_recreated(void **state)
 	json_object_put(runs);
 }
 
-/* "Bearer <token>" of user sub, minted with the stack's project secret. */
-static void
-user_token(const char *sub, char *out, size_t len)
-{
-	char cmd[1024], tok[1800] = "";
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "'%s' --secret '%s' --sub '%s'", support_env("MINT_TOKEN"),
-	    support_env("SUPABASE_JWT_SECRET"), sub);
-	assert_non_null(p = popen(cmd, "r"));
-	assert_non_null(fgets(tok, sizeof(tok), p));
-	assert_int_equal(pclose(p), 0);
-	tok[strcspn(tok, "\n")] = '\0';
-	snprintf(out, len, "Bearer %s", tok);
-}
-
 /* GET path as the user with token; the status, and the JSON answer in *o (caller frees). */
 static long
 user_get(const char *path, const char *token, json_object **o)
@@ -426,8 +410,8 @@ test_user_action(void **state)
 	    " 'active'), ('user-q', 'tenant-q', 'demo')", 0, NULL);
 	support_sql_do(pg, "INSERT INTO videos (id, tenant_id, storage_key, status) VALUES ('vid-p', 'tenant-p',"
 	    " 'tenant-p/v.mp4', 'active')", 0, NULL);
-	user_token("user-p", tp, sizeof(tp));
-	user_token("user-q", tq, sizeof(tq));
+	support_token("user-p", NULL, tp, sizeof(tp));
+	support_token("user-q", NULL, tq, sizeof(tq));
 	snprintf(url, sizeof(url), "%s/videos/vid-p/actions/approve-layout", base_url);
 	for (int i = 0; i < 2; i++) { /* the second time, while the run waits: the same run */
 		assert_int_equal(support_post(url, tp, body, &c), 200);

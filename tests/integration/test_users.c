@@ -27,25 +27,9 @@
 #define CROP_BODY "{\"type\":\"crop-and-infer-caption-frame-extents\",\"crop_region\":{\"crop_left\":0," \
 	"\"crop_top\":0.7,\"crop_right\":1,\"crop_bottom\":0.95}}"
 
-static const char *base_url, *secret, *mint;
+static const char *base_url;
 static PGconn *pg;
 static char token_a[2048], token_b[2048];
-
-/* A token of user sub from mint-token with extra options (e.g. "--ttl -60"), as "Bearer ..." in out. */
-static void
-mint_token(const char *sub, const char *extra, char *out, size_t len)
-{
-	char cmd[1024], tok[1800] = "";
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "'%s' --secret '%s' --sub '%s' %s", mint, secret, sub, extra ? extra : "");
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	assert_non_null(fgets(tok, sizeof(tok), p));
-	assert_int_equal(pclose(p), 0);
-	tok[strcspn(tok, "\n")] = '\0';
-	snprintf(out, len, "Bearer %s", tok);
-}
 
 /* One request; returns the status, the reply in c. */
 static long
@@ -194,7 +178,7 @@ test_refused_tokens(void **state)
 	char hdr[128];
 
 	(void)state;
-	mint_token("user-a", "--ttl -120", expired, sizeof(expired));
+	support_token("user-a", "--ttl -120", expired, sizeof(expired));
 	snprintf(forged, sizeof(forged), "%s", token_a);
 	forged[strlen(forged) - 2] = forged[strlen(forged) - 2] == 'A' ? 'B' : 'A';
 	for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
@@ -206,7 +190,7 @@ test_refused_tokens(void **state)
 	}
 	free(action(VIDEO_A, "caption-ocr", expired, "{\"caption_ids\":[1]}", NULL, 401));
 	/* A valid token of a user without a profile: 403. */
-	mint_token("user-nobody", NULL, nobody, sizeof(nobody));
+	support_token("user-nobody", NULL, nobody, sizeof(nobody));
 	assert_int_equal(call("GET", "/videos/" VIDEO_A, nobody, NULL, NULL, &c), 403);
 	http_reply_free(&c.reply);
 	assert_int_equal(support_sql_long(pg, "SELECT count(*) FROM jobs", 0, NULL), 0);
@@ -361,8 +345,6 @@ main(void)
 	int rc;
 
 	base_url = support_env("STACK_URL");
-	secret = support_env("SUPABASE_JWT_SECRET");
-	mint = support_env("MINT_TOKEN");
 	pg = PQconnectdb(support_env("DATABASE_URL"));
 	if (PQstatus(pg) != CONNECTION_OK) {
 		fprintf(stderr, "cannot connect: %s\n", PQerrorMessage(pg));
@@ -374,8 +356,8 @@ main(void)
 	    " ('" VIDEO_A "', 'tenant-a', 'tenant-a/v/a1.mp4', 'active', 2),"
 	    " ('" VIDEO_A_BUSY "', 'tenant-a', 'tenant-a/v/a2.mp4', 'processing', NULL),"
 	    " ('" VIDEO_B "', 'tenant-b', 'tenant-b/v/b1.mp4', 'active', NULL)", 0, NULL);
-	mint_token("user-a", NULL, token_a, sizeof(token_a));
-	mint_token("user-b", NULL, token_b, sizeof(token_b));
+	support_token("user-a", NULL, token_a, sizeof(token_a));
+	support_token("user-b", NULL, token_b, sizeof(token_b));
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	PQfinish(pg);
 	return rc;
