@@ -42,14 +42,46 @@ format_time(time_t t, char *buf, size_t len)
 	return 0;
 }
 
+/* Inserts the job or finds the one its keys name. A conflicting insert finds the existing job: if that
+ * job's inserting transaction has not committed yet, our insert waits for it, so the lookup that follows
+ * sees it. A job found by its dedupe key may finish between the two: then the insert is tried again.
+ * The row (JOB_COLUMNS) on DB_OK; caller PQclear()s it. */
+static PGresult *
+insert_or_find(struct db *db, const struct jobs_new *job, const char *const *params, bool *created,
+    enum db_status *st, char *err, size_t errlen)
+{
+	const char *keys[2] = { job->idempotency_key, job->dedupe_key };
+	PGresult *r = NULL;
+
+	for (int tries = 0; tries < 3; tries++) {
+		PQclear(r);
+		if ((r = db_exec(db, &insert_stmt, params, st, err, errlen)) == NULL)
+			return NULL;
+		if ((*created = PQntuples(r) == 1))
+			return r;
+		if (job->idempotency_key == NULL && job->dedupe_key == NULL)
+			break;
+		PQclear(r);
+		if ((r = db_exec(db, &existing_stmt, keys, st, err, errlen)) == NULL)
+			return NULL;
+		if (PQntuples(r) == 1)
+			return r;
+	}
+	PQclear(r);
+	(void)str_fmt(err, errlen, "job with idempotency key %s was neither inserted nor found",
+	    job->idempotency_key ? job->idempotency_key : "(none)");
+	*st = DB_ERROR;
+	return NULL;
+}
+
 enum db_status
 jobs_enqueue(struct db *db, const struct jobs_new *job, struct jobs_enqueued *out, char *err, size_t errlen)
 {
 	char prio[16], base[16], attempts[16], anchor[40];
-	const char *params[11], *keys[2] = { job->idempotency_key, job->dedupe_key };
+	const char *params[11];
 	long stored_priority;
 	enum db_status st = DB_ERROR;
-	PGresult *r = NULL;
+	PGresult *r;
 
 	memset(out, 0, sizeof(*out));
 	if (str_fmt(prio, sizeof(prio), "%d", job->priority) != 0 ||
@@ -70,27 +102,8 @@ jobs_enqueue(struct db *db, const struct jobs_new *job, struct jobs_enqueued *ou
 	params[8] = job->idempotency_key;
 	params[9] = attempts;
 	params[10] = job->dedupe_key;
-	/* A conflicting insert finds the existing job. If that job's inserting transaction has not committed
-	 * yet, our insert waits for it, so the lookup that follows sees it. A job found by its dedupe key may
-	 * finish between the two: then the insert is tried again. */
-	for (int tries = 0; tries < 3; tries++) {
-		PQclear(r);
-		if ((r = db_exec(db, &insert_stmt, params, &st, err, errlen)) == NULL)
-			return st;
-		if ((out->created = PQntuples(r) == 1) || (job->idempotency_key == NULL && job->dedupe_key == NULL))
-			break;
-		PQclear(r);
-		if ((r = db_exec(db, &existing_stmt, keys, &st, err, errlen)) == NULL)
-			return st;
-		if (PQntuples(r) == 1)
-			break;
-	}
-	if (PQntuples(r) != 1) {
-		(void)str_fmt(err, errlen, "job with idempotency key %s was neither inserted nor found",
-		    job->idempotency_key ? job->idempotency_key : "(none)");
-		PQclear(r);
-		return DB_ERROR;
-	}
+	if ((r = insert_or_find(db, job, params, &out->created, &st, err, errlen)) == NULL)
+		return st;
 	st = DB_ERROR;
 	if (str_copy(out->id, sizeof(out->id), PQgetvalue(r, 0, 0)) != 0 ||
 	    str_copy(out->tenant_id, sizeof(out->tenant_id), PQgetvalue(r, 0, 3)) != 0 ||
