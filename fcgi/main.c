@@ -7,6 +7,7 @@
 #include "fcgi/routes.h"
 
 #include "shared/log.h"
+#include "shared/signature.h"
 #include "shared/str.h"
 
 #include <getopt.h>
@@ -87,6 +88,12 @@ start(struct app *app, const char *config_path)
 	log_init("captionacc-fcgi", app->cfg.log_level);
 	if (app->cfg.log_file != NULL && log_open_file(app->cfg.log_file) != 0) {
 		fprintf(stderr, "captionacc-fcgi: cannot open LOG_FILE %s\n", app->cfg.log_file);
+		return -1;
+	}
+	if (app->cfg.webhook_signing_secret != NULL && signature_sign(app->cfg.webhook_signing_secret, "check", "0", "",
+	    0, err, sizeof(err)) != 0) {
+		fprintf(stderr, "captionacc-fcgi: WEBHOOK_SIGNING_SECRET must be whsec_<base64 of %d to %d bytes>\n",
+		    SIGNATURE_KEY_MIN, SIGNATURE_KEY_MAX);
 		return -1;
 	}
 	if ((app->db = db_new(&app->cfg, "captionacc-fcgi")) == NULL) {

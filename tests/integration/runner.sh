@@ -33,6 +33,15 @@ set -e
 check "fcgi outside spawn-fcgi says how to start it" sh -c 'test "$1" = 1 && echo "$2" | grep -q spawn-fcgi' _ "$rc" "$err"
 check "no secret in start-up errors" sh -c '! echo "$1" | grep -q s3cr3t-value' _ "$err"
 
+# A signing secret of the wrong form is found by --check-config, not by the first webhook.
+set +e
+err=$(WEBHOOK_SECRET=x WEBHOOK_SIGNING_SECRET=not-a-whsec "$fcgi" --check-config 2>&1); rc=$?
+set -e
+check "fcgi --check-config refuses a malformed WEBHOOK_SIGNING_SECRET, naming it" sh -c \
+	'test "$1" = 1 && echo "$2" | grep -q "WEBHOOK_SIGNING_SECRET must be whsec_" && ! echo "$2" | grep -q not-a-whsec' _ "$rc" "$err"
+check "fcgi --check-config accepts a good one" env WEBHOOK_SECRET=x \
+	WEBHOOK_SIGNING_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw "$fcgi" --check-config
+
 # Every setting, empty and with a wrong value, in the environment of both programs: exit 0 (accepted) or
 # 1 with a short message, never a crash; the enumerated ones are refused with one line naming them.
 crashes= unnamed=
