@@ -8,6 +8,8 @@
 #        stack.sh start-db DIR   only PostgreSQL with the migrations applied (DIR/env as above, no STACK_URL)
 #        stack.sh stop DIR       stop everything and remove DIR (kept when STACK_KEEP=1)
 #        stack.sh pg-stop DIR | pg-start DIR | fcgi-stop DIR | fcgi-start DIR
+#        stack.sh nginx-restart DIR   nginx again with the NGINX_* limits of the environment (a new port:
+#                                DIR/nginx/port)
 #        stack.sh modal-start DIR | modal-stop DIR   the Modal test double (adds MODAL_URL to DIR/env)
 #        stack.sh prefect-start DIR | prefect-stop DIR   the Prefect double (DIR/prefect.port, DIR/prefect.pid;
 #                                bearer key PREFECT_DOUBLE_KEY if set); run it before start so the
@@ -316,6 +318,7 @@ pg-stop) pg_stop ;;
 pg-start) pg_start ;;
 fcgi-stop) fcgi_stop ;;
 fcgi-start) fcgi_start ;;
+nginx-restart) nginx_stop; nginx_start ;;
 modal-start) modal_start ;;
 modal-stop) modal_stop ;;
 prefect-start) prefect_start ;;
