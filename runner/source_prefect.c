@@ -19,7 +19,7 @@
 #include <string.h>
 
 #define POLL_LIMIT 10           /* runs asked for per poll; grows while whole pages are not ours */
-#define POLL_LIMIT_MAX 1000
+#define POLL_LIMIT_MAX PREFECT_LIMIT_MAX  /* Prefect refuses more (422) */
 #define EMPTY_CONFIRM_POLLS 2   /* an empty poll is asked again this many times before it counts */
 #define EMPTY_CONFIRM_MS 200
 #define WAIT_TRIES 3            /* RUNNING proposals answered WAIT before the run is given back */
@@ -103,8 +103,9 @@ note_foreign(struct prefect_source *s, json_object *run)
 	for (int i = 0; i < s->nforeign; i++)
 		if (dep != NULL && strcmp(s->foreign[i], dep) == 0)
 			return;
-	log_warn("flow run %s: deployment %s is not one of PREFECT_DEPLOYMENTS; its runs in work pool are left to "
-	    "other workers", string_of(run, "id") ? string_of(run, "id") : "?", dep ? dep : "(none)");
+	log_warn("flow run %s: deployment %s is not one of PREFECT_DEPLOYMENTS; its runs in work pool %s are left to "
+	    "other workers", string_of(run, "id") ? string_of(run, "id") : "?", dep ? dep : "(none)",
+	    s->base.env.r->cfg.prefect_work_pool);
 	if (dep != NULL && s->nforeign < FOREIGN_MAX && str_copy(s->foreign[s->nforeign], PREFECT_ID_MAX, dep) == 0)
 		s->nforeign++;
 }
@@ -112,15 +113,31 @@ note_foreign(struct prefect_source *s, json_object *run)
 /* A run we recorded but cannot start: back to SCHEDULED in Prefect and the row handed back (the attempt
  * is given back). When Prefect cannot be told, the row's lease is let go so prefect_reap.c, which looks
  * at Prefect's state, finishes the job later: never a run left PENDING. */
+/* A run is given back at the time Prefect had scheduled it (when, Prefect's clock: a runner whose clock
+ * runs ahead must not push the run further into the future), else now. */
+static bool
+reschedule(struct prefect_source *s, const char *id, const char *why, const char *when, struct prefect_answer *ans)
+{
+	char err[512];
+
+	if (when == NULL)
+		return propose(s, id, "SCHEDULED", why, 0, ans);
+	if (prefect_reschedule_at(s->api, id, why, when, ans, err, sizeof(err)) != PREFECT_OK) {
+		log_warn("flow run %s: cannot propose SCHEDULED: %s", id, err);
+		return false;
+	}
+	return true;
+}
+
 static void
-give_back(struct prefect_source *s, struct queue_job *job, const char *why, double delay)
+give_back(struct prefect_source *s, struct queue_job *job, const char *why, const char *when)
 {
 	struct prefect_answer ans;
 	char err[512];
 	bool ours = false;
 
 	log_info("flow run %s: given back to Prefect: %s", job->id, why);
-	if (propose(s, job->id, "SCHEDULED", why, delay, &ans) && (accepted(&ans) ||
+	if (reschedule(s, job->id, why, when, &ans) && (accepted(&ans) ||
 	    (strcmp(ans.state_type, "PENDING") != 0 && strcmp(ans.state_type, "RUNNING") != 0))) {
 		if (queue_requeue(s->base.env.r->db, job, QUEUE_HAND_BACK, 0, NULL, &ours, err, sizeof(err)) != DB_OK)
 			log_warn("flow run %s: cannot hand its row back: %s", job->id, err);
@@ -130,16 +147,33 @@ give_back(struct prefect_source *s, struct queue_job *job, const char *why, doub
 		log_warn("flow run %s: cannot let its lease go: %s", job->id, err);
 }
 
-/* PENDING -> RUNNING, waiting out WAIT answers (Prefect checks the scheduled time against its own clock). */
+/* Still ours after a wait: the lease is renewed (no heartbeat runs yet), or it was lost meanwhile (then
+ * another runner took the row over and the run is its business). */
 static bool
-start_running(struct prefect_source *s, struct queue_job *job)
+still_ours(struct prefect_source *s, const struct queue_job *job)
+{
+	char err[512];
+	bool ours = false;
+
+	if (queue_extend(s->base.env.r->db, job->id, job->lease_token, s->base.env.lease_seconds, &ours, err,
+	    sizeof(err)) != DB_OK)
+		log_warn("flow run %s: cannot renew its lease: %s", job->id, err);
+	else if (!ours)
+		log_warn("flow run %s: its lease was lost while Prefect made us wait; left to whoever holds it", job->id);
+	return ours;
+}
+
+/* PENDING -> RUNNING, waiting out WAIT answers (Prefect checks the scheduled time against its own clock).
+ * when: the run's own scheduled time, where a run that cannot start is given back. */
+static bool
+start_running(struct prefect_source *s, struct queue_job *job, const char *when)
 {
 	struct prefect_answer ans;
 	char why[400];
 
 	for (int i = 0; i < WAIT_TRIES; i++) {
 		if (!propose(s, job->id, "RUNNING", NULL, 0, &ans)) {
-			give_back(s, job, "Prefect did not answer the RUNNING proposal", 0);
+			give_back(s, job, "Prefect did not answer the RUNNING proposal", when);
 			return false;
 		}
 		if (accepted(&ans))
@@ -148,9 +182,11 @@ start_running(struct prefect_source *s, struct queue_job *job)
 			break;
 		log_info("flow run %s: Prefect says wait %.1f s (%s)", job->id, ans.delay_seconds, ans.reason);
 		(void)clock_sleep_unless((long long)(ans.delay_seconds * 1000), stopped, s);
+		if (!still_ours(s, job))
+			return false;
 	}
 	(void)str_fmt(why, sizeof(why), "RUNNING answered %s%s%s", ans.status, ans.reason[0] ? ": " : "", ans.reason);
-	give_back(s, job, why, strcmp(ans.status, "WAIT") == 0 ? ans.delay_seconds : 0);
+	give_back(s, job, why, when);
 	return false;
 }
 
@@ -227,24 +263,26 @@ try_run(struct prefect_source *s, json_object *run, struct queue_job *job, char 
 		queue_job_clear(job);
 		return TRY_SKIPPED;
 	}
-	if (!start_running(s, job)) {
+	if (!start_running(s, job, string_of(run, "next_scheduled_start_time"))) {
 		queue_job_clear(job);
 		return TRY_SKIPPED;
 	}
 	return TRY_WON;
 }
 
-/* One poll of up to limit runs. *full: the page was full and none of it was won. */
+/* One poll of up to limit runs: the pool's queues in their order, or (ours_only) the due runs of our
+ * deployments found by a filter. *full: the page was full and none of it was won. */
 static int
-poll_once(struct prefect_source *s, int limit, struct queue_job *job, bool *found, int *polled, bool *full,
-    char *err, size_t errlen)
+poll_once(struct prefect_source *s, int limit, bool ours_only, struct queue_job *job, bool *found, int *polled,
+    bool *full, char *err, size_t errlen)
 {
 	json_object *runs = NULL;
 	int n, rc = 0, foreign = 0;
 
 	*polled = 0;
 	*full = false;
-	if (prefect_scheduled_runs(s->api, limit, &runs, err, errlen) != PREFECT_OK) {
+	if ((ours_only ? prefect_due_runs_of_ours(s->api, limit, &runs, err, errlen) :
+	    prefect_scheduled_runs(s->api, limit, &runs, err, errlen)) != PREFECT_OK) {
 		log_warn("cannot poll Prefect's work pool: %s", err);
 		err[0] = '\0';
 		return 0;
@@ -272,25 +310,31 @@ poll_once(struct prefect_source *s, int limit, struct queue_job *job, bool *foun
 	return rc;
 }
 
-/* The next run won: a page full of runs that are not ours (or that others won) is asked again larger, so
- * foreign runs at the head of a queue never hide ours; an empty answer is asked again (a concurrent poll
- * of a PostgreSQL-backed Prefect locks the due runs and answers []) before it counts as empty. */
+/* The next run won: a page full of runs that are not ours (or that others won) is asked again larger, and
+ * past Prefect's largest page (200) our deployments' due runs are asked for by a filter, so foreign runs at
+ * the head of a queue never hide ours; an empty answer is asked again (a concurrent poll of a
+ * PostgreSQL-backed Prefect locks the due runs and answers []) before it counts as empty. */
 static int
 prefect_next(struct source *src, struct queue_job *job, bool *found, char *err, size_t errlen)
 {
 	struct prefect_source *s = (struct prefect_source *)src;
 	int limit = POLL_LIMIT, empty = 0, polled;
-	bool full;
+	bool full, ours_only = false;
 
 	*found = false;
 	memset(job, 0, sizeof(*job));
 	for (;;) {
-		if (poll_once(s, limit, job, found, &polled, &full, err, errlen) != 0)
+		if (poll_once(s, limit, ours_only, job, found, &polled, &full, err, errlen) != 0)
 			return -1;
 		if (*found || *src->env.stop)
 			return 0;
 		if (full && limit < POLL_LIMIT_MAX) {
 			limit = limit * 4 < POLL_LIMIT_MAX ? limit * 4 : POLL_LIMIT_MAX;
+			continue;
+		}
+		if (full && !ours_only) {
+			log_info("poll: a whole page of %d due runs had none for us; asking for our deployments' own", limit);
+			ours_only = true;
 			continue;
 		}
 		if (polled > 0 || ++empty > EMPTY_CONFIRM_POLLS)

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PREFECT_STATUS_LIMIT 1000
+#define PREFECT_STATUS_LIMIT PREFECT_LIMIT_MAX
 
 static int
 local_status(struct runner *r)

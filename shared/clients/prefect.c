@@ -27,6 +27,7 @@ struct prefect {
 	struct prefect_deployment flows[PREFECT_FLOWS_MAX];
 	char ids[PREFECT_FLOWS_MAX][PREFECT_ID_MAX]; /* each flow's deployment id, "" until resolved */
 	long long failed_ms[PREFECT_FLOWS_MAX];      /* when resolving it last failed (prefect_flow_of), or 0 */
+	long long refreshed_ms;                      /* when prefect_flow_of last looked every name up again */
 	int nflows;
 	struct prefect_band bands[PREFECT_BANDS_MAX];
 	int nbands;
@@ -381,8 +382,9 @@ out:
 	return r;
 }
 
-const char *
-prefect_flow_of(struct prefect *p, const char *deployment_id)
+/* Our flow whose resolved deployment id is deployment_id, resolving the names not resolved yet. */
+static const char *
+flow_of_known(struct prefect *p, const char *deployment_id)
 {
 	char id[PREFECT_ID_MAX], err[256];
 
@@ -401,6 +403,24 @@ prefect_flow_of(struct prefect *p, const char *deployment_id)
 			return p->flows[i].flow;
 	}
 	return NULL;
+}
+
+const char *
+prefect_flow_of(struct prefect *p, const char *deployment_id)
+{
+	const char *flow = flow_of_known(p, deployment_id);
+
+	/* An unknown id may be one of our deployments made again (a new id) since we looked: every name is
+	 * looked up again, at most every PREFECT_RESOLVE_RETRY_MS. */
+	if (flow == NULL && clock_ms() - p->refreshed_ms >= PREFECT_RESOLVE_RETRY_MS) {
+		p->refreshed_ms = clock_ms();
+		for (int i = 0; i < p->nflows; i++) {
+			p->ids[i][0] = '\0';
+			p->failed_ms[i] = 0;
+		}
+		flow = flow_of_known(p, deployment_id);
+	}
+	return flow;
 }
 
 /* --- flow runs -------------------------------------------------------------------------------------- */
@@ -516,6 +536,8 @@ prefect_scheduled_runs(struct prefect *p, int limit, json_object **runs, char *e
 	long status;
 
 	*runs = NULL;
+	if (limit > PREFECT_LIMIT_MAX)
+		limit = PREFECT_LIMIT_MAX;
 	if (pool == NULL || str_fmt(path, sizeof(path), "/work_pools/%s/get_scheduled_flow_runs", pool) != 0)
 		goto out;
 	/* No work_queue_names: every queue of the pool, in queue priority order. Runs created without a work
@@ -566,11 +588,12 @@ read_answer(json_object *answer, struct prefect_answer *ans)
 	    str_copy(ans->status, sizeof(ans->status), json_object_get_string(v)) == 0 ? 0 : -1;
 }
 
-enum prefect_result
-prefect_set_state(struct prefect *p, const char *run_id, const char *type, const char *message, double delay_seconds,
+/* Proposes type (SCHEDULED: "AwaitingRetry" at when, an ISO time) and reads the answer. */
+static enum prefect_result
+propose_state(struct prefect *p, const char *run_id, const char *type, const char *message, const char *when,
     struct prefect_answer *ans, char *err, size_t errlen)
 {
-	char path[256], when[64];
+	char path[256];
 	json_object *body = json_object_new_object(), *state = json_object_new_object(), *answer = NULL;
 	enum prefect_result r = PREFECT_REFUSED;
 	long code;
@@ -586,7 +609,6 @@ prefect_set_state(struct prefect *p, const char *run_id, const char *type, const
 	if (strcmp(type, "SCHEDULED") == 0) {
 		json_object *details = json_object_new_object();
 
-		iso_time(when, sizeof(when), delay_seconds > 0 ? delay_seconds : 0);
 		json_object_object_add(state, "name", json_object_new_string("AwaitingRetry"));
 		json_object_object_add(details, "scheduled_time", json_object_new_string(when));
 		json_object_object_add(state, "state_details", details);
@@ -603,6 +625,23 @@ out:
 	json_object_put(body);
 	json_object_put(answer);
 	return r;
+}
+
+enum prefect_result
+prefect_set_state(struct prefect *p, const char *run_id, const char *type, const char *message, double delay_seconds,
+    struct prefect_answer *ans, char *err, size_t errlen)
+{
+	char when[64];
+
+	iso_time(when, sizeof(when), delay_seconds > 0 ? delay_seconds : 0);
+	return propose_state(p, run_id, type, message, when, ans, err, errlen);
+}
+
+enum prefect_result
+prefect_reschedule_at(struct prefect *p, const char *run_id, const char *message, const char *when,
+    struct prefect_answer *ans, char *err, size_t errlen)
+{
+	return propose_state(p, run_id, "SCHEDULED", message, when, ans, err, errlen);
 }
 
 enum prefect_result
@@ -644,22 +683,26 @@ prefect_run_state(struct prefect *p, const char *run_id, char *type, size_t type
 	return r;
 }
 
-enum prefect_result
-prefect_runs_tagged(struct prefect *p, const char *tag, int limit, json_object **runs, char *err, size_t errlen)
+/* {"any_": [...]} of the strings. */
+static json_object *
+any_of(const char *const *items, int n)
 {
-	json_object *body = json_object_new_object(), *filter = json_object_new_object(), *tags, *all;
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	for (int i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(items[i]));
+	json_object_object_add(o, "any_", a);
+	return o;
+}
+
+/* POST /flow_runs/filter with body; *runs (caller frees) must come back as a list. */
+static enum prefect_result
+filter_runs(struct prefect *p, json_object *body, json_object **runs, char *err, size_t errlen)
+{
 	enum prefect_result r;
 	long status;
 
 	*runs = NULL;
-	tags = json_object_new_object();
-	all = json_object_new_array();
-	json_object_array_add(all, json_object_new_string(tag));
-	json_object_object_add(tags, "all_", all);
-	json_object_object_add(filter, "tags", tags);
-	json_object_object_add(body, "flow_runs", filter);
-	json_object_object_add(body, "sort", json_object_new_string("EXPECTED_START_TIME_DESC"));
-	json_object_object_add(body, "limit", json_object_new_int(limit));
 	r = call(p, "POST", "/flow_runs/filter", body, p->timeout_ms, p->retries, &status, runs, err, errlen);
 	if (r == PREFECT_OK && !json_object_is_type(*runs, json_type_array)) {
 		json_object_put(*runs);
@@ -667,6 +710,55 @@ prefect_runs_tagged(struct prefect *p, const char *tag, int limit, json_object *
 		(void)str_fmt(err, errlen, "Prefect's filtered flow runs are not a list");
 		r = PREFECT_REFUSED;
 	}
+	return r;
+}
+
+enum prefect_result
+prefect_due_runs_of_ours(struct prefect *p, int limit, json_object **runs, char *err, size_t errlen)
+{
+	const char *ids[PREFECT_FLOWS_MAX], *pool = p->pool, *scheduled = "SCHEDULED";
+	json_object *body = json_object_new_object(), *fr = json_object_new_object(), *state, *next, *pools;
+	char now[64], id[PREFECT_ID_MAX];
+	enum prefect_result r;
+	int n = 0;
+
+	for (int i = 0; i < p->nflows; i++)
+		if (prefect_deployment_id(p, p->flows[i].flow, id, sizeof(id), err, errlen) == PREFECT_OK)
+			ids[n++] = p->ids[i];
+	iso_time(now, sizeof(now), 0);
+	json_object_object_add(fr, "deployment_id", any_of(ids, n));
+	state = json_object_new_object();
+	json_object_object_add(state, "type", any_of(&scheduled, 1));
+	json_object_object_add(fr, "state", state);
+	next = json_object_new_object();
+	json_object_object_add(next, "before_", json_object_new_string(now));
+	json_object_object_add(fr, "next_scheduled_start_time", next);
+	json_object_object_add(body, "flow_runs", fr);
+	pools = json_object_new_object();
+	json_object_object_add(pools, "name", any_of(&pool, 1));
+	json_object_object_add(body, "work_pools", pools);
+	json_object_object_add(body, "sort", json_object_new_string("NEXT_SCHEDULED_START_TIME_ASC"));
+	json_object_object_add(body, "limit", json_object_new_int(limit < PREFECT_LIMIT_MAX ? limit : PREFECT_LIMIT_MAX));
+	r = filter_runs(p, body, runs, err, errlen);
+	json_object_put(body);
+	return r;
+}
+
+enum prefect_result
+prefect_runs_tagged(struct prefect *p, const char *tag, int limit, json_object **runs, char *err, size_t errlen)
+{
+	json_object *body = json_object_new_object(), *filter = json_object_new_object(), *tags, *all;
+	enum prefect_result r;
+
+	tags = json_object_new_object();
+	all = json_object_new_array();
+	json_object_array_add(all, json_object_new_string(tag));
+	json_object_object_add(tags, "all_", all);
+	json_object_object_add(filter, "tags", tags);
+	json_object_object_add(body, "flow_runs", filter);
+	json_object_object_add(body, "sort", json_object_new_string("EXPECTED_START_TIME_DESC"));
+	json_object_object_add(body, "limit", json_object_new_int(limit < PREFECT_LIMIT_MAX ? limit : PREFECT_LIMIT_MAX));
+	r = filter_runs(p, body, runs, err, errlen);
 	json_object_put(body);
 	return r;
 }

@@ -17,6 +17,8 @@
 #define PREFECT_FLOW_MAX 64 /* our flow's name, NUL included */
 #define PREFECT_FLOWS_MAX 8
 #define PREFECT_BANDS_MAX 8
+/* The most runs one request may ask for: Prefect answers 422 above PREFECT_API_DEFAULT_LIMIT (200). */
+#define PREFECT_LIMIT_MAX 200
 
 enum prefect_result {
 	PREFECT_OK,
@@ -95,8 +97,17 @@ enum prefect_result prefect_scheduled_runs(struct prefect *p, int limit, json_ob
  * "AwaitingRetry" at now + delay_seconds) and says what Prefect answered. */
 enum prefect_result prefect_set_state(struct prefect *p, const char *run_id, const char *type, const char *message,
     double delay_seconds, struct prefect_answer *ans, char *err, size_t errlen);
+/* SCHEDULED "AwaitingRetry" at when (an ISO time Prefect gave, e.g. the run's own next_scheduled_start_time:
+ * a time of Prefect's clock, not ours). */
+enum prefect_result prefect_reschedule_at(struct prefect *p, const char *run_id, const char *message,
+    const char *when, struct prefect_answer *ans, char *err, size_t errlen);
 /* GET /flow_runs/{id}: *run (caller frees) is the flow run object; PREFECT_NOT_FOUND for an unknown id. */
 enum prefect_result prefect_flow_run(struct prefect *p, const char *run_id, json_object **run, char *err,
+    size_t errlen);
+/* POST /flow_runs/filter: SCHEDULED runs of our deployments in the pool, due now (by Prefect's
+ * next_scheduled_start_time), soonest first, at most limit: the way past a pool whose queues are full of
+ * other deployments' runs. *runs (caller frees) a JSON array of flow run objects. */
+enum prefect_result prefect_due_runs_of_ours(struct prefect *p, int limit, json_object **runs, char *err,
     size_t errlen);
 /* POST /flow_runs/filter: the runs carrying tag, newest expected start first, at most limit; *runs (caller
  * frees) a JSON array of flow run objects. */

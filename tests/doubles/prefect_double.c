@@ -15,9 +15,12 @@
  *          work_queue_name the run goes to the deployment's work_queue_name; a queue missing from the
  *          deployment's pool is created there with Prefect's "arbitrary" priority: the first free one, that is
  *          the pool's highest + 1 when the priorities have no gap
- *   POST   /api/flow_runs/filter                      {"flow_runs":{"tags":{"all_":[...]}},"sort","limit"?}:
- *          200 [run] carrying every tag, latest expected start first, at most limit (default 200); other
- *          filter sections are accepted and ignored, unknown fields 422
+ *   POST   /api/flow_runs/filter                      {"flow_runs":{"tags":{"all_"},"deployment_id":{"any_"},
+ *          "state":{"type":{"any_"}},"next_scheduled_start_time":{"before_"}},"work_pools":{"name":{"any_"}},
+ *          "sort","limit"?}: 200 [run] matching every given part, by EXPECTED_START_TIME_DESC (default) or
+ *          NEXT_SCHEDULED_START_TIME_ASC, at most limit (default 200; above 200: 422 as Prefect's
+ *          LimitBody); other sections accepted and ignored, unknown fields 422
+ *          (get_scheduled_flow_runs too answers 422 to a limit above 200)
  *   GET    /api/flow_runs/{id}                        200 run {id,name,deployment_id,flow_id,work_pool_name,
  *          work_queue_name,work_queue_id,parameters,tags,idempotency_key,expected_start_time,
  *          next_scheduled_start_time,state_type,state_name,state{type,name,message,timestamp,state_details
@@ -86,6 +89,7 @@
 
 /* Python's json (Prefect) does not escape "/". */
 #define JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+#define LIMIT_MAX 200 /* the largest limit Prefect accepts (PREFECT_API_DEFAULT_LIMIT); above it: 422 */
 #define POOL "captionacc"
 #define DEPLOYMENT "captionacc"
 #define DEFAULT_QUEUE "default"
@@ -943,6 +947,10 @@ scheduled_runs(struct MHD_Connection *c, const char *pool_name, const char *body
 		json_object_put(in);
 		return unprocessable(c, bad, "not a valid value");
 	}
+	if (limit > LIMIT_MAX) { /* Prefect's LimitBody: PREFECT_API_DEFAULT_LIMIT */
+		json_object_put(in);
+		return detail(c, 422, "Invalid limit: must be less than or equal to 200.");
+	}
 	if (pool == NULL) {
 		json_object_put(in);
 		return pool_not_found(c, pool_name);
@@ -1295,6 +1303,48 @@ later_first(const void *a, const void *b)
 	return strcmp(y ? y : "", x ? x : "");
 }
 
+static int
+sooner_first(const void *a, const void *b)
+{
+	long long x = scheduled_us(*(json_object *const *)a), y = scheduled_us(*(json_object *const *)b);
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether the string value of run's field is one of {"any_": [...]} (absent filter: yes). */
+static bool
+any_of(json_object *run, const char *field, json_object *filter)
+{
+	json_object *any = json_object_object_get(filter, "any_");
+	const char *v = str_of(run, field);
+
+	if (filter == NULL)
+		return true;
+	for (size_t i = 0; v != NULL && i < json_object_array_length(any); i++)
+		if (is(json_object_get_string(json_object_array_get_idx(any, i)), v))
+			return true;
+	return false;
+}
+
+/* The flow_runs and work_pools sections this double knows: tags.all_, deployment_id.any_,
+ * state.type.any_, next_scheduled_start_time.before_ (SCHEDULED runs due by then), work_pools.name.any_. */
+static bool
+matches(json_object *run, json_object *in)
+{
+	json_object *fr = json_object_object_get(in, "flow_runs"), *all, *next;
+	long long before;
+
+	all = json_object_object_get(json_object_object_get(fr, "tags"), "all_");
+	next = json_object_object_get(json_object_object_get(fr, "next_scheduled_start_time"), "before_");
+	if ((all != NULL && !has_tags(run, all)) ||
+	    !any_of(run, "deployment_id", json_object_object_get(fr, "deployment_id")) ||
+	    !any_of(run, "state_type", json_object_object_get(json_object_object_get(fr, "state"), "type")) ||
+	    !any_of(run, "work_pool_name", json_object_object_get(json_object_object_get(in, "work_pools"), "name")))
+		return false;
+	return next == NULL || (parse_iso(json_object_get_string(next), &before) == 0 && is(str_of(run, "state_type"),
+	    "SCHEDULED") && scheduled_us(run) <= before);
+}
+
 /* The subset this project uses: {"flow_runs":{"tags":{"all_":[...]}},"sort":"EXPECTED_START_TIME_DESC",
  * "limit":N}; other filter sections Prefect knows are accepted and ignored, unknown fields are 422. */
 static enum MHD_Result
@@ -1302,7 +1352,7 @@ filter_flow_runs(struct MHD_Connection *c, const char *body)
 {
 	static const char *known[] = { "flow_runs", "sort", "limit", "offset", "flows", "task_runs", "deployments",
 		"work_pools", "work_pool_queues", NULL };
-	json_object *in = parse_object(body && body[0] ? body : "{}"), *all = NULL, *out, **pick;
+	json_object *in = parse_object(body && body[0] ? body : "{}"), *out, **pick;
 	size_t n = 0, limit = 200;
 
 	count("filter_flow_runs");
@@ -1321,12 +1371,16 @@ filter_flow_runs(struct MHD_Connection *c, const char *body)
 	}
 	if (json_object_object_get(in, "limit") != NULL)
 		limit = (size_t)json_object_get_int(json_object_object_get(in, "limit"));
-	all = json_object_object_get(json_object_object_get(json_object_object_get(in, "flow_runs"), "tags"), "all_");
+	if (limit > LIMIT_MAX) {
+		json_object_put(in);
+		return detail(c, 422, "Invalid limit: must be less than or equal to 200.");
+	}
 	pick = calloc(json_object_array_length(runs) + 1, sizeof(*pick));
 	for (size_t i = 0; pick != NULL && i < json_object_array_length(runs); i++)
-		if (all == NULL || has_tags(json_object_array_get_idx(runs, i), all))
+		if (matches(json_object_array_get_idx(runs, i), in))
 			pick[n++] = json_object_array_get_idx(runs, i);
-	qsort(pick, n, sizeof(*pick), later_first);
+	qsort(pick, n, sizeof(*pick), is(str_of(in, "sort"), "NEXT_SCHEDULED_START_TIME_ASC") ? sooner_first :
+	    later_first);
 	out = json_object_new_array();
 	for (size_t i = 0; i < n && i < limit; i++)
 		json_object_array_add(out, public_run(pick[i]));

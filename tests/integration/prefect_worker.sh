@@ -210,8 +210,12 @@ curl -s -X POST "$P/_clock?offset_ms=-60000" >/dev/null
 later=$(api POST "/deployments/$dep/create_flow_run" "{\"parameters\":{\"tenant_id\":\"tenant-w\"},
 	\"work_queue_name\":\"captionacc-low\",\"state\":{\"type\":\"SCHEDULED\",\"state_details\":{\"scheduled_time\":\"$(iso 0)\"}}}" |
 	sed 's/^{"id":"\([^"]*\)".*/\1/')
+due_at() { curl -s "$P/_runs" | sed 's/},{"id"/}\n{"id"/g' | grep "\"id\":\"$1\"" | head -n 1 |
+	sed 's/.*"next_scheduled_start_time":"\([^"]*\)".*/\1/'; }
+was=$(due_at "$later")
 runner_ok wait-long run --max-jobs 1
 check_eq "long WAIT: the run is given back, not left PENDING" "$(history "$later")" "SCHEDULED,PENDING,SCHEDULED"
+check_eq "long WAIT: given back at Prefect's own time for it, not pushed by our clock" "$(due_at "$later")" "$was"
 curl -s -X POST "$P/_clock?offset_ms=0" >/dev/null
 curl -s -X POST "$P/_cancel?id=$later" >/dev/null
 
@@ -240,18 +244,34 @@ curl -s -X POST "$P/_deployment?flow=crop_and_infer&pool=captionacc" >/dev/null
 
 # --- runs of other deployments at the head of a queue do not hide ours -------------------------------
 fdep=$(curl -s -X POST "$P/_deployment?flow=someone-else&queue=captionacc-high" | sed 's/.*"id":"\([^"]*\)".*/\1/')
-for n in $(seq 1 12); do
+for n in $(seq 1 205); do
 	api POST "/deployments/$fdep/create_flow_run" '{"parameters":{}}' >/dev/null
 done
 ours=$(new_run '{"tenant_id":"tenant-w"}' captionacc-low 50 behind-foreign)
 runner_ok foreign run --max-jobs 1
-check_eq "foreign runs: ours, behind 12 of another deployment, is run" "$(history "$ours")" \
-	"SCHEDULED,PENDING,RUNNING,COMPLETED"
+check_eq "foreign runs: ours, behind 205 of another deployment (more than Prefect's largest page), is run" \
+	"$(history "$ours")" "SCHEDULED,PENDING,RUNNING,COMPLETED"
 check "foreign runs: the runner says what it left alone" grep -q "deployment $fdep is not one of PREFECT_DEPLOYMENTS" \
 	"$dir/runner-foreign.log"
 check_eq "foreign runs: left SCHEDULED for their own workers" \
-	"$(curl -s "$P/_runs" | sed 's/},{"id"/}\n{"id"/g' | grep "\"deployment_id\":\"$fdep\"" | grep -c '"state_type":"SCHEDULED"')" 12
+	"$(curl -s "$P/_runs" | sed 's/},{"id"/}\n{"id"/g' | grep "\"deployment_id\":\"$fdep\"" | grep -c '"state_type":"SCHEDULED"')" 205
+check "foreign runs: no poll asked Prefect for more than it gives (200)" sh -c "! grep -q 'Invalid limit' \
+	'$dir/runner-foreign.log'"
 curl -s -X DELETE -H "Authorization: Bearer $PREFECT_DOUBLE_KEY" "$P/api/deployments/$fdep" >/dev/null
+
+# --- a deployment re-created (a new id) while a runner runs: its runs are still ours -----------------------
+ndep=$(api GET /deployments/name/noop/captionacc | sed 's/.*"id":"\([^"]*\)".*/\1/')
+first=$(api POST "/deployments/$ndep/create_flow_run" '{"parameters":{"tenant_id":"tenant-w"}}' | sed 's/^{"id":"\([^"]*\)".*/\1/')
+runner_bg recreated run --wait --max-seconds 10 --max-jobs 2
+rr=$bg
+check "re-created deployment: the runner ran a run of the old one" wait_for 10 sh -c \
+	"curl -s '$P/_runs' | sed 's/},{\"id\"/}\n{\"id\"/g' | grep '\"id\":\"$first\"' | grep -q '\"state_type\":\"COMPLETED\"'"
+curl -s -X DELETE -H "Authorization: Bearer $PREFECT_DOUBLE_KEY" "$P/api/deployments/$ndep" >/dev/null
+ndep=$(curl -s -X POST "$P/_deployment?flow=noop" | sed 's/.*"id":"\([^"]*\)".*/\1/')
+second=$(api POST "/deployments/$ndep/create_flow_run" '{"parameters":{"tenant_id":"tenant-w"}}' | sed 's/^{"id":"\([^"]*\)".*/\1/')
+exits_ok recreated "$rr"
+check_eq "re-created deployment: the same runner ran a run of the new one" "$(history "$second")" \
+	"SCHEDULED,PENDING,RUNNING,COMPLETED"
 
 # --- --dry-run and status read Prefect -----------------------------------------------------------------
 d1=$(new_run '{"tenant_id":"tenant-w"}' captionacc-high 90 dry-1)
