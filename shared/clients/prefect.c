@@ -695,14 +695,18 @@ any_of(const char *const *items, int n)
 	return o;
 }
 
-/* POST /flow_runs/filter with body; *runs (caller frees) must come back as a list. */
+/* POST /flow_runs/filter with body (taken: freed here) sorted by sort, at most limit (PREFECT_LIMIT_MAX);
+ * *runs (caller frees) must come back as a list. */
 static enum prefect_result
-filter_runs(struct prefect *p, json_object *body, json_object **runs, char *err, size_t errlen)
+filter_runs(struct prefect *p, json_object *body, const char *sort, int limit, json_object **runs, char *err,
+    size_t errlen)
 {
 	enum prefect_result r;
 	long status;
 
 	*runs = NULL;
+	json_object_object_add(body, "sort", json_object_new_string(sort));
+	json_object_object_add(body, "limit", json_object_new_int(limit < PREFECT_LIMIT_MAX ? limit : PREFECT_LIMIT_MAX));
 	r = call(p, "POST", "/flow_runs/filter", body, p->timeout_ms, p->retries, &status, runs, err, errlen);
 	if (r == PREFECT_OK && !json_object_is_type(*runs, json_type_array)) {
 		json_object_put(*runs);
@@ -710,6 +714,7 @@ filter_runs(struct prefect *p, json_object *body, json_object **runs, char *err,
 		(void)str_fmt(err, errlen, "Prefect's filtered flow runs are not a list");
 		r = PREFECT_REFUSED;
 	}
+	json_object_put(body);
 	return r;
 }
 
@@ -719,7 +724,6 @@ prefect_due_runs_of_ours(struct prefect *p, int limit, json_object **runs, char 
 	const char *ids[PREFECT_FLOWS_MAX], *pool = p->pool, *scheduled = "SCHEDULED";
 	json_object *body = json_object_new_object(), *fr = json_object_new_object(), *state, *next, *pools;
 	char now[64], id[PREFECT_ID_MAX];
-	enum prefect_result r;
 	int n = 0;
 
 	for (int i = 0; i < p->nflows; i++)
@@ -737,18 +741,13 @@ prefect_due_runs_of_ours(struct prefect *p, int limit, json_object **runs, char 
 	pools = json_object_new_object();
 	json_object_object_add(pools, "name", any_of(&pool, 1));
 	json_object_object_add(body, "work_pools", pools);
-	json_object_object_add(body, "sort", json_object_new_string("NEXT_SCHEDULED_START_TIME_ASC"));
-	json_object_object_add(body, "limit", json_object_new_int(limit < PREFECT_LIMIT_MAX ? limit : PREFECT_LIMIT_MAX));
-	r = filter_runs(p, body, runs, err, errlen);
-	json_object_put(body);
-	return r;
+	return filter_runs(p, body, "NEXT_SCHEDULED_START_TIME_ASC", limit, runs, err, errlen);
 }
 
 enum prefect_result
 prefect_runs_tagged(struct prefect *p, const char *tag, int limit, json_object **runs, char *err, size_t errlen)
 {
 	json_object *body = json_object_new_object(), *filter = json_object_new_object(), *tags, *all;
-	enum prefect_result r;
 
 	tags = json_object_new_object();
 	all = json_object_new_array();
@@ -756,11 +755,7 @@ prefect_runs_tagged(struct prefect *p, const char *tag, int limit, json_object *
 	json_object_object_add(tags, "all_", all);
 	json_object_object_add(filter, "tags", tags);
 	json_object_object_add(body, "flow_runs", filter);
-	json_object_object_add(body, "sort", json_object_new_string("EXPECTED_START_TIME_DESC"));
-	json_object_object_add(body, "limit", json_object_new_int(limit < PREFECT_LIMIT_MAX ? limit : PREFECT_LIMIT_MAX));
-	r = filter_runs(p, body, runs, err, errlen);
-	json_object_put(body);
-	return r;
+	return filter_runs(p, body, "EXPECTED_START_TIME_DESC", limit, runs, err, errlen);
 }
 
 enum prefect_result
