@@ -30,25 +30,32 @@ tell(struct reap *rp, const char *id, const char *state, const char *message, st
 	return ans->status;
 }
 
-/* The run's row ends (fenced by the lease we took); what goes wrong is logged. */
+/* The run's row ends as end says (JOB_COMPLETED, JOB_FAILED, JOB_CANCELLED, else back to the queue as
+ * JOB_RETRY), fenced by the lease we took; what goes wrong is logged. */
 static void
-end_row(struct reap *rp, struct queue_job *job, const char *status, const char *why)
+end_row(struct reap *rp, struct queue_job *job, enum job_end end, const char *why)
 {
 	struct db *db = rp->env->r->db;
 	char err[512];
 	bool ours = false;
 	enum db_status st;
 
-	if (strcmp(status, "completed") == 0)
+	switch (end) {
+	case JOB_COMPLETED:
 		st = queue_complete(db, job, NULL, &ours, err, sizeof(err));
-	else if (strcmp(status, "failed") == 0)
+		break;
+	case JOB_FAILED:
 		st = queue_fail(db, job, why, &ours, err, sizeof(err));
-	else if (strcmp(status, "cancelled") == 0)
+		break;
+	case JOB_CANCELLED:
 		st = queue_cancel(db, job, why, &ours, err, sizeof(err));
-	else
+		break;
+	default:
 		st = queue_requeue(db, job, QUEUE_RETRY, 0, why, &ours, err, sizeof(err));
+		break;
+	}
 	if (st != DB_OK)
-		log_warn("job %s: cannot end the row %s: %s", job->id, status, err);
+		log_warn("job %s: cannot end the row %s: %s", job->id, job_end_name(end), err);
 }
 
 /* A run its dead runner left PENDING or RUNNING: back to the queue, or failed when out of attempts. */
@@ -64,10 +71,10 @@ hand_back(struct reap *rp, struct queue_job *job, const char *previous)
 	tell(rp, job->id, last ? "FAILED" : "SCHEDULED", why, &ans);
 	if (strcmp(ans.status, "ACCEPT") == 0) {
 		log_warn("flow run %s: %s; %s", job->id, why, last ? "failed" : "rescheduled");
-		end_row(rp, job, last ? "failed" : "retry", why);
+		end_row(rp, job, last ? JOB_FAILED : JOB_RETRY, why);
 	} else if (strcmp(ans.state_type, "CANCELLING") == 0 &&
 	    strcmp(tell(rp, job->id, "CANCELLED", "cancelled in Prefect; its runner had stopped", &ans), "ACCEPT") == 0)
-		end_row(rp, job, "cancelled", "cancelled in Prefect; its runner had stopped");
+		end_row(rp, job, JOB_CANCELLED, "cancelled in Prefect; its runner had stopped");
 	else
 		log_warn("flow run %s: could not hand it back (%s); trying again later", job->id,
 		    ans.status[0] ? ans.status : "Prefect unavailable");
@@ -82,22 +89,22 @@ reap_one(void *arg, struct queue_job *job, const char *previous)
 	enum prefect_result r = prefect_run_state(rp->api, job->id, type, sizeof(type), err, sizeof(err));
 
 	if (r == PREFECT_NOT_FOUND)
-		end_row(rp, job, "cancelled", "the flow run is no longer in Prefect");
+		end_row(rp, job, JOB_CANCELLED, "the flow run is no longer in Prefect");
 	else if (r != PREFECT_OK)
 		log_warn("flow run %s: cannot read its state (%s); its row waits for a later pass", job->id, err);
 	else if (strcmp(type, "PENDING") == 0 || strcmp(type, "RUNNING") == 0)
 		hand_back(rp, job, previous);
 	else if (strcmp(type, "CANCELLING") == 0) {
 		if (strcmp(tell(rp, job->id, "CANCELLED", "cancelled in Prefect; its runner had stopped", &ans), "ACCEPT") == 0)
-			end_row(rp, job, "cancelled", "cancelled in Prefect; its runner had stopped");
+			end_row(rp, job, JOB_CANCELLED, "cancelled in Prefect; its runner had stopped");
 	} else if (strcmp(type, "COMPLETED") == 0)
-		end_row(rp, job, "completed", NULL);
+		end_row(rp, job, JOB_COMPLETED, NULL);
 	else if (strcmp(type, "FAILED") == 0 || strcmp(type, "CRASHED") == 0)
-		end_row(rp, job, "failed", "failed in Prefect");
+		end_row(rp, job, JOB_FAILED, "failed in Prefect");
 	else if (strcmp(type, "CANCELLED") == 0)
-		end_row(rp, job, "cancelled", "cancelled in Prefect");
+		end_row(rp, job, JOB_CANCELLED, "cancelled in Prefect");
 	else
-		end_row(rp, job, "retry", "lease expired; the run is scheduled in Prefect");
+		end_row(rp, job, JOB_RETRY, "lease expired; the run is scheduled in Prefect");
 }
 
 void
