@@ -53,7 +53,12 @@ params_flow_parse(const char *name, enum flow_id *out)
 const char *
 params_flow_list(void)
 {
-	return "video_initial_processing, crop_and_infer, caption_ocr, noop, diagnostic";
+	static char list[256];
+
+	if (list[0] == '\0')
+		for (int i = 0; i < FLOW__MAX; i++)
+			(void)str_fmt(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", flows[i].name);
+	return list;
 }
 
 bool
