@@ -65,11 +65,11 @@ db_failure(struct intake *in, struct intake_answer *ans, enum db_status st)
 	return st == DB_UNAVAILABLE ? INTAKE_UNAVAILABLE : INTAKE_ERROR;
 }
 
-/* The dedupe key of a job: the SHA-256 of its flow, tenant, video and parameters as stored. */
+/* The dedupe key of a job: the SHA-256 of its flow and its parameters as stored (tenant and video
+ * included). */
 static int
-dedupe_key(const struct flow_params *p, char *out, size_t len)
+dedupe_key(const struct flow_params *p, json_object *params, char *out, size_t len)
 {
-	json_object *params = params_json(p);
 	const char *text = json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN);
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -85,13 +85,13 @@ dedupe_key(const struct flow_params *p, char *out, size_t len)
 		rc = 0;
 	}
 	EVP_MD_CTX_free(ctx);
-	json_object_put(params);
 	return rc;
 }
 
-/* Tier, priority, tags and idempotency key of the request. */
+/* Tier, priority, tags and keys of the request whose parameters as stored are params. */
 static enum intake_result
-decide(struct intake *in, const struct intake_request *req, struct decision *d, struct intake_answer *ans)
+decide(struct intake *in, const struct intake_request *req, json_object *params, struct decision *d,
+    struct intake_answer *ans)
 {
 	const struct flow_params *p = req->params;
 	enum db_status st;
@@ -112,7 +112,7 @@ decide(struct intake *in, const struct intake_request *req, struct decision *d, 
 		(void)str_fmt(ans->error, sizeof(ans->error), "tenant id or idempotency key too long");
 		return INTAKE_ERROR;
 	}
-	if (req->dedupe_active && dedupe_key(req->params, d->dedupe, sizeof(d->dedupe)) != 0) {
+	if (req->dedupe_active && dedupe_key(req->params, params, d->dedupe, sizeof(d->dedupe)) != 0) {
 		(void)str_fmt(ans->error, sizeof(ans->error), "cannot digest the job's parameters");
 		return INTAKE_ERROR;
 	}
@@ -238,10 +238,9 @@ intake_submit(struct intake *in, const struct intake_request *req, struct intake
 	enum intake_result r;
 
 	memset(ans, 0, sizeof(*ans));
-	if ((r = decide(in, req, &d, ans)) != INTAKE_OK)
-		return r;
 	params = params_json(p);
-	r = in->prefect != NULL ? store_prefect(in, req, &d, params, ans) : store_local(in, req, &d, params, ans);
+	if ((r = decide(in, req, params, &d, ans)) == INTAKE_OK)
+		r = in->prefect != NULL ? store_prefect(in, req, &d, params, ans) : store_local(in, req, &d, params, ans);
 	json_object_put(params);
 	if (r == INTAKE_OK)
 		log_info("%s %s for tenant %s%s%s: %s %s %s%s%s, priority %d", req->triggered_by, params_flow_name(p->flow),
