@@ -69,6 +69,7 @@ struct config {
 	long tier_cache_seconds;
 	long max_attempts;
 	long lease_seconds;
+	long db_outage_seconds;
 	long retry_base_ms;
 	long retry_max_ms;
 	long lock_seconds;
