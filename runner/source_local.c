@@ -18,12 +18,26 @@ struct local {
 	struct source base;       /* first: a struct source * is a struct local * */
 	PGconn *listening_on;     /* the connection LISTEN was issued on */
 	long long maintained_ms;
+	bool claim_unknown;       /* a claim's answer was lost: it may have committed */
 };
 
+/* Claims the next job. A claim that failed with the connection may have committed; before the next one,
+ * whatever this worker holds is handed back, so no job waits for its lease to expire. */
 static int
 local_next(struct source *s, struct queue_job *job, bool *found, char *err, size_t errlen)
 {
-	return queue_claim(s->env.r->db, s->env.worker, s->env.lease_seconds, job, found, err, errlen) == DB_OK ? 0 : -1;
+	struct local *l = (struct local *)s;
+	enum db_status st;
+	int n = 0;
+
+	if (l->claim_unknown) {
+		if (queue_release_owned(s->env.r->db, s->env.worker, &n, err, errlen) != DB_OK)
+			return -1;
+		l->claim_unknown = false;
+	}
+	st = queue_claim(s->env.r->db, s->env.worker, s->env.lease_seconds, job, found, err, errlen);
+	l->claim_unknown = st == DB_UNAVAILABLE;
+	return st == DB_OK ? 0 : -1;
 }
 
 /* Waits for a NOTIFY on captionacc_jobs; also returns after ms (at most a second), when jobs delayed by

@@ -38,6 +38,15 @@ static const struct db_stmt claim_stmt = {
 	2, false
 };
 
+/* $1 worker. */
+static const struct db_stmt release_owned_stmt = {
+	"queue_release_owned",
+	"UPDATE jobs SET status = 'pending', attempt = attempt - 1, run_after = now(), lease_owner = NULL,"
+	"  lease_token = NULL, lease_expires_at = NULL, updated_at = now()"
+	" WHERE lease_owner = $1 AND status = 'running' AND backend = 'local' RETURNING id",
+	1, true
+};
+
 static const struct db_stmt extend_stmt = {
 	"queue_extend",
 	"UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $3::int)"
@@ -203,6 +212,23 @@ queue_claim(struct db *db, const char *worker, long lease_seconds, struct queue_
 	if (st != DB_OK)
 		queue_job_clear(out);
 	return st;
+}
+
+enum db_status
+queue_release_owned(struct db *db, const char *worker, int *n, char *err, size_t errlen)
+{
+	const char *params[1] = { worker };
+	enum db_status st;
+	PGresult *r = db_exec(db, &release_owned_stmt, params, &st, err, errlen);
+
+	*n = 0;
+	if (r == NULL)
+		return st;
+	*n = PQntuples(r);
+	for (int i = 0; i < *n; i++)
+		log_warn("job %s: claimed by %s when the connection was lost; handed back", PQgetvalue(r, i, 0), worker);
+	PQclear(r);
+	return DB_OK;
 }
 
 enum db_status

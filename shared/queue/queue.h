@@ -60,6 +60,10 @@ void queue_job_clear(struct queue_job *job);
 /* Claims the best claimable job for worker (lease of lease_seconds). *found false: nothing to do. */
 enum db_status queue_claim(struct db *db, const char *worker, long lease_seconds, struct queue_job *out,
     bool *found, char *err, size_t errlen);
+/* Hands back (pending, attempt given back) the local jobs worker holds. For a worker that runs no job
+ * and whose claim's answer was lost with its connection: the claim may have committed, and the job would
+ * otherwise wait for its lease to expire. */
+enum db_status queue_release_owned(struct db *db, const char *worker, int *n, char *err, size_t errlen);
 /* Pushes the lease expiry lease_seconds ahead. *ours false: the lease was lost (fenced out). */
 enum db_status queue_extend(struct db *db, const char *job_id, const char *token, long lease_seconds, bool *ours,
     char *err, size_t errlen);
