@@ -227,11 +227,15 @@ drop_if_closed(struct db *db)
 {
 	struct pollfd p = { .fd = PQsocket(db->conn), .events = POLLIN };
 
-	if (PQtransactionStatus(db->conn) != PQTRANS_IDLE || poll(&p, 1, 0) <= 0)
+	if (PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		return;
-	if (!PQconsumeInput(db->conn) || PQstatus(db->conn) != CONNECTION_OK) {
-		log_info("database connection closed by the server; reconnecting");
-		drop_connection(db);
+	/* The server's last message, then end of file: libpq notices the latter on the read after. */
+	for (int i = 0; i < 4 && poll(&p, 1, 0) > 0; i++) {
+		if (!PQconsumeInput(db->conn) || PQstatus(db->conn) != CONNECTION_OK) {
+			log_info("database connection closed by the server; reconnecting");
+			drop_connection(db);
+			return;
+		}
 	}
 }
 
