@@ -28,6 +28,7 @@ struct db {
 	long long last_failed_ms; /* monotonic time of the last failed connect, 0 = none */
 	long retry_ms;            /* DB_RETRY_MS: how long an idempotent statement may be retried */
 	bool in_tx;               /* between db_begin and db_commit/db_rollback */
+	bool server_said_bye;     /* a FATAL message arrived while idle: the session is ending */
 };
 
 /* Copies libpq's message without its trailing newline(s). */
@@ -102,6 +103,20 @@ db_conn(struct db *db)
 	return db->conn;
 }
 
+/* Messages the server sends outside a statement. A FATAL one (pg_terminate_backend, a shutdown) comes just
+ * before the server closes the session: remember it, so the next statement goes to a fresh session. */
+static void
+on_notice(void *arg, const PGresult *r)
+{
+	struct db *db = arg;
+	const char *severity = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+
+	if (severity != NULL && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0))
+		db->server_said_bye = true;
+	log_debug("database %s: %s", severity ? severity : "notice", msg ? msg : "");
+}
+
 /* Session settings every connection gets: our schema first on the search path, a statement timeout, and
  * generic plans: every statement is ours, small and prepared, so re-planning per call is pure cost. */
 static enum db_status
@@ -155,6 +170,8 @@ db_connect(struct db *db, char *err, size_t errlen)
 		db->last_failed_ms = clock_ms();
 		return DB_UNAVAILABLE;
 	}
+	db->server_said_bye = false;
+	PQsetNoticeReceiver(db->conn, on_notice, db);
 	if (setup_session(db, err, errlen) != DB_OK) {
 		drop_connection(db);
 		db->last_failed_ms = clock_ms();
@@ -229,9 +246,10 @@ drop_if_closed(struct db *db)
 
 	if (PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		return;
-	/* The server's last message, then end of file: libpq notices the latter on the read after. */
+	/* The server's last message (FATAL, seen by on_notice once PQisBusy parses it), then end of file. */
 	for (int i = 0; i < 4 && poll(&p, 1, 0) > 0; i++) {
-		if (!PQconsumeInput(db->conn) || PQstatus(db->conn) != CONNECTION_OK) {
+		if (!PQconsumeInput(db->conn) || PQstatus(db->conn) != CONNECTION_OK ||
+		    (!PQisBusy(db->conn) && db->server_said_bye)) {
 			log_info("database connection closed by the server; reconnecting");
 			drop_connection(db);
 			return;

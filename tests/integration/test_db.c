@@ -11,6 +11,7 @@
 #include "tests/integration/support.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -107,6 +108,11 @@ kill_session(struct db *db)
 	for (int i = 0; i < 100 && support_sql_long(adm(), "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int",
 	    1, params) != 0; i++)
 		clock_sleep_ms(20);
+	{
+		struct pollfd p = { .fd = PQsocket(db_conn(db)), .events = POLLIN };
+
+		assert_int_equal(poll(&p, 1, 2000), 1);
+	}
 }
 
 static int
