@@ -14,32 +14,9 @@
 set -eu
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top_srcdir/tests/harness/check.sh"
-EXTRA_CONFIG="RETRY_BASE_MS = 50
-RETRY_MAX_MS = 200
-LOCK_WAIT_SECONDS = 60
-MODAL_KEY = wk-test
-MODAL_SECRET = ws-test-secret
-MODAL_POLL_INTERVAL_MS = 50" "$stack" start-db "$dir"
-MODAL_DOUBLE_KEY=wk-test MODAL_DOUBLE_SECRET=ws-test-secret "$stack" modal-start "$dir"
-. "$dir/env"
-export LOG_FILE="$dir/runner.log" PGOPTIONS="-c client_min_messages=warning"
+. "$top_srcdir/tests/harness/flow-jobs.sh"
+flow_stack_start
 export MODAL_EXTRACT_FRAMES_AND_OCR_URL="$MODAL_URL/extract/ok" MODAL_CROP_AND_INFER_URL="$MODAL_URL/crop/ok"
-q() { $PSQL -c "$1"; }
-# initial VIDEO [MAX_ATTEMPTS] / crop VIDEO [MAX_ATTEMPTS]: queue a job as the webhook / the action does
-initial() {
-	q "INSERT INTO jobs (flow, tenant_id, video_id, parameters, priority, base_priority, max_attempts)
-	   VALUES ('video_initial_processing', 'tn', '$1',
-	           jsonb_build_object('video_id', '$1', 'tenant_id', 'tn', 'storage_key', 'tn/videos/$1.mp4'),
-	           50, 50, ${2:-5}) RETURNING id"
-}
-crop() {
-	q "INSERT INTO jobs (flow, tenant_id, video_id, parameters, priority, base_priority, max_attempts)
-	   VALUES ('crop_and_infer', 'tn', '$1', jsonb_build_object('video_id', '$1', 'tenant_id', 'tn',
-	   'crop_region', '{\"crop_left\": 0.1, \"crop_top\": 0.8, \"crop_right\": 0.9, \"crop_bottom\": 0.95}'::jsonb),
-	   70, 70, ${2:-5}) RETURNING id"
-}
-job_state() { q "SELECT status || ' ' || attempt FROM jobs WHERE id = '$1'"; }
-video() { q "SELECT $2 FROM videos WHERE id = '$1'"; }
 lock_of() { q "SELECT coalesce(lock_holder, 'free') FROM video_database_state WHERE video_id = '$1' AND database_name = 'layout'"; }
 stopped() { test "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T; }
 lease_expired() { test "$(q "SELECT lease_expires_at < now() FROM jobs WHERE id = '$1'")" = t; }
@@ -55,11 +32,8 @@ client_takes_lock() {
 	   lock_expires_at = now() + interval '1 hour' WHERE video_id = '$1' AND database_name = 'layout'
 	   AND (lock_holder IS NULL OR lock_expires_at < now()) RETURNING 1"
 }
-q "CREATE TABLE status_log (n bigserial, video_id text, status text);
-   CREATE FUNCTION log_status() RETURNS trigger LANGUAGE plpgsql AS
-   \$\$ BEGIN INSERT INTO status_log (video_id, status) VALUES (NEW.id, NEW.status); RETURN NULL; END \$\$;
-   CREATE TRIGGER videos_status AFTER INSERT OR UPDATE OF status ON videos FOR EACH ROW EXECUTE FUNCTION log_status();
-   INSERT INTO videos (id, tenant_id, storage_key, status) VALUES ('v-crop', 'tn', 'tn/videos/v-crop.mp4', 'active');"
+status_log_start
+q "INSERT INTO videos (id, tenant_id, storage_key, status) VALUES ('v-crop', 'tn', 'tn/videos/v-crop.mp4', 'active');"
 
 # --- the last allowed attempt dies with its runner
 job=$(initial v-last 1)

@@ -9,16 +9,8 @@
 set -eu
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top_srcdir/tests/harness/check.sh"
-EXTRA_CONFIG="RETRY_BASE_MS = 50
-RETRY_MAX_MS = 200
-LOCK_WAIT_SECONDS = 60
-MODAL_KEY = wk-test
-MODAL_SECRET = ws-test-secret
-MODAL_POLL_INTERVAL_MS = 50" "$stack" start-db "$dir"
-MODAL_DOUBLE_KEY=wk-test MODAL_DOUBLE_SECRET=ws-test-secret "$stack" modal-start "$dir"
-. "$dir/env"
-export LOG_FILE="$dir/runner.log" PGOPTIONS="-c client_min_messages=warning"
-q() { $PSQL -c "$1"; }
+. "$top_srcdir/tests/harness/flow-jobs.sh"
+flow_stack_start
 stats() { curl -fsS "$MODAL_URL/_stats"; }
 calls() { stats | sed -n "s|.*\"\\\\/$1\\\\/$2\":\([0-9]*\).*|\1|p"; }
 modal_reset() { curl -fsS -X POST "$MODAL_URL/_reset" >/dev/null; }
@@ -29,28 +21,9 @@ use() { # FUNCTION MODE: point the runner's endpoint for FUNCTION at the double'
 	caption) MODAL_CAPTION_OCR_URL="$MODAL_URL/caption/$2"; export MODAL_CAPTION_OCR_URL ;;
 	esac
 }
-# initial VIDEO [MAX_ATTEMPTS]: queues video_initial_processing as the webhook does
-initial() {
-	q "INSERT INTO jobs (flow, tenant_id, video_id, parameters, priority, base_priority, max_attempts)
-	   VALUES ('video_initial_processing', 'tn', '$1',
-	           jsonb_build_object('video_id', '$1', 'tenant_id', 'tn', 'storage_key', 'tn/videos/$1.mp4'),
-	           50, 50, ${2:-5}) RETURNING id"
-}
-crop() {
-	q "INSERT INTO jobs (flow, tenant_id, video_id, parameters, priority, base_priority)
-	   VALUES ('crop_and_infer', 'tn', '$1', jsonb_build_object('video_id', '$1', 'tenant_id', 'tn',
-	   'crop_region', '{\"crop_left\": 0.1, \"crop_top\": 0.8, \"crop_right\": 0.9, \"crop_bottom\": 0.95}'::jsonb),
-	   70, 70) RETURNING id"
-}
-job_state() { q "SELECT status || ' ' || attempt FROM jobs WHERE id = '$1'"; }
-video() { q "SELECT $2 FROM videos WHERE id = '$1'"; }
 run() { "$runner" run "$@" >/dev/null 2>&1; }
 
-# Video status history, kept by a trigger of the test's own.
-q "CREATE TABLE status_log (n bigserial, video_id text, status text);
-   CREATE FUNCTION log_status() RETURNS trigger LANGUAGE plpgsql AS
-   \$\$ BEGIN INSERT INTO status_log (video_id, status) VALUES (NEW.id, NEW.status); RETURN NULL; END \$\$;
-   CREATE TRIGGER videos_status AFTER INSERT OR UPDATE OF status ON videos FOR EACH ROW EXECUTE FUNCTION log_status();"
+status_log_start
 
 # --- success: processing -> active, metadata written
 use extract ok

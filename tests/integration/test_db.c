@@ -115,6 +115,50 @@ kill_session(struct db *db)
 	}
 }
 
+/* Runs fn(arg) in a child process ms from now; its exit status is fn's. The caller waits for it with
+ * waitpid. A failure ends the child: it never carries on running cmocka's tests. */
+static pid_t
+later(long long ms, int (*fn)(void *arg), void *arg)
+{
+	pid_t child = fork();
+
+	assert_true(child >= 0);
+	if (child == 0) {
+		clock_sleep_ms(ms);
+		_exit(fn(arg));
+	}
+	return child;
+}
+
+/* The stack script's pg-start (not support_stack, which would fail cmocka's way in the child). */
+static int
+start_server(void *arg)
+{
+	char cmd[2048];
+
+	(void)arg;
+	if (snprintf(cmd, sizeof(cmd), "'%s' pg-start '%s'", support_env("STACK_SCRIPT"), support_env("STACK_DIR")) >=
+	    (int)sizeof(cmd))
+		return 2;
+	return system(cmd) == 0 ? 0 : 1;
+}
+
+/* Ends db's session from another connection, as an administrator would. */
+static int
+terminate_session(void *arg)
+{
+	struct db *db = arg;
+	char sql[128];
+	PGconn *c;
+
+	if (snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)", PQbackendPID(db_conn(db))) >= (int)sizeof(sql))
+		return 2;
+	c = PQconnectdb(conninfo);
+	PQclear(PQexec(c, sql));
+	PQfinish(c);
+	return 0;
+}
+
 static int
 setup(void **state)
 {
@@ -171,20 +215,7 @@ test_statement_not_safe_to_repeat_is_not_repeated(void **state)
 
 	(void)state;
 	assert_int_equal(run(db, &insert_once_stmt, "warm-up", &took, err, sizeof(err)), DB_OK);
-	child = fork();
-	assert_true(child >= 0);
-	if (child == 0) {
-		char sql[128];
-		PGconn *c = PQconnectdb(conninfo);
-
-		clock_sleep_ms(500);
-		if (snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)", PQbackendPID(db_conn(db))) >=
-		    (int)sizeof(sql))
-			_exit(2);
-		PQclear(PQexec(c, sql));
-		PQfinish(c);
-		_exit(0);
-	}
+	child = later(500, terminate_session, db);
 	st = run(db, &insert_slow_stmt, "mid-call", &took, err, sizeof(err));
 	assert_int_equal(waitpid(child, &status, 0), child);
 	assert_int_equal(st, DB_UNAVAILABLE);
@@ -267,18 +298,7 @@ test_restart_within_the_budget(void **state)
 	(void)state;
 	assert_int_equal(run(db, &insert_safe_stmt, "before-restart", &took, err, sizeof(err)), DB_OK);
 	stack("pg-stop");
-	child = fork();
-	assert_true(child >= 0);
-	if (child == 0) {
-		char cmd[2048];
-
-		clock_sleep_ms(300);
-		/* not support_stack: a failure must end this child, not carry on running cmocka's tests in it */
-		if (snprintf(cmd, sizeof(cmd), "'%s' pg-start '%s'", support_env("STACK_SCRIPT"),
-		    support_env("STACK_DIR")) >= (int)sizeof(cmd))
-			_exit(2);
-		_exit(system(cmd) == 0 ? 0 : 1);
-	}
+	child = later(300, start_server, NULL);
 	st = run(db, &insert_safe_stmt, "during-restart", &took, err, sizeof(err));
 	assert_int_equal(waitpid(child, &status, 0), child); /* the server is up again, whatever happened */
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);

@@ -17,6 +17,22 @@ parse(const char *s)
 	return json_parse(s, strlen(s), err, sizeof(err));
 }
 
+/* Each of the n texts must be refused, with a reason that begins with prefix. */
+static void
+assert_refused(const char *const *texts, size_t n, const char *prefix)
+{
+	json_object *o;
+	char err[256];
+
+	for (size_t i = 0; i < n; i++) {
+		err[0] = '\0';
+		if ((o = json_parse(texts[i], strlen(texts[i]), err, sizeof(err))) != NULL)
+			fail_msg("\"%s\" should not parse", texts[i]);
+		if (err[0] == '\0' || strncmp(err, prefix, strlen(prefix)) != 0)
+			fail_msg("no reason for \"%s\": %s", texts[i], err);
+	}
+}
+
 static void
 test_parse(void **state)
 {
@@ -25,13 +41,7 @@ test_parse(void **state)
 	json_object *o;
 	char err[256];
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		err[0] = '\0';
-		if ((o = json_parse(bad[i], strlen(bad[i]), err, sizeof(err))) != NULL)
-			fail_msg("\"%s\" should not parse", bad[i]);
-		if (err[0] == '\0')
-			fail_msg("no reason for \"%s\"", bad[i]);
-	}
+	assert_refused(bad, sizeof(bad) / sizeof(bad[0]), "");
 	assert_null(json_parse("{\"a\":1}\0", 8, err, sizeof(err)));
 	o = parse(" {\"a\": [1, 2]}\n");
 	assert_non_null(o);
@@ -56,13 +66,7 @@ test_parse_rfc8259(void **state)
 	json_object *o;
 	char err[256];
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		err[0] = '\0';
-		if ((o = json_parse(bad[i], strlen(bad[i]), err, sizeof(err))) != NULL)
-			fail_msg("\"%s\" should not parse", bad[i]);
-		if (strncmp(err, "body is not valid JSON: ", 24) != 0)
-			fail_msg("no reason for \"%s\": %s", bad[i], err);
-	}
+	assert_refused(bad, sizeof(bad) / sizeof(bad[0]), "body is not valid JSON: ");
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		if ((o = json_parse(good[i], strlen(good[i]), err, sizeof(err))) == NULL)
 			fail_msg("\"%s\" should parse: %s", good[i], err);
