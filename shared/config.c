@@ -246,8 +246,10 @@ static const struct setting settings[] = {
 	  .used_by = CONFIG_BOTH,
 	  .help = "our flow=prefect-flow-name/deployment-name, comma-separated" },
 	{ .name = "PREFECT_QUEUE_BANDS", .type = SETTING_STRING, .offset = S(prefect_queue_bands),
-	  .def = "90:captionacc-high,70:captionacc-normal,0:captionacc-low", .used_by = CONFIG_BOTH,
-	  .help = "min-priority:work-queue pairs, highest first; the first gets queue priority 1" },
+	  .def = "90:captionacc-high,70:captionacc-normal,20:captionacc-low,0:captionacc-backfill",
+	  .used_by = CONFIG_BOTH,
+	  .help = "min-priority:work-queue pairs, highest first; the first gets queue priority 1 (backfill jobs, at "
+	    "BACKFILL_PRIORITY, belong in the last, below every tier)" },
 	{ .name = "PREFECT_TIMEOUT_SECONDS", .type = SETTING_INT, .offset = S(prefect_timeout_seconds),
 	  .def = "10", .min = 1, .max = 300, .used_by = CONFIG_BOTH,
 	  .help = "longest one Prefect call may take, retries included" },
