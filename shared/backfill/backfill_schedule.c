@@ -72,7 +72,7 @@ static const struct db_stmt failure_stmt = {
 	"  status = CASE WHEN retry_count + 1 >= " STR(BACKFILL_MAX_RETRIES) " THEN 'failed' ELSE 'retry' END,"
 	"  error_message = $3, last_retry_at = now(), completed_at = NULL, updated_at = now()"
 	" WHERE year = $1::int AND month = $2::int RETURNING " BACKFILL_LOG_COLUMNS,
-	3, true
+	3, false  /* counts: never run twice */
 };
 
 /* One month being handed over. */
