@@ -1,8 +1,12 @@
 /* job.c: one attempt of one job (see job.h). run_steps walks the flow; each way an attempt can end has
- * one function (end_done, end_wait, end_retry, end_fail, end_hand_back, end_cancel) that writes it,
- * fenced by the lease: once the lease is lost, nothing more is written. */
+ * one function (end_done, end_wait, end_retry, end_fail, end_hand_back, end_cancel), and all of them end
+ * through finish(): the flow's reactions (failure handling, lock release) and the jobs row's new state in
+ * one transaction fenced by the lease, so they happen exactly once, by whoever holds the job. Once the
+ * lease is lost, nothing more is written. A database that goes away is waited for (DB_OUTAGE_SECONDS)
+ * and the write tried again: every write here is fenced, so trying again cannot apply it twice. */
 #include "runner/job.h"
 
+#include "shared/clock.h"
 #include "shared/flows/registry.h"
 #include "shared/intake/params.h"
 #include "shared/log.h"
@@ -20,7 +24,7 @@ static const char *const end_names[JOB_END__MAX] = {
 	[JOB_CANCELLED] = "cancelled",
 };
 
-/* Everything one attempt holds; released by attempt_end. */
+/* Everything one attempt holds; released by attempt_free. */
 struct attempt {
 	const struct job_env *env;
 	struct queue_job *job;
@@ -40,27 +44,71 @@ job_end_name(enum job_end end)
 }
 
 static bool
+lease_lost(const struct attempt *a)
+{
+	return a->env->hb != NULL && heartbeat_lost(a->env->hb);
+}
+
+static bool
 should_stop(void *arg)
 {
 	struct flow_ctx *ctx = arg;
 	struct attempt *a = ctx->runner;
 
-	return *a->env->stop || heartbeat_lost(a->env->hb);
+	return *a->env->stop || lease_lost(a);
+}
+
+static bool
+stop_requested(void *arg)
+{
+	const struct attempt *a = arg;
+
+	return *a->env->stop;
+}
+
+/* After a write failed because the database was unavailable: true once a connection is open again and
+ * the write may be tried again (fenced, so it cannot apply twice), false once *deadline (set on the first
+ * call, DB_OUTAGE_SECONDS ahead) has passed or the runner is stopping. */
+static bool
+db_back(struct attempt *a, long long *deadline, const char *what, const char *why)
+{
+	char err[512];
+
+	if (*deadline == 0) {
+		*deadline = clock_ms() + a->env->cfg->db_outage_seconds * 1000;
+		log_warn("job %s: %s: %s; waiting up to %ld s for the database", a->job->id, what, why,
+		    a->env->cfg->db_outage_seconds);
+	} else if (!clock_sleep_unless(100, stop_requested, a))
+		return false;
+	if (clock_ms() >= *deadline)
+		return false;
+	return db_wait(a->env->db, *deadline, stop_requested, a, err, sizeof(err)) == DB_OK;
+}
+
+/* Writes the current step's row (a checkpoint, its result, or its failure). -1: the lease was lost, or
+ * the database stayed away. */
+static int
+save_step(struct attempt *a, enum queue_step_status status, json_object *result, const char *error)
+{
+	char err[512];
+	bool ours = false;
+	long long deadline = 0;
+	enum db_status st;
+
+	while ((st = queue_step_save(a->ctx.db, a->job, a->ctx.step_index, a->ctx.step_name, status, result, error,
+	    &ours, err, sizeof(err))) == DB_UNAVAILABLE && db_back(a, &deadline, "saving a step", err))
+		;
+	if (st != DB_OK)
+		log_warn("job %s: cannot save step %s: %s", a->job->id, a->ctx.step_name, err);
+	return st == DB_OK && ours ? 0 : -1;
 }
 
 static int
 save_checkpoint(struct flow_ctx *ctx, json_object *state)
 {
 	struct attempt *a = ctx->runner;
-	char err[512];
-	bool ours = false;
 
-	if (queue_step_save(ctx->db, a->job, ctx->step_index, ctx->step_name, QUEUE_STEP_RUNNING, state, NULL, &ours,
-	    err, sizeof(err)) != DB_OK) {
-		log_warn("job %s: cannot save the checkpoint of step %s: %s", a->job->id, ctx->step_name, err);
-		return -1;
-	}
-	if (!ours)
+	if (save_step(a, QUEUE_STEP_RUNNING, state, NULL) != 0)
 		return -1;
 	/* The saved state is now the step's checkpoint: a later failure of this step keeps it. */
 	json_object_put(a->saved);
@@ -79,48 +127,136 @@ outcome(struct attempt *a, enum job_end end, double delay, const char *message)
 	return end;
 }
 
-/* --- the ends of an attempt ---------------------------------------------------------------------- */
+/* --- ending an attempt ---------------------------------------------------------------------------- */
+
+/* Does this end run the flow's reactions: on_failure when the job ends for good without completing,
+ * on_exit always (only for a job whose video is known). */
+static bool
+reacts(const struct attempt *a, enum job_end end)
+{
+	if (a->flow == NULL || a->params.video_id[0] == '\0')
+		return false;
+	return a->flow->on_exit != NULL ||
+	    (a->flow->on_failure != NULL && (end == JOB_FAILED || end == JOB_CANCELLED));
+}
+
+static enum step_outcome
+react(struct attempt *a, enum job_end end, const char *message)
+{
+	enum step_outcome oc = STEP_OK;
+
+	if (a->flow->on_failure != NULL && (end == JOB_FAILED || end == JOB_CANCELLED))
+		oc = a->flow->on_failure(&a->ctx, message);
+	if (oc == STEP_OK && a->flow->on_exit != NULL)
+		oc = a->flow->on_exit(&a->ctx);
+	return oc;
+}
+
+/* The jobs row's new state for this end (fenced by the lease: *ours false when it was lost). */
+static enum db_status
+write_row(struct attempt *a, enum job_end end, double delay, const char *message, bool *ours, char *err,
+    size_t errlen)
+{
+	struct db *db = a->ctx.db;
+
+	switch (end) {
+	case JOB_COMPLETED:
+		return queue_complete(db, a->job, a->last, ours, err, errlen);
+	case JOB_FAILED:
+		return queue_fail(db, a->job, message, ours, err, errlen);
+	case JOB_CANCELLED:
+		return queue_cancel(db, a->job, message, ours, err, errlen);
+	case JOB_RETRY:
+		return queue_requeue(db, a->job, QUEUE_RETRY, delay, message, ours, err, errlen);
+	case JOB_HANDED_BACK:
+		return queue_requeue(db, a->job, QUEUE_HAND_BACK, delay, message[0] ? message : NULL, ours, err,
+		    errlen);
+	default:
+		(void)str_fmt(err, errlen, "no row write for %s", job_end_name(end));
+		return DB_ERROR;
+	}
+}
+
+/* One try of finish(): reactions and row in one transaction (the row alone when the flow has no reaction
+ * for this end). A reaction that fails for a reason other than the lease or the database is logged and
+ * the job still ends: the row is written alone. */
+static enum db_status
+finish_once(struct attempt *a, enum job_end end, double delay, const char *message, bool *ours, char *err,
+    size_t errlen)
+{
+	bool tx = reacts(a, end);
+	enum step_outcome oc = STEP_OK;
+	enum db_status st;
+
+	*ours = false;
+	if (tx && (st = db_begin(a->ctx.db, err, errlen)) != DB_OK)
+		return st;
+	if (tx && (oc = react(a, end, message)) != STEP_OK) {
+		db_rollback(a->ctx.db);
+		if (oc == STEP_LOST)
+			return DB_OK;
+		(void)str_fmt(err, errlen, "%s", a->ctx.error);
+		if (oc == STEP_RETRY)
+			return DB_UNAVAILABLE;
+		log_error("job %s: the flow's %s handling failed: %s; ending the job without it", a->job->id,
+		    job_end_name(end), err);
+		tx = false;
+	}
+	st = write_row(a, end, delay, message, ours, err, errlen);
+	if (tx && (st != DB_OK || !*ours))
+		db_rollback(a->ctx.db);
+	else if (tx && (st = db_commit(a->ctx.db, err, errlen)) != DB_OK)
+		*ours = false;
+	return st;
+}
+
+/* Ends the attempt as end (see finish_once), riding out a database outage: a try whose outcome is unknown
+ * (the connection died at COMMIT) is tried again, and the fence makes the second try find the job already
+ * ended (reported as abandoned) or apply it once. */
+static enum job_end
+finish(struct attempt *a, enum job_end end, double delay, const char *message)
+{
+	char msg[sizeof(a->out->message)], err[512];
+	long long deadline = 0;
+	bool ours = false;
+	enum db_status st;
+
+	(void)str_fmt(msg, sizeof(msg), "%s", message ? message : ""); /* reactions may reuse ctx.error */
+	while ((st = finish_once(a, end, delay, msg, &ours, err, sizeof(err))) == DB_UNAVAILABLE &&
+	    db_back(a, &deadline, job_end_name(end), err))
+		;
+	if (st != DB_OK)
+		return outcome(a, JOB_ABANDONED, 0, err);
+	if (!ours)
+		return outcome(a, JOB_ABANDONED, 0, "the lease was lost; nothing written");
+	return outcome(a, end, delay, msg);
+}
 
 static enum job_end
 end_done(struct attempt *a)
 {
-	char err[512];
-	bool ours = false;
-
-	if (queue_complete(a->ctx.db, a->job, a->last, &ours, err, sizeof(err)) != DB_OK || !ours)
-		return outcome(a, JOB_ABANDONED, 0, ours ? err : NULL);
-	return outcome(a, JOB_COMPLETED, 0, NULL);
+	return finish(a, JOB_COMPLETED, 0, NULL);
 }
 
-/* The job failed for good: record why (prefixed with the step, when there is one), let the flow react
- * (video status). */
+/* The job failed for good: why (prefixed with the step, when there is one) is recorded on the job and,
+ * through the flow's failure handling, on the video. */
 static enum job_end
 end_fail(struct attempt *a, const char *why, const char *suffix)
 {
-	char error[sizeof(a->ctx.error) + 128], err[512];
-	bool ours = false;
+	char error[sizeof(a->ctx.error) + 128];
 
 	if (a->ctx.step_name != NULL)
 		(void)str_fmt(error, sizeof(error), "%s: %s%s", a->ctx.step_name, why, suffix);
 	else
 		(void)str_fmt(error, sizeof(error), "%s%s", why, suffix);
-	if (queue_fail(a->ctx.db, a->job, error, &ours, err, sizeof(err)) != DB_OK || !ours)
-		return outcome(a, JOB_ABANDONED, 0, NULL);
-	if (a->flow != NULL && a->flow->on_failure != NULL)
-		a->flow->on_failure(&a->ctx, error);
-	return outcome(a, JOB_FAILED, 0, error);
+	return finish(a, JOB_FAILED, 0, error);
 }
 
 /* Not a failure: the job may run again after delay seconds, and gets this attempt back. */
 static enum job_end
 end_hand_back(struct attempt *a, double delay, const char *why)
 {
-	char err[512];
-	bool ours = false;
-
-	if (queue_requeue(a->ctx.db, a->job, QUEUE_HAND_BACK, delay, why, &ours, err, sizeof(err)) != DB_OK || !ours)
-		return outcome(a, JOB_ABANDONED, 0, NULL);
-	return outcome(a, JOB_HANDED_BACK, delay, why);
+	return finish(a, JOB_HANDED_BACK, delay, why);
 }
 
 /* A step cannot start yet (a held lock): hand back until it may. */
@@ -142,30 +278,22 @@ static enum job_end
 end_retry(struct attempt *a)
 {
 	const struct config *cfg = a->ctx.cfg;
-	char error[sizeof(a->ctx.error) + 128], err[512];
+	char error[sizeof(a->ctx.error) + 128];
 	double delay;
-	bool ours = false;
 
 	if (a->job->attempt >= a->job->max_attempts)
 		return end_fail(a, a->ctx.error, " (out of attempts)");
 	delay = queue_backoff(a->job->attempt, (double)cfg->retry_base_ms / 1000.0, (double)cfg->retry_max_ms / 1000.0,
 	    unit_random());
 	(void)str_fmt(error, sizeof(error), "%s: %s", a->ctx.step_name, a->ctx.error);
-	if (queue_requeue(a->ctx.db, a->job, QUEUE_RETRY, delay, error, &ours, err, sizeof(err)) != DB_OK || !ours)
-		return outcome(a, JOB_ABANDONED, 0, error);
-	return outcome(a, JOB_RETRY, delay, error);
+	return finish(a, JOB_RETRY, delay, error);
 }
 
 static enum job_end
 end_cancel(struct attempt *a, const char *why)
 {
-	char err[512];
-	bool ours = false;
-
 	log_info("job %s: %s; stopping before step %s", a->job->id, why, a->flow->steps[a->ctx.step_index].name);
-	if (queue_cancel(a->ctx.db, a->job, why, &ours, err, sizeof(err)) != DB_OK || !ours)
-		return outcome(a, JOB_ABANDONED, 0, NULL);
-	return outcome(a, JOB_CANCELLED, 0, why);
+	return finish(a, JOB_CANCELLED, 0, why);
 }
 
 /* --- the steps ----------------------------------------------------------------------------------- */
@@ -175,13 +303,9 @@ end_cancel(struct attempt *a, const char *why)
 static enum job_end
 step_failed(struct attempt *a, enum step_outcome oc)
 {
-	char err[512];
-	bool ours = false;
-
 	if (oc == STEP_RETRY && *a->env->stop) /* interrupted by shutdown: not a failure */
 		return end_hand_back(a, 0, NULL);
-	if (queue_step_save(a->ctx.db, a->job, a->ctx.step_index, a->ctx.step_name, QUEUE_STEP_FAILED,
-	    a->ctx.checkpoint, a->ctx.error, &ours, err, sizeof(err)) != DB_OK || !ours)
+	if (save_step(a, QUEUE_STEP_FAILED, a->ctx.checkpoint, a->ctx.error) != 0)
 		return outcome(a, JOB_ABANDONED, 0, NULL);
 	return oc == STEP_FAIL ? end_fail(a, a->ctx.error, "") : end_retry(a);
 }
@@ -190,11 +314,7 @@ step_failed(struct attempt *a, enum step_outcome oc)
 static int
 step_done(struct attempt *a, json_object *result)
 {
-	char err[512];
-	bool ours = false;
-
-	if (queue_step_save(a->ctx.db, a->job, a->ctx.step_index, a->ctx.step_name, QUEUE_STEP_COMPLETED, result,
-	    NULL, &ours, err, sizeof(err)) != DB_OK || !ours) {
+	if (save_step(a, QUEUE_STEP_COMPLETED, result, NULL) != 0) {
 		json_object_put(result);
 		return -1;
 	}
@@ -245,13 +365,14 @@ run_steps(struct attempt *a)
 		a->ctx.step_index = i;
 		if (*a->env->stop)
 			return end_hand_back(a, 0, NULL);
-		if (heartbeat_lost(a->env->hb))
+		if (lease_lost(a))
 			return outcome(a, JOB_ABANDONED, 0, NULL);
 		if (a->env->cancelling != NULL && (cancelled = a->env->cancelling(a->env->cancelling_arg, a->job)) != NULL)
 			return end_cancel(a, cancelled);
 		oc = step_run(a, i, &result);
-		if (heartbeat_lost(a->env->hb)) {
+		if (lease_lost(a) || oc == STEP_LOST) {
 			json_object_put(result);
+			log_warn("job %s: step %s: the lease was lost; writing nothing more", a->job->id, a->ctx.step_name);
 			return outcome(a, JOB_ABANDONED, 0, NULL);
 		}
 		switch (oc) {
@@ -264,6 +385,7 @@ run_steps(struct attempt *a)
 			return end_wait(a);
 		case STEP_RETRY:
 		case STEP_FAIL:
+		case STEP_LOST:
 			json_object_put(result);
 			return step_failed(a, oc);
 		}
@@ -271,57 +393,98 @@ run_steps(struct attempt *a)
 	return end_done(a);
 }
 
-/* Takes the job: its flow and typed parameters (the jobs row is input: bad ones fail the job at once,
- * with the flow's failure reaction when the row names a valid video), and its step rows. */
+/* Reads the job's flow and typed parameters (the jobs row is input). -1 with why when they are bad; the
+ * video is still known when the row names a valid one, so the flow's failure handling can mark it. */
+static int
+load(struct attempt *a, char *why, size_t whylen)
+{
+	enum flow_id id;
+	char reason[300];
+
+	if (params_flow_parse(a->job->flow, &id) != 0) {
+		(void)str_fmt(why, whylen, "unknown flow \"%s\"", a->job->flow);
+		return -1;
+	}
+	a->flow = registry_flow(id);
+	if (params_parse_row(id, a->job->tenant_id, a->job->video_id, a->job->parameters, &a->params, reason,
+	    sizeof(reason)) == 0)
+		return 0;
+	if (!validate_id(a->job->tenant_id) || !validate_id(a->job->video_id) ||
+	    str_copy(a->params.tenant_id, sizeof(a->params.tenant_id), a->job->tenant_id) != 0 ||
+	    str_copy(a->params.video_id, sizeof(a->params.video_id), a->job->video_id) != 0) {
+		a->params.video_id[0] = '\0';
+		a->flow = NULL;
+	}
+	(void)str_fmt(why, whylen, "invalid parameters: %s", reason);
+	return -1;
+}
+
+/* Takes the job: its flow and parameters (bad ones fail the job at once), its step rows, its steps. */
 static enum job_end
 take(struct attempt *a)
 {
-	enum flow_id id;
-	char why[300], err[512];
+	char why[400], err[512];
+	long long deadline = 0;
+	enum db_status st;
 
-	if (params_flow_parse(a->job->flow, &id) != 0) {
-		(void)str_fmt(why, sizeof(why), "unknown flow \"%s\"", a->job->flow);
+	if (load(a, why, sizeof(why)) != 0)
 		return end_fail(a, why, "");
-	}
-	a->flow = registry_flow(id);
-	if (params_parse_row(id, a->job->tenant_id, a->job->video_id, a->job->parameters, &a->params, why,
-	    sizeof(why)) != 0) {
-		char msg[400];
-
-		/* Enough of the row for the flow's failure reaction (a video's error status). */
-		if (!validate_id(a->job->tenant_id) || !validate_id(a->job->video_id) ||
-		    str_copy(a->params.tenant_id, sizeof(a->params.tenant_id), a->job->tenant_id) != 0 ||
-		    str_copy(a->params.video_id, sizeof(a->params.video_id), a->job->video_id) != 0) {
-			a->params.video_id[0] = '\0';
-			a->flow = NULL;
-		}
-		(void)str_fmt(msg, sizeof(msg), "invalid parameters: %s", why);
-		return end_fail(a, msg, "");
-	}
 	if ((a->steps = calloc((size_t)a->flow->nsteps, sizeof(*a->steps))) == NULL)
 		return outcome(a, JOB_ABANDONED, 0, "out of memory");
-	if (queue_steps_load(a->ctx.db, a->job, a->steps, a->flow->nsteps, err, sizeof(err)) != DB_OK)
+	while ((st = queue_steps_load(a->ctx.db, a->job, a->steps, a->flow->nsteps, err, sizeof(err))) ==
+	    DB_UNAVAILABLE && db_back(a, &deadline, "loading its steps", err))
+		;
+	if (st != DB_OK)
 		return outcome(a, JOB_ABANDONED, 0, err);
 	return run_steps(a);
+}
+
+static void
+attempt_init(struct attempt *a, const struct job_env *env, struct queue_job *job, struct job_outcome *out)
+{
+	memset(a, 0, sizeof(*a));
+	memset(out, 0, sizeof(*out));
+	a->env = env;
+	a->job = job;
+	a->out = out;
+	a->ctx = (struct flow_ctx){ .db = env->db, .cfg = env->cfg, .job_id = job->id,
+		.fence = { .job_id = job->id, .token = job->lease_token }, .params = &a->params,
+		.save_checkpoint = save_checkpoint, .should_stop = should_stop, .runner = a };
+}
+
+static void
+attempt_free(struct attempt *a)
+{
+	if (a->steps != NULL)
+		queue_steps_free(a->steps, a->flow->nsteps);
+	free(a->steps);
+	json_object_put(a->last);
+	json_object_put(a->saved);
+	params_free(&a->params);
 }
 
 void
 job_run(const struct job_env *env, struct queue_job *job, struct job_outcome *out)
 {
-	struct attempt a = { .env = env, .job = job, .out = out };
+	struct attempt a;
 
-	memset(out, 0, sizeof(*out));
-	a.ctx = (struct flow_ctx){ .db = env->db, .cfg = env->cfg, .job_id = job->id, .params = &a.params,
-		.save_checkpoint = save_checkpoint, .should_stop = should_stop, .runner = &a };
+	attempt_init(&a, env, job, out);
 	heartbeat_watch(env->hb, job->id, job->lease_token);
 	(void)take(&a);
-	if (a.flow != NULL && a.flow->on_exit != NULL && a.params.video_id[0] != '\0')
-		a.flow->on_exit(&a.ctx);
 	heartbeat_unwatch(env->hb);
-	if (a.steps != NULL)
-		queue_steps_free(a.steps, a.flow->nsteps);
-	free(a.steps);
-	json_object_put(a.last);
-	json_object_put(a.saved);
-	params_free(&a.params);
+	attempt_free(&a);
+}
+
+void
+job_end_taken(const struct job_env *env, struct queue_job *job, enum job_end end, const char *why,
+    struct job_outcome *out)
+{
+	struct attempt a;
+	char bad[400];
+
+	attempt_init(&a, env, job, out);
+	if (load(&a, bad, sizeof(bad)) != 0)
+		log_warn("job %s: %s", job->id, bad);
+	(void)finish(&a, end, 0, why);
+	attempt_free(&a);
 }

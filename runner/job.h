@@ -1,6 +1,8 @@
 /* job.h: one attempt of one job, as a small state machine: take (parse the flow and its parameters, load
  * the step rows) -> steps (each checkpointed, resuming after the last completed one) -> one of the ends
- * below, each written by one short function of job.c. Every write is fenced by the job's lease. */
+ * below, each written by one short function of job.c. Every write is fenced by the job's lease, and every
+ * end that has them runs the flow's reactions (failure handling, lock release) in the same transaction
+ * as the jobs row's new state: exactly once, by whoever holds the job. */
 #ifndef CAPTIONACC_JOB_H
 #define CAPTIONACC_JOB_H
 
@@ -27,7 +29,7 @@ enum job_end {
 struct job_env {
 	struct db *db;
 	const struct config *cfg;
-	struct heartbeat *hb;
+	struct heartbeat *hb;                /* NULL for job_end_taken */
 	const volatile sig_atomic_t *stop;   /* set by SIGTERM/SIGINT */
 	/* Why the job's source asks it to stop (e.g. "cancelled in Prefect"), or NULL; checked between steps.
 	 * May be NULL: never. */
@@ -47,5 +49,10 @@ struct job_outcome {
 const char *job_end_name(enum job_end end);
 /* Runs one attempt of job (claimed, leased) and says how it ended. */
 void job_run(const struct job_env *env, struct queue_job *job, struct job_outcome *out);
+/* Ends a job this process took over from a runner that stopped (its lease expired; the reaper holds a
+ * fresh lease on it) as end (JOB_FAILED, JOB_RETRY, JOB_CANCELLED, JOB_COMPLETED) with why, running the
+ * flow's reactions exactly as the runner would have: the video's error, the locks released. */
+void job_end_taken(const struct job_env *env, struct queue_job *job, enum job_end end, const char *why,
+    struct job_outcome *out);
 
 #endif

@@ -31,31 +31,17 @@ tell(struct reap *rp, const char *id, const char *state, const char *message, st
 }
 
 /* The run's row ends as end says (JOB_COMPLETED, JOB_FAILED, JOB_CANCELLED, else back to the queue as
- * JOB_RETRY), fenced by the lease we took; what goes wrong is logged. */
+ * JOB_RETRY), fenced by the lease we took, with the flow's reactions as its runner would have run them. */
 static void
 end_row(struct reap *rp, struct queue_job *job, enum job_end end, const char *why)
 {
-	struct db *db = rp->env->r->db;
-	char err[512];
-	bool ours = false;
-	enum db_status st;
+	struct job_env env = { .db = rp->env->r->db, .cfg = &rp->env->r->cfg, .stop = rp->env->stop };
+	struct job_outcome o;
 
-	switch (end) {
-	case JOB_COMPLETED:
-		st = queue_complete(db, job, NULL, &ours, err, sizeof(err));
-		break;
-	case JOB_FAILED:
-		st = queue_fail(db, job, why, &ours, err, sizeof(err));
-		break;
-	case JOB_CANCELLED:
-		st = queue_cancel(db, job, why, &ours, err, sizeof(err));
-		break;
-	default:
-		st = queue_requeue(db, job, QUEUE_RETRY, 0, why, &ours, err, sizeof(err));
-		break;
-	}
-	if (st != DB_OK)
-		log_warn("job %s: cannot end the row %s: %s", job->id, job_end_name(end), err);
+	job_end_taken(&env, job, end == JOB_COMPLETED || end == JOB_FAILED || end == JOB_CANCELLED ? end : JOB_RETRY,
+	    why, &o);
+	if (o.end == JOB_ABANDONED)
+		log_warn("job %s: cannot end the row %s: %s", job->id, job_end_name(end), o.message);
 }
 
 /* A run its dead runner left PENDING or RUNNING: back to the queue, or failed when out of attempts. */
@@ -114,7 +100,7 @@ prefect_reap(struct prefect *api, const struct source_env *env)
 	char err[512];
 	int n = 0;
 
-	if (queue_take_expired(env->r->db, env->worker, env->lease_seconds, reap_one, &rp, &n, err, sizeof(err)) !=
+	if (queue_take_expired(env->r->db, "prefect", env->worker, env->lease_seconds, reap_one, &rp, &n, err, sizeof(err)) !=
 	    DB_OK)
 		log_warn("taking over expired Prefect runs failed: %s", err);
 	else if (n > 0)

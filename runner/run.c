@@ -67,9 +67,8 @@ limit_reached(const struct run_state *rs)
 	    (rs->opts.max_seconds > 0 && remaining_ms(rs) <= 0);
 }
 
-/* One attempt of job: run, log, report to the source, count. false when the runner must stop (the
- * database went away mid-job: its lease will expire and it will run again). */
-static bool
+/* One attempt of job: run, log, report to the source, count. */
+static void
 one_job(struct run_state *rs, struct queue_job *job)
 {
 	struct job_outcome o;
@@ -86,11 +85,29 @@ one_job(struct run_state *rs, struct queue_job *job)
 	log_set_context(NULL);
 	rs->counts[o.end]++;
 	rs->done++;
-	if (o.end == JOB_ABANDONED && !db_is_connected(rs->r->db)) {
-		log_error("database connection lost; stopping (the job's lease will expire and it will run again)");
-		return false;
-	}
-	return true;
+}
+
+static bool
+stopping(void *arg)
+{
+	(void)arg;
+	return stop_requested != 0;
+}
+
+/* The database went away while looking for work: wait for it up to DB_OUTAGE_SECONDS (a session killed
+ * or a server restarted is back in moments), true once it answers again. */
+static bool
+database_back(struct run_state *rs, const char *why)
+{
+	long secs = rs->r->cfg.db_outage_seconds;
+	char err[512];
+
+	log_warn("cannot claim a job: %s; waiting up to %ld s for the database", why, secs);
+	if (db_wait(rs->r->db, clock_ms() + secs * 1000, stopping, NULL, err, sizeof(err)) == DB_OK)
+		return true;
+	if (!stop_requested)
+		log_error("the database stayed unavailable for %ld s (%s); stopping", secs, err);
+	return false;
 }
 
 /* The loop: next job, or wait for one (with --wait), until a limit or a stop. Exit status. */
@@ -101,14 +118,15 @@ drain(struct run_state *rs)
 
 	while (!stop_requested && !limit_reached(rs)) {
 		struct queue_job job;
-		bool found = false, go_on;
+		bool found = false;
 		long ms;
 
 		if (rs->src->ops->maintain != NULL)
 			rs->src->ops->maintain(rs->src);
 		if (rs->src->ops->next(rs->src, &job, &found, err, sizeof(err)) != 0) {
-			log_error("cannot claim a job: %s", err);
-			return 1;
+			if (database_back(rs, err))
+				continue;
+			return stop_requested ? 0 : 1;
 		}
 		if (!found) {
 			if (!rs->opts.wait)
@@ -117,10 +135,8 @@ drain(struct run_state *rs)
 				rs->src->ops->wait(rs->src, ms);
 			continue;
 		}
-		go_on = one_job(rs, &job);
+		one_job(rs, &job);
 		queue_job_clear(&job);
-		if (!go_on)
-			return 1;
 	}
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include "shared/clock.h"
 #include "shared/log.h"
 #include "shared/queue/queue.h"
+#include "shared/str.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +18,26 @@ struct local {
 	struct source base;       /* first: a struct source * is a struct local * */
 	PGconn *listening_on;     /* the connection LISTEN was issued on */
 	long long maintained_ms;
+	bool claim_unknown;       /* a claim's answer was lost: it may have committed */
 };
 
+/* Claims the next job. A claim that failed with the connection may have committed; before the next one,
+ * whatever this worker holds is handed back, so no job waits for its lease to expire. */
 static int
 local_next(struct source *s, struct queue_job *job, bool *found, char *err, size_t errlen)
 {
-	return queue_claim(s->env.r->db, s->env.worker, s->env.lease_seconds, job, found, err, errlen) == DB_OK ? 0 : -1;
+	struct local *l = (struct local *)s;
+	enum db_status st;
+	int n = 0;
+
+	if (l->claim_unknown) {
+		if (queue_release_owned(s->env.r->db, s->env.worker, &n, err, errlen) != DB_OK)
+			return -1;
+		l->claim_unknown = false;
+	}
+	st = queue_claim(s->env.r->db, s->env.worker, s->env.lease_seconds, job, found, err, errlen);
+	l->claim_unknown = st == DB_UNAVAILABLE;
+	return st == DB_OK ? 0 : -1;
 }
 
 /* Waits for a NOTIFY on captionacc_jobs; also returns after ms (at most a second), when jobs delayed by
@@ -53,6 +68,24 @@ local_wait(struct source *s, long ms)
 		PQfreemem(n);
 }
 
+/* A job whose runner stopped (its lease expired): back to the queue while it has attempts left, else
+ * failed for good, with the flow's failure handling either way (the video's error, its locks released),
+ * as its runner would have done. */
+static void
+reap_one(void *arg, struct queue_job *job, const char *previous)
+{
+	struct source *s = arg;
+	struct job_env env = { .db = s->env.r->db, .cfg = &s->env.r->cfg, .stop = s->env.stop };
+	struct job_outcome o;
+	char why[300];
+	bool last = job->attempt >= job->max_attempts;
+
+	(void)str_fmt(why, sizeof(why), "lease expired: runner %s stopped during attempt %d%s", previous, job->attempt,
+	    last ? " (out of attempts)" : "");
+	job_end_taken(&env, job, last ? JOB_FAILED : JOB_RETRY, why, &o);
+	log_warn("job %s: %s; %s", job->id, why, job_end_name(o.end));
+}
+
 /* Every MAINTENANCE_INTERVAL_MS: expired leases back to the queue, priorities aged (the ageing pass runs
  * once in 10 s across all runners). */
 static void
@@ -65,7 +98,8 @@ local_maintain(struct source *s)
 	if (l->maintained_ms != 0 && clock_ms() - l->maintained_ms < MAINTENANCE_INTERVAL_MS)
 		return;
 	l->maintained_ms = clock_ms();
-	if (queue_reap(s->env.r->db, &n, err, sizeof(err)) != DB_OK)
+	if (queue_take_expired(s->env.r->db, "local", s->env.worker, s->env.lease_seconds, reap_one, s, &n, err,
+	    sizeof(err)) != DB_OK)
 		log_warn("reaping expired leases failed: %s", err);
 	if (queue_age(s->env.r->db, s->env.prio, &n, err, sizeof(err)) != DB_OK)
 		log_warn("ageing priorities failed: %s", err);

@@ -72,6 +72,7 @@ struct config {
 	long backfill_pipeline_version;
 	long max_attempts;
 	long lease_seconds;
+	long db_outage_seconds;
 	long retry_base_ms;
 	long retry_max_ms;
 	long lock_seconds;

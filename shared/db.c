@@ -8,6 +8,7 @@
 #include "shared/str.h"
 #include "shared/validate.h"
 
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,6 +27,8 @@ struct db {
 	int nprepared;
 	long long last_failed_ms; /* monotonic time of the last failed connect, 0 = none */
 	long retry_ms;            /* DB_RETRY_MS: how long an idempotent statement may be retried */
+	bool in_tx;               /* between db_begin and db_commit/db_rollback */
+	bool server_said_bye;     /* a FATAL message arrived while idle: the session is ending */
 };
 
 /* Copies libpq's message without its trailing newline(s). */
@@ -100,6 +103,20 @@ db_conn(struct db *db)
 	return db->conn;
 }
 
+/* Messages the server sends outside a statement. A FATAL one (pg_terminate_backend, a shutdown) comes just
+ * before the server closes the session: remember it, so the next statement goes to a fresh session. */
+static void
+on_notice(void *arg, const PGresult *r)
+{
+	struct db *db = arg;
+	const char *severity = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+
+	if (severity != NULL && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0))
+		db->server_said_bye = true;
+	log_debug("database %s: %s", severity ? severity : "notice", msg ? msg : "");
+}
+
 /* Session settings every connection gets: our schema first on the search path, a statement timeout, and
  * generic plans: every statement is ours, small and prepared, so re-planning per call is pure cost. */
 static enum db_status
@@ -131,6 +148,10 @@ db_connect(struct db *db, char *err, size_t errlen)
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
 		return DB_OK;
 	drop_connection(db);
+	if (db->in_tx) {
+		set_err(err, errlen, "the database connection was lost inside a transaction", NULL);
+		return DB_UNAVAILABLE;
+	}
 	if (!validate_identifier(db->schema)) {
 		set_err(err, errlen, "DB_SCHEMA must be a plain lower-case SQL identifier", NULL);
 		return DB_UNAVAILABLE;
@@ -149,6 +170,8 @@ db_connect(struct db *db, char *err, size_t errlen)
 		db->last_failed_ms = clock_ms();
 		return DB_UNAVAILABLE;
 	}
+	db->server_said_bye = false;
+	PQsetNoticeReceiver(db->conn, on_notice, db);
 	if (setup_session(db, err, errlen) != DB_OK) {
 		drop_connection(db);
 		db->last_failed_ms = clock_ms();
@@ -156,6 +179,21 @@ db_connect(struct db *db, char *err, size_t errlen)
 	}
 	db->last_failed_ms = 0;
 	return DB_OK;
+}
+
+enum db_status
+db_wait(struct db *db, long long until_ms, bool (*stop)(void *arg), void *arg, char *err, size_t errlen)
+{
+	enum db_status st;
+
+	while ((st = db_connect(db, err, errlen)) == DB_UNAVAILABLE && clock_ms() < until_ms) {
+		long long left = until_ms - clock_ms();
+
+		if (!clock_sleep_unless(left < DB_RECONNECT_INTERVAL_MS ? left : DB_RECONNECT_INTERVAL_MS, stop, arg))
+			break;
+		db->last_failed_ms = 0; /* we waited ourselves */
+	}
+	return st;
 }
 
 /* Transient SQLSTATEs: connection problems (08), shutdown/cancel (57), resources (53), serialization and
@@ -197,6 +235,28 @@ fail_result(struct db *db, PGresult *r, char *err, size_t errlen)
 	return st;
 }
 
+/* A session the server ended while we were idle (pg_terminate_backend, a restart, an idle timeout) has
+ * left its goodbye on the socket: read it now and drop the connection, so the statement goes to a fresh
+ * one instead of failing with an unknown outcome. One poll() per statement; a NOTIFY that arrived is
+ * kept for PQnotifies. */
+static void
+drop_if_closed(struct db *db)
+{
+	struct pollfd p = { .fd = PQsocket(db->conn), .events = POLLIN };
+
+	if (PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		return;
+	/* The server's last message (FATAL, seen by on_notice once PQisBusy parses it), then end of file. */
+	for (int i = 0; i < 4 && poll(&p, 1, 0) > 0; i++) {
+		if (!PQconsumeInput(db->conn) || PQstatus(db->conn) != CONNECTION_OK ||
+		    (!PQisBusy(db->conn) && db->server_said_bye)) {
+			log_info("database connection closed by the server; reconnecting");
+			drop_connection(db);
+			return;
+		}
+	}
+}
+
 static PGresult *
 exec_once(struct db *db, const struct db_stmt *stmt, const char *const *params, enum db_status *st, char *err,
     size_t errlen)
@@ -204,6 +264,8 @@ exec_once(struct db *db, const struct db_stmt *stmt, const char *const *params, 
 	PGresult *r;
 	ExecStatusType rs;
 
+	if (db->conn != NULL)
+		drop_if_closed(db);
 	if ((*st = db_connect(db, err, errlen)) != DB_OK)
 		return NULL;
 	if (!is_prepared(db, stmt)) {
@@ -240,7 +302,7 @@ PGresult *
 db_exec(struct db *db, const struct db_stmt *stmt, const char *const *params, enum db_status *st, char *err,
     size_t errlen)
 {
-	bool retryable = stmt->idempotent &&
+	bool retryable = stmt->idempotent && !db->in_tx &&
 	    (db->conn == NULL || PQtransactionStatus(db->conn) == PQTRANS_IDLE);
 	long long deadline = clock_ms() + db->retry_ms;
 	long long pause = 25;
@@ -279,4 +341,57 @@ db_script(struct db *db, const char *sql, char *err, size_t errlen)
 		return fail_result(db, r, err, errlen);
 	PQclear(r);
 	return DB_OK;
+}
+
+enum db_status
+db_begin(struct db *db, char *err, size_t errlen)
+{
+	enum db_status st;
+
+	if (db->in_tx) {
+		set_err(err, errlen, "a transaction is already open", NULL);
+		return DB_ERROR;
+	}
+	if (db->conn != NULL)
+		drop_if_closed(db);
+	if ((st = db_script(db, "BEGIN", err, errlen)) == DB_OK)
+		db->in_tx = true;
+	return st;
+}
+
+enum db_status
+db_commit(struct db *db, char *err, size_t errlen)
+{
+	PGresult *r;
+	enum db_status st = DB_OK;
+
+	if (!db->in_tx) {
+		set_err(err, errlen, "no transaction is open", NULL);
+		return DB_ERROR;
+	}
+	db->in_tx = false;
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+		drop_connection(db);
+		set_err(err, errlen, "the database connection was lost inside a transaction", NULL);
+		return DB_UNAVAILABLE;
+	}
+	r = PQexec(db->conn, "COMMIT");
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		return fail_result(db, r, err, errlen);
+	/* COMMIT of a failed transaction "succeeds" as ROLLBACK. */
+	if (strcmp(PQcmdStatus(r), "COMMIT") != 0) {
+		set_err(err, errlen, "the transaction was rolled back", NULL);
+		st = DB_ERROR;
+	}
+	PQclear(r);
+	return st;
+}
+
+void
+db_rollback(struct db *db)
+{
+	db->in_tx = false;
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(db->conn, "ROLLBACK"));
 }

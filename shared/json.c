@@ -1,9 +1,182 @@
-/* json.c: parsing untrusted JSON with json-c's strict tokener and reading fields by type. */
+/* json.c: parsing untrusted JSON with json-c's strict tokener, held to RFC 8259 where that tokener is
+ * lenient, and reading fields by type. */
 #include "shared/json.h"
 
 #include "shared/str.h"
 
+#include <ctype.h>
+#include <stdint.h>
 #include <string.h>
+
+/* --- RFC 8259 beyond json-c's strict mode ------------------------------------------------------------
+ * json-c 0.16's JSON_TOKENER_STRICT still accepts single-quoted strings, raw control characters inside
+ * strings, lone UTF-16 surrogate escapes, numbers such as 1. and -01, NaN and Infinity, and repeated
+ * member names (the last wins). The checks below run over text json-c has already parsed, so they only
+ * need to know where strings are, not the structure: they are a filter on json-c's answer, not a second
+ * parser. */
+
+static int
+hex4(const char *p, size_t left, unsigned *v)
+{
+	*v = 0;
+	if (left < 4)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		if (!isxdigit((unsigned char)p[i]))
+			return -1;
+		*v = *v * 16 + (unsigned)(isdigit((unsigned char)p[i]) ? p[i] - '0' : (tolower((unsigned char)p[i]) - 'a' + 10));
+	}
+	return 0;
+}
+
+/* The string starting after the quote at i; returns the index after its closing quote, or 0 with why. */
+static size_t
+string_end(const char *b, size_t len, size_t i, const char **why)
+{
+	while (i < len) {
+		unsigned char c = (unsigned char)b[i];
+		unsigned v, lo;
+
+		if (c == '"')
+			return i + 1;
+		if (c < 0x20) {
+			*why = "a control character inside a string must be escaped";
+			return 0;
+		}
+		if (c != '\\') {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len)
+			break;
+		if (b[i + 1] != 'u') {
+			i += 2;
+			continue;
+		}
+		if (hex4(b + i + 2, len - i - 2, &v) != 0)
+			break;
+		i += 6;
+		if (v >= 0xDC00 && v <= 0xDFFF) {
+			*why = "a string holds a lone UTF-16 surrogate";
+			return 0;
+		}
+		if (v >= 0xD800 && v <= 0xDBFF) {
+			if (i + 1 >= len || b[i] != '\\' || b[i + 1] != 'u' || hex4(b + i + 2, len - i - 2, &lo) != 0 ||
+			    lo < 0xDC00 || lo > 0xDFFF) {
+				*why = "a string holds a lone UTF-16 surrogate";
+				return 0;
+			}
+			i += 6;
+		}
+	}
+	*why = "a string does not end";
+	return 0;
+}
+
+/* Length of the number at b by RFC 8259's grammar, 0 when it does not match one. */
+static size_t
+number_len(const char *b, size_t len)
+{
+	size_t i = 0, d;
+
+	if (i < len && b[i] == '-')
+		i++;
+	if (i < len && b[i] == '0')
+		i++;
+	else if (i < len && b[i] >= '1' && b[i] <= '9')
+		while (i < len && isdigit((unsigned char)b[i]))
+			i++;
+	else
+		return 0;
+	if (i < len && b[i] == '.') {
+		for (d = ++i; i < len && isdigit((unsigned char)b[i]); i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	if (i < len && (b[i] == 'e' || b[i] == 'E')) {
+		i++;
+		if (i < len && (b[i] == '+' || b[i] == '-'))
+			i++;
+		for (d = i; i < len && isdigit((unsigned char)b[i]); i++)
+			;
+		if (i == d)
+			return 0;
+	}
+	return i < len && (isalnum((unsigned char)b[i]) || b[i] == '.') ? 0 : i;
+}
+
+static size_t
+literal_len(const char *b, size_t len)
+{
+	static const char *const words[] = { "true", "false", "null" };
+
+	for (size_t w = 0; w < 3; w++) {
+		size_t n = strlen(words[w]);
+
+		if (len >= n && memcmp(b, words[w], n) == 0 && (len == n || !isalnum((unsigned char)b[n])))
+			return n;
+	}
+	return 0;
+}
+
+/* The lexical rules above; *members counts name separators (one per object member). */
+static int
+lexical_check(const char *b, size_t len, long *members, char *err, size_t errlen)
+{
+	const char *why = NULL;
+	size_t i = 0, n;
+
+	*members = 0;
+	while (i < len) {
+		char c = b[i];
+
+		if (c == '"') {
+			if ((i = string_end(b, len, i + 1, &why)) == 0)
+				break;
+			continue;
+		}
+		if (c == ':')
+			++*members;
+		if (c == '\'') {
+			why = "strings must be in double quotes";
+			break;
+		}
+		if (c == '-' || isalpha((unsigned char)c) || isdigit((unsigned char)c)) {
+			n = c == '-' || isdigit((unsigned char)c) ? number_len(b + i, len - i) : literal_len(b + i, len - i);
+			if (n == 0) {
+				why = c == '-' || isdigit((unsigned char)c) ? "a number is not in JSON's form" :
+				    "only true, false and null are bare words in JSON";
+				break;
+			}
+			i += n;
+			continue;
+		}
+		i++;
+	}
+	if (why == NULL)
+		return 0;
+	(void)str_fmt(err, errlen, "body is not valid JSON: %s", why);
+	return -1;
+}
+
+/* Object members in the parsed tree (repeated names collapse into one). */
+static long
+tree_members(json_object *o)
+{
+	long n = 0;
+
+	if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, k, v) {
+			(void)k;
+			n += 1 + tree_members(v);
+		}
+	} else if (json_object_is_type(o, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			n += tree_members(json_object_array_get_idx(o, i));
+	}
+	return n;
+}
 
 json_object *
 json_parse(const char *buf, size_t len, char *err, size_t errlen)
@@ -11,6 +184,7 @@ json_parse(const char *buf, size_t len, char *err, size_t errlen)
 	json_tokener *tok = NULL;
 	json_object *obj = NULL;
 	enum json_tokener_error jerr;
+	long members = 0;
 
 	if (len > (size_t)0x7fffffff) {
 		(void)str_fmt(err, errlen, "body is too large to parse");
@@ -44,6 +218,12 @@ json_parse(const char *buf, size_t len, char *err, size_t errlen)
 			(void)str_fmt(err, errlen, "body is not valid JSON: unexpected text after the value");
 			goto fail;
 		}
+	}
+	if (lexical_check(buf, len, &members, err, errlen) != 0)
+		goto fail;
+	if (tree_members(obj) != members) {
+		(void)str_fmt(err, errlen, "body is not valid JSON: an object repeats a member name");
+		goto fail;
 	}
 	json_tokener_free(tok);
 	return obj;

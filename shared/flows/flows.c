@@ -1,4 +1,4 @@
-/* flows.c: helpers every flow's steps share: one-line step failures. */
+/* flows.c: helpers every flow's steps share: one-line step failures, fenced writes' outcomes. */
 #include "shared/flows/flows.h"
 
 #include <stdarg.h>
@@ -19,4 +19,14 @@ enum step_outcome
 flows_db_error(struct flow_ctx *ctx, enum db_status st, const char *err)
 {
 	return flows_error(ctx, st == DB_UNAVAILABLE ? STEP_RETRY : STEP_FAIL, "%s", err);
+}
+
+enum step_outcome
+flows_written(struct flow_ctx *ctx, enum db_status st, enum fence_result res, const char *err)
+{
+	if (st != DB_OK)
+		return flows_db_error(ctx, st, err);
+	if (res == FENCE_LOST)
+		return flows_error(ctx, STEP_LOST, "the job's lease was lost; nothing written");
+	return STEP_OK;
 }

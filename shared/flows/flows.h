@@ -7,6 +7,7 @@
 #include "shared/config.h"
 #include "shared/db.h"
 #include "shared/intake/params.h"
+#include "shared/queue/fence.h"
 
 #include <json-c/json.h>
 #include <stdbool.h>
@@ -15,13 +16,15 @@ enum step_outcome {
 	STEP_OK,    /* *result holds the step's result (owned by the caller afterwards) */
 	STEP_RETRY, /* transient failure (connection, timeout, 429, 5xx): retry with backoff */
 	STEP_FAIL,  /* permanent failure (4xx, bad parameters): the job fails now */
-	STEP_WAIT   /* cannot start yet (a held lock): try again after wait_seconds, no attempt used */
+	STEP_WAIT,  /* cannot start yet (a held lock): try again after wait_seconds, no attempt used */
+	STEP_LOST   /* a fenced write found the job's lease gone: the attempt ends writing nothing more */
 };
 
 struct flow_ctx {
 	struct db *db;
 	const struct config *cfg;
 	const char *job_id;              /* the job's id (lock holder names, messages) */
+	struct fence fence;              /* the claim every write of the job is fenced by */
 	const struct flow_params *params;
 	int step_index;
 	const char *step_name;
@@ -49,10 +52,13 @@ struct flow {
 	enum flow_id id;
 	const struct flow_step *steps;
 	int nsteps;
-	/* Once, when the job fails for good (permanent error or last attempt). May be NULL. */
-	void (*on_failure)(struct flow_ctx *ctx, const char *error);
-	/* After every attempt, whatever its outcome (releases locks). May be NULL. */
-	void (*on_exit)(struct flow_ctx *ctx);
+	/* Once, when the job ends for good without completing (permanent error, last attempt, cancelled), by
+	 * whoever ends it (the runner, the lease reaper, a cancel), in the transaction that ends the job: its
+	 * writes are fenced like the steps'. STEP_OK, or what went wrong (STEP_LOST, STEP_RETRY for an
+	 * unavailable database, STEP_FAIL). May be NULL. */
+	enum step_outcome (*on_failure)(struct flow_ctx *ctx, const char *error);
+	/* After every attempt that ends with its lease (releases locks), in the same transaction. May be NULL. */
+	enum step_outcome (*on_exit)(struct flow_ctx *ctx);
 };
 
 #define FLOW_STEPS(a) (a), (int)(sizeof(a) / sizeof((a)[0]))
@@ -62,5 +68,8 @@ enum step_outcome flows_error(struct flow_ctx *ctx, enum step_outcome outcome, c
     __attribute__((format(printf, 3, 4)));
 /* A database failure as a step outcome: unavailable is transient, anything else permanent. */
 enum step_outcome flows_db_error(struct flow_ctx *ctx, enum db_status st, const char *err);
+/* The outcome of a fenced write: STEP_OK when written, STEP_LOST when the lease was gone, else as
+ * flows_db_error. */
+enum step_outcome flows_written(struct flow_ctx *ctx, enum db_status st, enum fence_result res, const char *err);
 
 #endif

@@ -44,11 +44,13 @@ mark_processing(struct flow_ctx *ctx, json_object **result)
 {
 	const struct flow_params *p = ctx->params;
 	char err[512];
-	enum db_status st;
+	enum fence_result res = FENCE_LOST;
+	enum db_status st = videos_mark_processing(ctx->db, &ctx->fence, p->video_id, p->tenant_id, p->storage_key,
+	    &res, err, sizeof(err));
+	enum step_outcome oc;
 
-	if ((st = videos_mark_processing(ctx->db, p->video_id, p->tenant_id, p->storage_key, err, sizeof(err))) !=
-	    DB_OK)
-		return flows_db_error(ctx, st, err);
+	if ((oc = flows_written(ctx, st, res, err)) != STEP_OK)
+		return oc;
 	*result = json_object_new_object();
 	json_object_object_add(*result, "status", json_object_new_string("processing"));
 	return STEP_OK;
@@ -68,13 +70,17 @@ record_metadata(struct flow_ctx *ctx, json_object **result)
 {
 	const struct flow_params *p = ctx->params;
 	char err[512];
+	enum fence_result res = FENCE_LOST;
 	enum db_status st;
+	enum step_outcome oc;
 	json_object *failed = NULL;
 
 	if (ctx->prev == NULL)
 		return flows_error(ctx, STEP_FAIL, "no result from extract_frames_and_ocr");
-	if (videos_record_processing(ctx->db, p->video_id, p->tenant_id, ctx->prev, &st, err, sizeof(err)) != 0)
-		return flows_db_error(ctx, st, err);
+	st = videos_record_processing(ctx->db, &ctx->fence, p->video_id, p->tenant_id, ctx->prev, &res, err, sizeof(err));
+	oc = flows_written(ctx, st, res, err);
+	if (oc != STEP_OK)
+		return oc;
 	if (json_object_object_get_ex(ctx->prev, "failed_ocr_count", &failed) && json_object_get_int(failed) > 0)
 		log_warn("video %s: OCR failed on %d frame(s); processing completed with partial results", p->video_id,
 		    json_object_get_int(failed));
@@ -82,13 +88,17 @@ record_metadata(struct flow_ctx *ctx, json_object **result)
 	return STEP_OK;
 }
 
-static void
+/* The video shows the error. A video row that is gone is no reason to keep the job alive. */
+static enum step_outcome
 initial_failed(struct flow_ctx *ctx, const char *error)
 {
 	char err[512];
+	enum fence_result res = FENCE_LOST;
+	enum db_status st = videos_set_error(ctx->db, &ctx->fence, ctx->params->video_id, error, &res, err, sizeof(err));
 
-	if (videos_set_error(ctx->db, ctx->params->video_id, error, err, sizeof(err)) == DB_UNAVAILABLE)
-		log_warn("video %s: cannot record the error: %s", ctx->params->video_id, err);
+	if (st == DB_OK && res == FENCE_NO_ROW)
+		log_warn("video %s: no video row to record the error on", ctx->params->video_id);
+	return flows_written(ctx, st, res, err);
 }
 
 static const struct flow_step initial_steps[] = {
@@ -119,10 +129,12 @@ hold_layout_lock(struct flow_ctx *ctx)
 	enum db_status st;
 
 	lock_holder(ctx, holder, sizeof(holder));
-	st = lock_acquire(ctx->db, video, LAYOUT_DB, holder, ctx->cfg->lock_seconds, &res, prev, sizeof(prev), err,
-	    sizeof(err));
+	st = lock_acquire(ctx->db, &ctx->fence, video, LAYOUT_DB, holder, ctx->cfg->lock_seconds, &res, prev,
+	    sizeof(prev), err, sizeof(err));
 	if (st != DB_OK)
 		return flows_db_error(ctx, st, err);
+	if (res == LOCK_LEASE_LOST)
+		return flows_written(ctx, DB_OK, FENCE_LOST, NULL);
 	if (res == LOCK_HELD) {
 		ctx->wait_seconds = (double)ctx->cfg->lock_wait_seconds;
 		return flows_error(ctx, STEP_WAIT, "the layout lock of video %s is held by %s", video, prev);
@@ -152,6 +164,7 @@ record_layout(struct flow_ctx *ctx, json_object **result)
 {
 	const struct flow_params *p = ctx->params;
 	char err[512];
+	enum fence_result res = FENCE_LOST;
 	enum db_status st;
 	enum step_outcome oc;
 
@@ -159,24 +172,33 @@ record_layout(struct flow_ctx *ctx, json_object **result)
 		return flows_error(ctx, STEP_FAIL, "no result from crop_and_infer");
 	if ((oc = hold_layout_lock(ctx)) != STEP_OK)
 		return oc;
-	if (videos_record_layout(ctx->db, p->video_id, p->tenant_id, &p->crop, ctx->prev, &st, err, sizeof(err)) != 0)
-		return flows_db_error(ctx, st, err);
+	st = videos_record_layout(ctx->db, &ctx->fence, p->video_id, p->tenant_id, &p->crop, ctx->prev, &res, err,
+	    sizeof(err));
+	oc = flows_written(ctx, st, res, err);
+	if (oc != STEP_OK)
+		return oc;
 	*result = json_object_get(ctx->prev);
 	return STEP_OK;
 }
 
-static void
+/* Releases the layout lock if this job holds it; a claim that lost the job releases nothing (the lock
+ * is the new claim's now), and says so. */
+static enum step_outcome
 release_layout_lock(struct flow_ctx *ctx)
 {
 	const char *video = ctx->params->video_id;
 	char holder[64], err[512];
-	bool released = false;
+	enum fence_result res = FENCE_LOST;
+	enum db_status st;
 
 	lock_holder(ctx, holder, sizeof(holder));
-	if (lock_release(ctx->db, video, LAYOUT_DB, holder, &released, err, sizeof(err)) != DB_OK)
-		log_warn("video %s: cannot release the layout lock (it expires by itself): %s", video, err);
-	else if (released)
+	st = lock_release(ctx->db, &ctx->fence, video, LAYOUT_DB, holder, &res, err, sizeof(err));
+	if (st == DB_OK && res == FENCE_WRITTEN)
 		log_debug("video %s: layout lock released", video);
+	else if (st == DB_OK && res == FENCE_LOST)
+		log_warn("video %s: not releasing the layout lock: job %s's lease is gone (the lock is its new "
+		    "claim's)", video, ctx->job_id);
+	return flows_written(ctx, st, res, err);
 }
 
 static const struct flow_step crop_steps[] = {
@@ -210,12 +232,16 @@ record_captions(struct flow_ctx *ctx, json_object **result)
 {
 	const struct flow_params *p = ctx->params;
 	char err[512];
+	enum fence_result res = FENCE_LOST;
 	enum db_status st;
+	enum step_outcome oc;
 
 	if (ctx->prev == NULL)
 		return flows_error(ctx, STEP_FAIL, "no result from caption_ocr");
-	if (videos_record_captions(ctx->db, p->video_id, p->tenant_id, ctx->prev, &st, err, sizeof(err)) != 0)
-		return flows_db_error(ctx, st, err);
+	st = videos_record_captions(ctx->db, &ctx->fence, p->video_id, p->tenant_id, ctx->prev, &res, err, sizeof(err));
+	oc = flows_written(ctx, st, res, err);
+	if (oc != STEP_OK)
+		return oc;
 	*result = json_object_get(ctx->prev);
 	return STEP_OK;
 }

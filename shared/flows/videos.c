@@ -76,46 +76,41 @@ bad:
 	return 0;
 }
 
-static int
-exec_one(struct db *db, const struct db_stmt *stmt, const char *const *params, enum db_status *st, char *err,
-    size_t errlen, const char *missing)
+/* Runs a fenced write of the video row; a row that did not match is DB_ERROR with `missing`. */
+static enum db_status
+write_row(struct db *db, const struct db_stmt *stmt, const struct fence *f, const char **params,
+    enum fence_result *res, char *err, size_t errlen, const char *missing)
 {
-	PGresult *r = db_exec(db, stmt, params, st, err, errlen);
+	enum db_status st = fence_exec(db, stmt, f, params, res, err, errlen);
 
-	if (r == NULL)
-		return -1;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
+	if (st == DB_OK && *res == FENCE_NO_ROW) {
 		(void)str_fmt(err, errlen, "%s", missing);
-		*st = DB_ERROR;
-		return -1;
+		return DB_ERROR;
 	}
-	PQclear(r);
-	return 0;
-}
-
-enum db_status
-videos_mark_processing(struct db *db, const char *video_id, const char *tenant_id, const char *storage_key,
-    char *err, size_t errlen)
-{
-	static const struct db_stmt stmt = {
-		"videos_processing",
-		"INSERT INTO videos (id, tenant_id, storage_key, status) VALUES ($1, $2, $3, 'processing')"
-		" ON CONFLICT (id) DO UPDATE SET status = 'processing', error_message = NULL, updated_at = now()"
-		"   WHERE videos.tenant_id = EXCLUDED.tenant_id"
-		" RETURNING 1",
-		3, true
-	};
-	const char *params[3] = { video_id, tenant_id, storage_key };
-	enum db_status st;
-
-	(void)exec_one(db, &stmt, params, &st, err, errlen, "the video belongs to another tenant");
 	return st;
 }
 
-int
-videos_record_processing(struct db *db, const char *video_id, const char *tenant_id, json_object *result,
-    enum db_status *st, char *err, size_t errlen)
+enum db_status
+videos_mark_processing(struct db *db, const struct fence *f, const char *video_id, const char *tenant_id,
+    const char *storage_key, enum fence_result *res, char *err, size_t errlen)
+{
+	static const struct db_stmt stmt = {
+		"videos_processing",
+		"WITH " FENCE_CTE ", w AS ("
+		"  INSERT INTO videos (id, tenant_id, storage_key, status) SELECT $3, $4, $5, 'processing' FROM lease"
+		"  ON CONFLICT (id) DO UPDATE SET status = 'processing', error_message = NULL, updated_at = now()"
+		"    WHERE videos.tenant_id = EXCLUDED.tenant_id"
+		"  RETURNING 1)" FENCE_ANSWER,
+		5, true
+	};
+	const char *params[5] = { NULL, NULL, video_id, tenant_id, storage_key };
+
+	return write_row(db, &stmt, f, params, res, err, errlen, "the video belongs to another tenant");
+}
+
+enum db_status
+videos_record_processing(struct db *db, const struct fence *f, const char *video_id, const char *tenant_id,
+    json_object *result, enum fence_result *res, char *err, size_t errlen)
 {
 	static const struct field fields[] = {
 		{ { "frame_count", NULL }, F_INT, true },
@@ -133,43 +128,44 @@ videos_record_processing(struct db *db, const char *video_id, const char *tenant
 	};
 	static const struct db_stmt stmt = {
 		"videos_record_processing",
-		"UPDATE videos SET frame_count = $2::int, duration_seconds = $3::float8, frame_width = $4::int,"
-		"  frame_height = $5::int, video_codec = $6, bitrate = $7::bigint, ocr_box_count = $8::int,"
-		"  failed_ocr_count = $9::int, processing_duration_seconds = $10::float8, full_frames_key = $11,"
-		"  raw_ocr_db_key = $12, layout_db_key = $13, status = 'active', error_message = NULL, updated_at = now()"
-		" WHERE id = $1 RETURNING 1",
-		13, true
+		"WITH " FENCE_CTE ", w AS ("
+		"  UPDATE videos SET frame_count = $4::int, duration_seconds = $5::float8, frame_width = $6::int,"
+		"    frame_height = $7::int, video_codec = $8, bitrate = $9::bigint, ocr_box_count = $10::int,"
+		"    failed_ocr_count = $11::int, processing_duration_seconds = $12::float8, full_frames_key = $13,"
+		"    raw_ocr_db_key = $14, layout_db_key = $15, status = 'active', error_message = NULL,"
+		"    updated_at = now()"
+		"  WHERE id = $3 AND EXISTS (SELECT 1 FROM lease) RETURNING 1)" FENCE_ANSWER,
+		15, true
 	};
 	enum { N = sizeof(fields) / sizeof(fields[0]) };
-	const char *params[N + 1];
+	const char *params[N + 3];
 	char bufs[N * 1100];
 
-	*st = DB_ERROR;
-	params[0] = video_id;
-	if (read_fields(result, tenant_id, fields, N, params + 1, bufs, err, errlen) != 0)
-		return -1;
-	return exec_one(db, &stmt, params, st, err, errlen, "the video row is missing");
+	params[2] = video_id;
+	if (read_fields(result, tenant_id, fields, N, params + 3, bufs, err, errlen) != 0)
+		return DB_ERROR;
+	return write_row(db, &stmt, f, params, res, err, errlen, "the video row is missing");
 }
 
 enum db_status
-videos_set_error(struct db *db, const char *video_id, const char *message, char *err, size_t errlen)
+videos_set_error(struct db *db, const struct fence *f, const char *video_id, const char *message,
+    enum fence_result *res, char *err, size_t errlen)
 {
 	static const struct db_stmt stmt = {
 		"videos_error",
-		"UPDATE videos SET status = 'error', error_message = left($2, 2000), updated_at = now()"
-		" WHERE id = $1 RETURNING 1",
-		2, true
+		"WITH " FENCE_CTE ", w AS ("
+		"  UPDATE videos SET status = 'error', error_message = left($4, 2000), updated_at = now()"
+		"  WHERE id = $3 AND EXISTS (SELECT 1 FROM lease) RETURNING 1)" FENCE_ANSWER,
+		4, true
 	};
-	const char *params[2] = { video_id, message };
-	enum db_status st;
+	const char *params[4] = { NULL, NULL, video_id, message };
 
-	(void)exec_one(db, &stmt, params, &st, err, errlen, "the video row is missing");
-	return st;
+	return fence_exec(db, &stmt, f, params, res, err, errlen);
 }
 
-int
-videos_record_layout(struct db *db, const char *video_id, const char *tenant_id, const struct params_crop *crop,
-    json_object *result, enum db_status *st, char *err, size_t errlen)
+enum db_status
+videos_record_layout(struct db *db, const struct fence *f, const char *video_id, const char *tenant_id,
+    const struct params_crop *crop, json_object *result, enum fence_result *res, char *err, size_t errlen)
 {
 	static const struct field out[] = {
 		{ { "version", NULL }, F_INT, true },
@@ -178,47 +174,50 @@ videos_record_layout(struct db *db, const char *video_id, const char *tenant_id,
 	};
 	static const struct db_stmt stmt = {
 		"videos_record_layout",
-		"UPDATE videos SET crop_left = $2::float8, crop_top = $3::float8, crop_right = $4::float8,"
-		"  crop_bottom = $5::float8, layout_version = $6::int, cropped_frames_key = $7,"
-		"  caption_frame_extents_key = $8, updated_at = now()"
-		" WHERE id = $1 RETURNING 1",
-		8, true
+		"WITH " FENCE_CTE ", w AS ("
+		"  UPDATE videos SET crop_left = $4::float8, crop_top = $5::float8, crop_right = $6::float8,"
+		"    crop_bottom = $7::float8, layout_version = $8::int, cropped_frames_key = $9,"
+		"    caption_frame_extents_key = $10, updated_at = now()"
+		"  WHERE id = $3 AND EXISTS (SELECT 1 FROM lease) RETURNING 1)" FENCE_ANSWER,
+		10, true
 	};
-	const char *params[8];
+	const char *params[10];
 	char bufs[7 * 1100];
 
-	*st = DB_ERROR;
-	params[0] = video_id;
+	params[2] = video_id;
 	if (str_fmt(bufs, 1100, "%.6f", crop->left) != 0 || str_fmt(bufs + 1100, 1100, "%.6f", crop->top) != 0 ||
-	    str_fmt(bufs + 2200, 1100, "%.6f", crop->right) != 0 || str_fmt(bufs + 3300, 1100, "%.6f", crop->bottom) != 0)
-		return -1;
+	    str_fmt(bufs + 2200, 1100, "%.6f", crop->right) != 0 || str_fmt(bufs + 3300, 1100, "%.6f", crop->bottom) != 0) {
+		(void)str_fmt(err, errlen, "the crop region cannot be written");
+		return DB_ERROR;
+	}
 	for (int i = 0; i < 4; i++)
-		params[1 + i] = bufs + (size_t)i * 1100;
-	if (read_fields(result, tenant_id, out, 3, params + 5, bufs + 4 * 1100, err, errlen) != 0)
-		return -1;
-	return exec_one(db, &stmt, params, st, err, errlen, "the video row is missing");
+		params[3 + i] = bufs + (size_t)i * 1100;
+	if (read_fields(result, tenant_id, out, 3, params + 7, bufs + 4 * 1100, err, errlen) != 0)
+		return DB_ERROR;
+	return write_row(db, &stmt, f, params, res, err, errlen, "the video row is missing");
 }
 
-int
-videos_record_captions(struct db *db, const char *video_id, const char *tenant_id, json_object *result,
-    enum db_status *st, char *err, size_t errlen)
+enum db_status
+videos_record_captions(struct db *db, const struct fence *f, const char *video_id, const char *tenant_id,
+    json_object *result, enum fence_result *res, char *err, size_t errlen)
 {
 	static const struct field out[] = {
 		{ { "captions_db_key", NULL }, F_KEY, true },
 	};
 	static const struct db_stmt stmt = {
 		"videos_record_captions",
-		"UPDATE videos SET captions_db_key = $2, updated_at = now() WHERE id = $1 RETURNING 1",
-		2, true
+		"WITH " FENCE_CTE ", w AS ("
+		"  UPDATE videos SET captions_db_key = $4, updated_at = now()"
+		"  WHERE id = $3 AND EXISTS (SELECT 1 FROM lease) RETURNING 1)" FENCE_ANSWER,
+		4, true
 	};
-	const char *params[2];
+	const char *params[4];
 	char bufs[1100];
 
-	*st = DB_ERROR;
-	params[0] = video_id;
-	if (read_fields(result, tenant_id, out, 1, params + 1, bufs, err, errlen) != 0)
-		return -1;
-	return exec_one(db, &stmt, params, st, err, errlen, "the video row is missing");
+	params[2] = video_id;
+	if (read_fields(result, tenant_id, out, 1, params + 3, bufs, err, errlen) != 0)
+		return DB_ERROR;
+	return write_row(db, &stmt, f, params, res, err, errlen, "the video row is missing");
 }
 
 enum db_status

@@ -102,7 +102,14 @@ jobs_enqueue(struct db *db, const struct jobs_new *job, struct jobs_enqueued *ou
 	params[8] = job->idempotency_key;
 	params[9] = attempts;
 	params[10] = job->dedupe_key;
-	if ((r = insert_or_find(db, job, params, &out->created, &st, err, errlen)) == NULL)
+	r = insert_or_find(db, job, params, &out->created, &st, err, errlen);
+	/* A keyed insert that failed with its connection may have committed before its answer was lost (a
+	 * restart right after COMMIT). Before saying "unavailable", ask again within a second retry budget:
+	 * the key finds the committed row, or the insert goes in now, so a 503 means nothing was written
+	 * whenever the database answers again in time. */
+	if (r == NULL && st == DB_UNAVAILABLE && job->idempotency_key != NULL)
+		r = insert_or_find(db, job, params, &out->created, &st, err, errlen);
+	if (r == NULL)
 		return st;
 	st = DB_ERROR;
 	if (str_copy(out->id, sizeof(out->id), PQgetvalue(r, 0, 0)) != 0 ||

@@ -3,6 +3,7 @@
 #include "shared/queue/queue.h"
 
 #include "shared/json.h"
+#include "shared/queue/fence.h"
 #include "shared/log.h"
 #include "shared/str.h"
 
@@ -37,6 +38,15 @@ static const struct db_stmt claim_stmt = {
 	2, false
 };
 
+/* $1 worker. */
+static const struct db_stmt release_owned_stmt = {
+	"queue_release_owned",
+	"UPDATE jobs SET status = 'pending', attempt = attempt - 1, run_after = now(), lease_owner = NULL,"
+	"  lease_token = NULL, lease_expires_at = NULL, updated_at = now()"
+	" WHERE lease_owner = $1 AND status = 'running' AND backend = 'local' RETURNING id",
+	1, true
+};
+
 static const struct db_stmt extend_stmt = {
 	"queue_extend",
 	"UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $3::int)"
@@ -50,23 +60,22 @@ static const struct db_stmt steps_stmt = {
 	1, true
 };
 
-/* The lease CTE locks the job row: a concurrent reap or re-claim either happened before (token differs,
- * nothing written) or waits until this write commits. */
-#define LEASE_CTE "WITH lease AS (SELECT id FROM jobs WHERE id = $1 AND lease_token = $2 AND status = 'running'" \
-	" FOR UPDATE) "
-
+/* A step's row, fenced (fence.h): the lease CTE locks the job row, so a concurrent reap or re-claim either
+ * happened before (token differs, nothing written) or waits until this write commits. A completed step is
+ * never written again; the answer says whether the lease held, so saving the same step twice (after a
+ * connection lost mid-call) is not mistaken for a lost lease. */
 static const struct db_stmt step_save_stmt = {
 	"queue_step_save",
-	LEASE_CTE
-	"INSERT INTO job_steps (job_id, step_index, name, status, result, error_message, attempt, started_at,"
-	"                       finished_at)"
-	" SELECT id, $3::int, $4, $5, $6::jsonb, $7, $8::int, now(),"
-	"        CASE WHEN $5 = 'running' THEN NULL ELSE now() END FROM lease"
-	" ON CONFLICT (job_id, step_index) DO UPDATE SET status = EXCLUDED.status, result = EXCLUDED.result,"
-	"   error_message = EXCLUDED.error_message, attempt = EXCLUDED.attempt, finished_at = EXCLUDED.finished_at"
-	"   WHERE job_steps.status <> 'completed'"
-	" RETURNING 1",
-	8, false
+	"WITH " FENCE_CTE ", w AS ("
+	"  INSERT INTO job_steps (job_id, step_index, name, status, result, error_message, attempt, started_at,"
+	"                         finished_at)"
+	"  SELECT $1::uuid, $3::int, $4, $5, $6::jsonb, $7, $8::int, now(),"
+	"         CASE WHEN $5 = 'running' THEN NULL ELSE now() END FROM lease"
+	"  ON CONFLICT (job_id, step_index) DO UPDATE SET status = EXCLUDED.status, result = EXCLUDED.result,"
+	"    error_message = EXCLUDED.error_message, attempt = EXCLUDED.attempt, finished_at = EXCLUDED.finished_at"
+	"    WHERE job_steps.status <> 'completed'"
+	"  RETURNING 1)" FENCE_ANSWER,
+	8, true
 };
 
 static const struct db_stmt complete_stmt = {
@@ -93,19 +102,6 @@ static const struct db_stmt requeue_stmt = {
 	"  lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
 	" WHERE id = $1 AND lease_token = $2 AND status = 'running' RETURNING 1",
 	6, false
-};
-
-static const struct db_stmt reap_stmt = {
-	"queue_reap",
-	"UPDATE jobs SET status = CASE WHEN attempt >= max_attempts THEN 'failed' ELSE 'retry' END,"
-	"  finished_at = CASE WHEN attempt >= max_attempts THEN now() END,"
-	"  error_message = 'lease expired: runner ' || COALESCE(lease_owner, '?') || ' stopped during attempt '"
-	"    || attempt,"
-	"  run_after = now(), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL, updated_at = now()"
-	" WHERE id IN (SELECT id FROM jobs WHERE status = 'running' AND lease_expires_at < now()"
-	"              AND backend = 'local' FOR UPDATE SKIP LOCKED)"
-	" RETURNING id",
-	0, false
 };
 
 /* $1 per_minutes $2 cap. The gate row lets one runner in 10 s do a pass; a pass updates at most
@@ -219,6 +215,23 @@ queue_claim(struct db *db, const char *worker, long lease_seconds, struct queue_
 }
 
 enum db_status
+queue_release_owned(struct db *db, const char *worker, int *n, char *err, size_t errlen)
+{
+	const char *params[1] = { worker };
+	enum db_status st;
+	PGresult *r = db_exec(db, &release_owned_stmt, params, &st, err, errlen);
+
+	*n = 0;
+	if (r == NULL)
+		return st;
+	*n = PQntuples(r);
+	for (int i = 0; i < *n; i++)
+		log_warn("job %s: claimed by %s when the connection was lost; handed back", PQgetvalue(r, i, 0), worker);
+	PQclear(r);
+	return DB_OK;
+}
+
+enum db_status
 queue_extend(struct db *db, const char *job_id, const char *token, long lease_seconds, bool *ours, char *err,
     size_t errlen)
 {
@@ -284,8 +297,11 @@ queue_step_save(struct db *db, const struct queue_job *job, int index, const cha
 
 	if (str_fmt(idx, sizeof(idx), "%d", index) != 0 || str_fmt(attempt, sizeof(attempt), "%d", job->attempt) != 0)
 		return DB_ERROR;
-	params[0] = job->id;
-	params[1] = job->lease_token;
+	struct fence f = { job->id, job->lease_token };
+	enum fence_result res = FENCE_LOST;
+	enum db_status st;
+
+	*ours = false;
 	params[2] = idx;
 	params[3] = name;
 	if (status <= QUEUE_STEP_NONE || status >= QUEUE_STEP__MAX)
@@ -294,7 +310,9 @@ queue_step_save(struct db *db, const struct queue_job *job, int index, const cha
 	params[5] = result ? json_text(result, NULL) : NULL;
 	params[6] = error;
 	params[7] = attempt;
-	return fenced(db, &step_save_stmt, params, ours, err, errlen);
+	if ((st = fence_exec(db, &step_save_stmt, &f, params, &res, err, errlen)) == DB_OK)
+		*ours = res != FENCE_LOST;
+	return st;
 }
 
 enum db_status
@@ -325,22 +343,6 @@ queue_requeue(struct db *db, const struct queue_job *job, enum queue_requeue how
 	if (str_fmt(delay, sizeof(delay), "%.3f", delay_seconds < 0 ? 0.0 : delay_seconds) != 0)
 		return DB_ERROR;
 	return fenced(db, &requeue_stmt, params, ours, err, errlen);
-}
-
-enum db_status
-queue_reap(struct db *db, int *n, char *err, size_t errlen)
-{
-	enum db_status st;
-	PGresult *r = db_exec(db, &reap_stmt, NULL, &st, err, errlen);
-
-	*n = 0;
-	if (r == NULL)
-		return st;
-	*n = PQntuples(r);
-	for (int i = 0; i < *n; i++)
-		log_warn("job %s: lease expired (its runner stopped); back in the queue", PQgetvalue(r, i, 0));
-	PQclear(r);
-	return DB_OK;
 }
 
 enum db_status
@@ -484,27 +486,27 @@ queue_peek(struct db *db, const struct priority_params *p, int limit,
 	return DB_OK;
 }
 
-/* $1 worker $2 lease seconds. Up to QUEUE_TAKE_BATCH expired Prefect rows, oldest expiry first. */
+/* $1 worker $2 lease seconds $3 backend. Up to QUEUE_TAKE_BATCH expired rows, oldest expiry first. */
 #define QUEUE_TAKE_BATCH "20"
 static const struct db_stmt take_expired_stmt = {
 	"queue_take_expired",
-	"WITH expired AS (SELECT id, lease_owner FROM jobs WHERE backend = 'prefect' AND status = 'running'"
+	"WITH expired AS (SELECT id, lease_owner FROM jobs WHERE backend = $3 AND status = 'running'"
 	"  AND lease_expires_at < now() ORDER BY lease_expires_at LIMIT " QUEUE_TAKE_BATCH " FOR UPDATE SKIP LOCKED)"
 	" UPDATE jobs j SET lease_owner = $1, lease_token = gen_random_uuid(),"
 	"  lease_expires_at = now() + make_interval(secs => $2::int), updated_at = now()"
 	" FROM expired e WHERE j.id = e.id"
 	" RETURNING j.id, j.flow, j.tenant_id, COALESCE(j.video_id, ''), j.parameters, j.metadata, j.attempt,"
 	"   j.max_attempts, j.priority, j.lease_token, COALESCE(e.lease_owner, '?')",
-	2, false
+	3, false
 };
 
 enum db_status
-queue_take_expired(struct db *db, const char *worker, long lease_seconds,
+queue_take_expired(struct db *db, const char *backend, const char *worker, long lease_seconds,
     void (*fn)(void *arg, struct queue_job *job, const char *previous_owner), void *arg, int *n, char *err,
     size_t errlen)
 {
 	char lease[24];
-	const char *params[2] = { worker, lease };
+	const char *params[3] = { worker, lease, backend };
 	enum db_status st;
 	PGresult *r;
 
@@ -520,7 +522,7 @@ queue_take_expired(struct db *db, const char *worker, long lease_seconds,
 			fn(arg, &job, PQgetvalue(r, i, 10));
 			++*n;
 		} else
-			log_warn("job %s: an expired Prefect row that cannot be read: %s", PQgetvalue(r, i, 0), err);
+			log_warn("job %s: an expired row that cannot be read: %s", PQgetvalue(r, i, 0), err);
 		queue_job_clear(&job);
 	}
 	PQclear(r);

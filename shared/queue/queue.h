@@ -60,6 +60,10 @@ void queue_job_clear(struct queue_job *job);
 /* Claims the best claimable job for worker (lease of lease_seconds). *found false: nothing to do. */
 enum db_status queue_claim(struct db *db, const char *worker, long lease_seconds, struct queue_job *out,
     bool *found, char *err, size_t errlen);
+/* Hands back (pending, attempt given back) the local jobs worker holds. For a worker that runs no job
+ * and whose claim's answer was lost with its connection: the claim may have committed, and the job would
+ * otherwise wait for its lease to expire. */
+enum db_status queue_release_owned(struct db *db, const char *worker, int *n, char *err, size_t errlen);
 /* Pushes the lease expiry lease_seconds ahead. *ours false: the lease was lost (fenced out). */
 enum db_status queue_extend(struct db *db, const char *job_id, const char *token, long lease_seconds, bool *ours,
     char *err, size_t errlen);
@@ -79,8 +83,6 @@ enum db_status queue_fail(struct db *db, const struct queue_job *job, const char
 /* Ends this attempt without an outcome; the job is claimable again after delay_seconds. */
 enum db_status queue_requeue(struct db *db, const struct queue_job *job, enum queue_requeue how,
     double delay_seconds, const char *error, bool *ours, char *err, size_t errlen);
-/* Gives jobs whose lease expired back to the queue (or fails them when out of attempts). *n: how many. */
-enum db_status queue_reap(struct db *db, int *n, char *err, size_t errlen);
 /* Raises waiting jobs' stored priority to base + age boost, at most 5,000 rows a pass and one pass in
  * 10 s across all runners (the others return at once with *n = -1). */
 enum db_status queue_age(struct db *db, const struct priority_params *p, int *n, char *err, size_t errlen);
@@ -90,10 +92,11 @@ enum db_status queue_age(struct db *db, const struct priority_params *p, int *n,
 enum db_status queue_adopt(struct db *db, const char *id, const char *flow, const char *tenant_id,
     const char *video_id, json_object *parameters, json_object *metadata, int priority, int max_attempts,
     const char *worker, long lease_seconds, struct queue_job *out, bool *found, char *err, size_t errlen);
-/* QUEUE_BACKEND=prefect: takes over (fresh lease for worker) Prefect rows whose lease expired while they
- * ran (their runner died) and calls fn for each, with the owner that lost it; the caller then ends or
- * hands back each through the fenced writes. *n: how many. */
-enum db_status queue_take_expired(struct db *db, const char *worker, long lease_seconds,
+/* Takes over (fresh lease for worker) rows of backend ("local" or "prefect") whose lease expired while
+ * they ran (their runner died or froze) and calls fn for each, with the owner that lost it; the caller
+ * then ends or hands back each through the fenced writes (job_end_taken), so the flow's failure handling
+ * runs as it would have in the runner. *n: how many. */
+enum db_status queue_take_expired(struct db *db, const char *backend, const char *worker, long lease_seconds,
     void (*fn)(void *arg, struct queue_job *job, const char *previous_owner), void *arg, int *n, char *err,
     size_t errlen);
 /* QUEUE_BACKEND=prefect: a finished (not running) Prefect row becomes cancelled, because Prefect cancelled

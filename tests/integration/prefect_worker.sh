@@ -10,7 +10,9 @@
 # the last step ends CANCELLED in Prefect and in the row; WAIT is waited out (or the run given back, never
 # left PENDING); runs made without a work queue are run; a deployment of another work pool is refused;
 # runs of other deployments at the head of a queue do not hide ours; --dry-run and status read Prefect;
-# an empty poll (another worker's poll locking the due runs) is confirmed before the runner gives up.
+# an empty poll (another worker's poll locking the due runs) is confirmed before the runner gives up; a
+# run whose last attempt died with its runner ends FAILED and its video in error (the flow's failure
+# handling, run by the runner that took the run over).
 # Every runner logs to its own file (LOG_FILE in its environment wins over the settings file), so each
 # check reads what that runner did, and every runner must exit 0.
 set -eu
@@ -181,6 +183,28 @@ check_eq "killed runner: the first step was not run again" \
 check_eq "killed runner: the row completed on attempt 2" \
 	"$($PSQL -c "SELECT status || ' ' || attempt FROM jobs WHERE id = '$killed'")" "completed 2"
 
+# --- the last attempt killed: the reaper fails the run and runs the flow's failure handling ----------
+MODAL_DOUBLE_KEY=wk-test MODAL_DOUBLE_SECRET=ws-test-secret "$stack" modal-start "$dir" >/dev/null
+. "$dir/env"
+vdep=$(api GET /deployments/name/video_initial_processing/captionacc | sed 's/.*"id":"\([^"]*\)".*/\1/')
+vrun=$(api POST "/deployments/$vdep/create_flow_run" '{"parameters":{"video_id":"v-pf","tenant_id":"tenant-w",
+	"storage_key":"tenant-w/videos/v-pf.mp4"},"tags":["priority:50"],"work_queue_name":"captionacc-low",
+	"idempotency_key":"last-1"}' | sed 's/^{"id":"\([^"]*\)".*/\1/')
+MAX_ATTEMPTS=1 LEASE_SECONDS=2 MODAL_KEY=wk-test MODAL_SECRET=ws-test-secret \
+	MODAL_EXTRACT_FRAMES_AND_OCR_URL="$MODAL_URL/extract/slow?ms=30000" runner_bg last-killed run
+rk=$bg
+check "last attempt killed: the video is processing" wait_for 15 sh -c \
+	"test \"\$($PSQL -c \"SELECT status FROM videos WHERE id = 'v-pf'\")\" = processing"
+kill -KILL "$rk"
+wait "$rk" 2>/dev/null || true
+sleep 2.5
+MAX_ATTEMPTS=1 LEASE_SECONDS=2 runner_ok last-reaper run --max-jobs 1 --max-seconds 3 --wait
+check_eq "last attempt killed: FAILED in Prefect, failed in the row" \
+	"$(state "$vrun") $($PSQL -c "SELECT status FROM jobs WHERE id = '$vrun'")" "FAILED failed"
+check_eq "last attempt killed: the video ends in error, saying why" \
+	"$($PSQL -c "SELECT status || ': ' || error_message FROM videos WHERE id = 'v-pf'")" \
+	"error: lease expired: runner $(sed -n 's/.*runner \([^ ]*\) started.*/\1/p' "$dir/runner-last-killed.log" | head -n 1) stopped during attempt 1 (out of attempts)"
+
 # --- cancelled while the last step runs: CANCELLED in Prefect and in the row -------------------------
 last=$(new_run '{"tenant_id":"tenant-w","sleep_ms":1000}' captionacc-low 50 cancel-last)
 runner_bg cancel-last run
@@ -310,7 +334,7 @@ check_eq "enqueue (prefect): no local job was queued" \
 QUEUE_BACKEND=local runner_ok local-dry run --dry-run
 check "no Prefect row is claimable locally" grep -q '^0 jobs would be claimed' "$dir/runner-local-dry.out"
 check "every run command wrote its own log" sh -c "for n in r1 r2 high low fail retry invalid cancel enqueued \
-	reaper cancel-last wait wait-long plain foreign held; do test -s '$dir'/runner-\$n.log || exit 1; done"
+	reaper last-reaper cancel-last wait wait-long plain foreign held; do test -s '$dir'/runner-\$n.log || exit 1; done"
 check "no secret in any runner's log or output" sh -c "! cat '$dir/captionacc.log' '$dir'/runner-*.log \
 	'$dir'/runner-*.out '$dir'/runner-*.err | grep -q '$PREFECT_DOUBLE_KEY'"
 finish

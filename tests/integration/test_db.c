@@ -1,14 +1,17 @@
 /* test_db.c: shared/db.c against a real PostgreSQL cluster (started by tests/integration/db.sh): a
- * connection killed while idle is replaced without the caller noticing, a statement safe to repeat rides
- * out a database restart within DB_RETRY_MS, nothing else is repeated (statements not declared safe,
- * statements inside a transaction), a database that stays down is reported as unavailable once the budget
- * is spent, and errors that retrying cannot fix are reported as such at once. */
+ * connection killed while idle is replaced without the caller noticing, even for a statement not safe to
+ * repeat (it is sent once, to the fresh session); a statement safe to repeat rides out a database restart
+ * within DB_RETRY_MS; nothing else is repeated (a statement not declared safe that was killed mid-call,
+ * statements inside a transaction, whose lost connection is never replaced behind the caller's back); a
+ * COMMIT PostgreSQL turned into a rollback is reported; a database that stays down is reported as
+ * unavailable once the budget is spent; and errors that retrying cannot fix are reported as such at once. */
 #include "shared/clock.h"
 #include "shared/config.h"
 #include "shared/db.h"
 #include "tests/integration/support.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +33,9 @@ static const struct db_stmt insert_once_stmt = {
 };
 static const struct db_stmt insert_safe_stmt = {
 	"t_insert_safe", "INSERT INTO db_probe (note) VALUES ($1) ON CONFLICT (note) DO NOTHING", 1, true
+};
+static const struct db_stmt insert_slow_stmt = {
+	"t_insert_slow", "INSERT INTO db_probe (note) SELECT $1 FROM pg_sleep(2)", 1, false
 };
 static const struct db_stmt bad_stmt = { "t_bad", "SELECT no_such_column FROM db_probe", 0, true };
 
@@ -87,16 +93,26 @@ run(struct db *db, const struct db_stmt *stmt, const char *param, long long *too
 	return st;
 }
 
-/* Ends the sessions db holds, as an administrator or a crashed server process would. */
+/* Ends the session db holds, as an administrator or a crashed server process would, and waits until the
+ * server process is gone (its goodbye is then on db's socket). */
 static void
 kill_session(struct db *db)
 {
-	char sql[128];
+	char sql[128], pid[16];
+	const char *params[1] = { pid };
 
 	assert_non_null(db_conn(db));
-	assert_true(snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)", PQbackendPID(db_conn(db))) <
-	    (int)sizeof(sql));
+	assert_true(snprintf(pid, sizeof(pid), "%d", PQbackendPID(db_conn(db))) < (int)sizeof(pid));
+	assert_true(snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%s)", pid) < (int)sizeof(sql));
 	support_sql_do(adm(), sql, 0, NULL);
+	for (int i = 0; i < 100 && support_sql_long(adm(), "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int",
+	    1, params) != 0; i++)
+		clock_sleep_ms(20);
+	{
+		struct pollfd p = { .fd = PQsocket(db_conn(db)), .events = POLLIN };
+
+		assert_int_equal(poll(&p, 1, 2000), 1);
+	}
 }
 
 static int
@@ -123,8 +139,11 @@ test_session_killed_while_idle(void **state)
 	db_free(db);
 }
 
+/* A session killed while idle is noticed before the next statement is sent: even one not safe to repeat
+ * goes, once, to a fresh session (a runner's outcome write must not fail because its session was killed
+ * during a GPU call). */
 static void
-test_statement_not_safe_to_repeat_is_not_repeated(void **state)
+test_statement_not_safe_to_repeat_after_idle_kill(void **state)
 {
 	struct db *db = open_db(2000);
 	char err[256];
@@ -133,9 +152,44 @@ test_statement_not_safe_to_repeat_is_not_repeated(void **state)
 	(void)state;
 	assert_int_equal(run(db, &insert_once_stmt, "warm-up", &took, err, sizeof(err)), DB_OK);
 	kill_session(db);
-	assert_int_equal(run(db, &insert_once_stmt, "after-kill", &took, err, sizeof(err)), DB_UNAVAILABLE);
-	assert_int_equal(support_sql_long(adm(), "SELECT count(*) FROM db_probe WHERE note = 'after-kill'", 0, NULL), 0);
-	/* the next call opens a fresh connection */
+	assert_int_equal(run(db, &insert_once_stmt, "after-kill", &took, err, sizeof(err)), DB_OK);
+	assert_int_equal(support_sql_long(adm(), "SELECT count(*) FROM db_probe WHERE note = 'after-kill'", 0, NULL), 1);
+	db_free(db);
+}
+
+/* Killed while it runs, a statement not declared safe to repeat is reported unavailable, not repeated
+ * (its outcome is unknown); the next call opens a fresh connection. */
+static void
+test_statement_not_safe_to_repeat_is_not_repeated(void **state)
+{
+	struct db *db = open_db(2000);
+	char err[256];
+	long long took;
+	pid_t child;
+	int status;
+	enum db_status st;
+
+	(void)state;
+	assert_int_equal(run(db, &insert_once_stmt, "warm-up", &took, err, sizeof(err)), DB_OK);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		char sql[128];
+		PGconn *c = PQconnectdb(conninfo);
+
+		clock_sleep_ms(500);
+		if (snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)", PQbackendPID(db_conn(db))) >=
+		    (int)sizeof(sql))
+			_exit(2);
+		PQclear(PQexec(c, sql));
+		PQfinish(c);
+		_exit(0);
+	}
+	st = run(db, &insert_slow_stmt, "mid-call", &took, err, sizeof(err));
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(st, DB_UNAVAILABLE);
+	assert_true(took < 1900); /* ended by the kill, not run again */
+	assert_int_equal(support_sql_long(adm(), "SELECT count(*) FROM db_probe WHERE note = 'mid-call'", 0, NULL), 0);
 	assert_int_equal(run(db, &insert_once_stmt, "after-kill", &took, err, sizeof(err)), DB_OK);
 	assert_int_equal(support_sql_long(adm(), "SELECT count(*) FROM db_probe WHERE note = 'after-kill'", 0, NULL), 1);
 	db_free(db);
@@ -149,12 +203,39 @@ test_nothing_repeated_inside_a_transaction(void **state)
 	long long took;
 
 	(void)state;
-	assert_int_equal(db_script(db, "BEGIN", err, sizeof(err)), DB_OK);
+	assert_int_equal(db_begin(db, err, sizeof(err)), DB_OK);
 	assert_int_equal(run(db, &insert_safe_stmt, "in-tx-1", &took, err, sizeof(err)), DB_OK);
 	kill_session(db);
-	/* Repeating on a fresh connection would write in-tx-2 outside the transaction that lost in-tx-1. */
+	/* Repeating on a fresh connection would write in-tx-2 outside the transaction that lost in-tx-1, and
+	 * so would any later statement until the transaction is ended. */
 	assert_int_equal(run(db, &insert_safe_stmt, "in-tx-2", &took, err, sizeof(err)), DB_UNAVAILABLE);
+	assert_int_equal(run(db, &insert_safe_stmt, "in-tx-3", &took, err, sizeof(err)), DB_UNAVAILABLE);
+	assert_int_equal(db_commit(db, err, sizeof(err)), DB_UNAVAILABLE);
 	assert_int_equal(support_sql_long(adm(), "SELECT count(*) FROM db_probe WHERE note LIKE 'in-tx-%'", 0, NULL), 0);
+	/* ended: the next statement gets a fresh connection */
+	assert_int_equal(run(db, &insert_safe_stmt, "after-tx", &took, err, sizeof(err)), DB_OK);
+	db_free(db);
+}
+
+/* COMMIT after a failed statement is PostgreSQL's ROLLBACK: reported as an error, nothing written. */
+static void
+test_commit_of_a_failed_transaction(void **state)
+{
+	struct db *db = open_db(2000);
+	char err[256];
+	long long took;
+
+	(void)state;
+	assert_int_equal(db_begin(db, err, sizeof(err)), DB_OK);
+	assert_int_equal(run(db, &insert_safe_stmt, "doomed", &took, err, sizeof(err)), DB_OK);
+	assert_int_equal(run(db, &bad_stmt, NULL, &took, err, sizeof(err)), DB_ERROR);
+	assert_int_equal(db_commit(db, err, sizeof(err)), DB_ERROR);
+	assert_non_null(strstr(err, "rolled back"));
+	assert_int_equal(support_sql_long(adm(), "SELECT count(*) FROM db_probe WHERE note = 'doomed'", 0, NULL), 0);
+	assert_int_equal(db_begin(db, err, sizeof(err)), DB_OK);
+	assert_int_equal(run(db, &insert_safe_stmt, "kept", &took, err, sizeof(err)), DB_OK);
+	assert_int_equal(db_commit(db, err, sizeof(err)), DB_OK);
+	assert_int_equal(support_sql_long(adm(), "SELECT count(*) FROM db_probe WHERE note = 'kept'", 0, NULL), 1);
 	db_free(db);
 }
 
@@ -237,8 +318,10 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_session_killed_while_idle, setup),
+		cmocka_unit_test_setup(test_statement_not_safe_to_repeat_after_idle_kill, setup),
 		cmocka_unit_test_setup(test_statement_not_safe_to_repeat_is_not_repeated, setup),
 		cmocka_unit_test_setup(test_nothing_repeated_inside_a_transaction, setup),
+		cmocka_unit_test_setup(test_commit_of_a_failed_transaction, setup),
 		cmocka_unit_test_setup(test_error_retrying_cannot_fix_is_reported_at_once, setup),
 		cmocka_unit_test_setup(test_restart_within_the_budget, setup),
 		cmocka_unit_test_setup(test_down_for_good, setup),

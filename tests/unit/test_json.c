@@ -1,5 +1,5 @@
-/* test_json.c: strict parsing of untrusted bodies (trailing text, NUL bytes, depth, bare null) and typed
- * field access (missing, null, wrong type, embedded NUL). */
+/* test_json.c: strict parsing of untrusted bodies (trailing text, NUL bytes, depth, bare null, and RFC 8259
+ * where json-c's strict mode is lenient) and typed field access (missing, null, wrong type, embedded NUL). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -41,6 +41,35 @@ test_parse(void **state)
 	json_object_put(o);
 }
 
+/* What json-c 0.16's strict tokener accepts and RFC 8259 does not: each must be refused with a reason;
+ * the valid neighbours of each must still parse. */
+static void
+test_parse_rfc8259(void **state)
+{
+	static const char *bad[] = { "{\"a\":1.}", "{\"a\":-01}", "{\"a\":NaN}", "{\"a\":Infinity}",
+		"{\"a\":-Infinity}", "{'a':1}", "{\"a\":'x'}", "{\"a\":\"x\ty\"}", "{\"a\":\"x\x01y\"}",
+		"{\"a\":\"x\ny\"}", "{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00\"}", "{\"a\":\"\\ud800\\u0041\"}",
+		"{\"a\":1,\"a\":2}", "{\"o\":{\"b\":1,\"b\":1}}", "[{\"x\":1,\"y\":2,\"x\":3}]" };
+	static const char *good[] = { "{\"a\":-0}", "{\"a\":1.5e+2}", "{\"a\":0.25E-3}", "{\"a\":\"x\\ty\"}",
+		"{\"a\":\"\\ud83d\\ude00\"}", "{\"a\":\"it's\"}", "{\"a:b\":\"c:d\",\"e\":[{\"f\":null}]}",
+		"{\"a\":{\"a\":{\"a\":true}}}", "{\"a\":\"\\\"NaN\\\"\"}", "[]", "{}" };
+	json_object *o;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if ((o = json_parse(bad[i], strlen(bad[i]), err, sizeof(err))) != NULL)
+			fail_msg("\"%s\" should not parse", bad[i]);
+		if (strncmp(err, "body is not valid JSON: ", 24) != 0)
+			fail_msg("no reason for \"%s\": %s", bad[i], err);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if ((o = json_parse(good[i], strlen(good[i]), err, sizeof(err))) == NULL)
+			fail_msg("\"%s\" should parse: %s", good[i], err);
+		json_object_put(o);
+	}
+}
+
 static void
 test_fields(void **state)
 {
@@ -64,6 +93,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_parse_rfc8259),
 		cmocka_unit_test(test_fields),
 	};
 
