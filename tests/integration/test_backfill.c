@@ -107,7 +107,7 @@ get_int(json_object *o, const char *key)
 static void
 month_row(int year, int month, const char *status, int retries)
 {
-	char y[8], m[8], r[8];
+	char y[16], m[16], r[16];
 	const char *p[4] = { y, m, status, r };
 
 	snprintf(y, sizeof(y), "%d", year);
@@ -130,7 +130,7 @@ video(const char *id, const char *ts)
 static long
 month_long(int year, int month, const char *column_sql)
 {
-	char y[8], m[8], sql[300];
+	char y[16], m[16], sql[300];
 	const char *p[2] = { y, m };
 
 	snprintf(y, sizeof(y), "%d", year);
