@@ -12,7 +12,8 @@
 enum route_auth {
 	AUTH_NONE,
 	AUTH_WEBHOOK,  /* Authorization: Bearer <one of WEBHOOK_SECRET> (and a signature, when configured) */
-	AUTH_USER      /* Authorization: Bearer <Supabase access token>; the user's tenant known */
+	AUTH_USER,     /* Authorization: Bearer <Supabase access token>; the user's tenant known */
+	AUTH_INTERNAL  /* X-Cron-Secret: <one of CRON_SECRET> (operators' cron and curl) */
 };
 
 struct route {
@@ -34,6 +35,12 @@ static const struct route routes[] = {
 	{ .pattern = "/videos/{}", .method = METHOD_GET, .auth = AUTH_USER, .handler = videos_get },
 	{ .pattern = "/videos/{}/jobs", .method = METHOD_GET, .auth = AUTH_USER, .handler = videos_jobs_get },
 	{ .pattern = "/jobs/{}", .method = METHOD_GET, .auth = AUTH_USER, .handler = jobs_get },
+	{ .pattern = "/api/internal/seed-backfill-queue", .method = METHOD_POST, .auth = AUTH_INTERNAL,
+	  .takes_body = true, .handler = internal_seed_backfill },
+	{ .pattern = "/api/internal/schedule-backfill", .method = METHOD_POST, .auth = AUTH_INTERNAL,
+	  .takes_body = true, .handler = internal_schedule_backfill },
+	{ .pattern = "/api/internal/backfill-stats", .method = METHOD_GET, .auth = AUTH_INTERNAL,
+	  .handler = internal_backfill_stats },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -111,6 +118,12 @@ authenticate(struct app *app, const struct route *rt, struct request *req, struc
 		return -1;
 	case AUTH_USER:
 		return users_authenticate(app, req, resp);
+	case AUTH_INTERNAL:
+		/* Every listed secret is compared in constant time; an unset CRON_SECRET accepts nobody. */
+		if (auth_secret_listed(request_header(req, "HTTP_X_CRON_SECRET"), app->cfg.cron_secret))
+			return 0;
+		response_error(resp, 401, "Unauthorized");
+		return -1;
 	}
 	response_error(resp, 401, "Unauthorized");
 	return -1;

@@ -28,6 +28,10 @@ static const struct runner_command commands[] = {
 	{ .name = "prefect-setup", .args = "",
 	  .help = "create the Prefect work pool's priority queues (PREFECT_QUEUE_BANDS) and check the deployments",
 	  .run = prefect_setup_command },
+	{ .name = "backfill", .args = "seed|schedule|stats [OPTIONS]",
+	  .help = "reprocess history month by month: seed the months, schedule some, or show statistics (the "
+	    "internal endpoints' operations; `backfill` alone lists the options)",
+	  .run = backfill_command },
 	{ .name = "show", .args = "VIDEO_ID",
 	  .help = "a video's status and metadata, and its captions with their time ranges", .run = show_command },
 	{ .name = "help", .args = "", .help = "show this help", .run = help_command },

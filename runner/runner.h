@@ -23,5 +23,6 @@ int status_command(struct runner *r, int argc, char **argv);
 int enqueue_command(struct runner *r, int argc, char **argv);
 int show_command(struct runner *r, int argc, char **argv);
 int prefect_setup_command(struct runner *r, int argc, char **argv);
+int backfill_command(struct runner *r, int argc, char **argv);
 
 #endif

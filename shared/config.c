@@ -81,6 +81,10 @@ static const struct setting settings[] = {
 	{ .name = "JWT_LEEWAY_SECONDS", .type = SETTING_INT, .offset = S(jwt_leeway_seconds), .def = "30",
 	  .min = 0, .max = 600, .used_by = CONFIG_FCGI,
 	  .help = "clock skew allowed when checking an access token's exp, nbf and iat" },
+	{ .name = "CRON_SECRET", .type = SETTING_STRING, .offset = S(cron_secret), .used_by = CONFIG_FCGI,
+	  .secret = true,
+	  .help = "X-Cron-Secret of the internal endpoints (/api/internal/...); while rotating, the current and the "
+	    "previous one, comma-separated (unset: they answer 401 to everyone)" },
 	{ .name = "QUEUE_BACKEND", .type = SETTING_ENUM, .offset = S(queue_backend), .def = "local",
 	  .names = queue_names, .used_by = CONFIG_BOTH,
 	  .help = "where jobs are queued: local (a jobs table in PostgreSQL) or prefect (flow runs of a Prefect "
@@ -118,6 +122,14 @@ static const struct setting settings[] = {
 	{ .name = "TIER_CACHE_SECONDS", .type = SETTING_INT, .offset = S(tier_cache_seconds), .def = "30",
 	  .min = 0, .max = 3600, .used_by = CONFIG_FCGI,
 	  .help = "seconds a process remembers a tenant's tier (0 = look it up on every request)" },
+	{ .name = "BACKFILL_PRIORITY", .type = SETTING_INT, .offset = S(backfill_priority), .def = "10",
+	  .min = 0, .max = 1000, .used_by = CONFIG_BOTH,
+	  .help = "base priority of backfill jobs (below every tier's, so live work goes first; ageing still "
+	    "applies)" },
+	{ .name = "BACKFILL_PIPELINE_VERSION", .type = SETTING_INT, .offset = S(backfill_pipeline_version),
+	  .def = "1", .min = 1, .max = 1000000, .used_by = CONFIG_BOTH,
+	  .help = "pipeline version months are seeded with and reprocessed to (part of backfill jobs' "
+	    "idempotency keys)" },
 	{ .name = "MAX_ATTEMPTS", .type = SETTING_INT, .offset = S(max_attempts), .def = "5",
 	  .min = 1, .max = 100, .used_by = CONFIG_BOTH,
 	  .help = "attempts a job gets before it fails" },
@@ -237,8 +249,10 @@ static const struct setting settings[] = {
 	  .used_by = CONFIG_BOTH,
 	  .help = "our flow=prefect-flow-name/deployment-name, comma-separated" },
 	{ .name = "PREFECT_QUEUE_BANDS", .type = SETTING_STRING, .offset = S(prefect_queue_bands),
-	  .def = "90:captionacc-high,70:captionacc-normal,0:captionacc-low", .used_by = CONFIG_BOTH,
-	  .help = "min-priority:work-queue pairs, highest first; the first gets queue priority 1" },
+	  .def = "90:captionacc-high,70:captionacc-normal,20:captionacc-low,0:captionacc-backfill",
+	  .used_by = CONFIG_BOTH,
+	  .help = "min-priority:work-queue pairs, highest first; the first gets queue priority 1 (backfill jobs, at "
+	    "BACKFILL_PRIORITY, belong in the last, below every tier)" },
 	{ .name = "PREFECT_TIMEOUT_SECONDS", .type = SETTING_INT, .offset = S(prefect_timeout_seconds),
 	  .def = "10", .min = 1, .max = 300, .used_by = CONFIG_BOTH,
 	  .help = "longest one Prefect call may take, retries included" },

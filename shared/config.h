@@ -55,6 +55,7 @@ struct config {
 	char *supabase_jwt_issuer;
 	char *supabase_jwt_audience;
 	long jwt_leeway_seconds;
+	char *cron_secret;
 	enum config_queue queue_backend;
 	long max_body_bytes;
 	long retry_after_seconds;
@@ -67,6 +68,8 @@ struct config {
 	long priority_override;
 	char *tier_map;
 	long tier_cache_seconds;
+	long backfill_priority;
+	long backfill_pipeline_version;
 	long max_attempts;
 	long lease_seconds;
 	long db_outage_seconds;

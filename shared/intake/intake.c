@@ -119,6 +119,18 @@ decide(struct intake *in, const struct intake_request *req, json_object *params,
 	return INTAKE_OK;
 }
 
+/* The job's tags: the priority's, and a backfill job's month. Caller frees. */
+static json_object *
+request_tags(const struct intake_request *req, const struct decision *d)
+{
+	json_object *tags = priority_tags_json(d->tags);
+	char tag[PRIORITY_TAG_MAX];
+
+	if (req->backfill != NULL && str_fmt(tag, sizeof(tag), "backfill:%s", req->backfill) == 0)
+		json_object_array_add(tags, json_object_new_string(tag));
+	return tags;
+}
+
 /* QUEUE_BACKEND=local: one job row, or the existing one with the same key. */
 static enum intake_result
 store_local(struct intake *in, const struct intake_request *req, const struct decision *d, json_object *params,
@@ -137,7 +149,9 @@ store_local(struct intake *in, const struct intake_request *req, const struct de
 
 	json_object_object_add(meta, "triggered_by", json_object_new_string(req->triggered_by));
 	json_object_object_add(meta, "tier", json_object_new_string(priority_tier_name(d->tier)));
-	json_object_object_add(meta, "tags", priority_tags_json(d->tags));
+	json_object_object_add(meta, "tags", request_tags(req, d));
+	if (req->backfill != NULL)
+		json_object_object_add(meta, "backfill", json_object_new_string(req->backfill));
 	st = jobs_enqueue(in->db, &job, &done, ans->error, sizeof(ans->error));
 	json_object_put(meta);
 	if (st != DB_OK)
@@ -198,7 +212,7 @@ store_prefect(struct intake *in, const struct intake_request *req, const struct 
     struct intake_answer *ans)
 {
 	const char *queue = prefect_queue_for(in->prefect, d->priority);
-	json_object *tags = priority_tags_json(d->tags);
+	json_object *tags = request_tags(req, d);
 	char tenant[VALIDATE_ID_MAX + 1];
 	enum prefect_result r;
 

@@ -39,6 +39,8 @@ struct intake_request {
 	const char *idempotency_key;       /* NULL: the flow's own (see intake_default_key), or none */
 	bool dedupe_active;                /* an identical job (flow, tenant, video, parameters) that still
 	                                    * waits or runs is returned instead of queuing a second */
+	const char *backfill;              /* "YYYY-MM": a backfill job of that month (metadata.backfill and a
+	                                    * tag "backfill:YYYY-MM"), or NULL */
 };
 
 enum intake_result {

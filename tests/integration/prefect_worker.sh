@@ -88,10 +88,10 @@ iso() { date -u -d "@$(($(date +%s) + $1))" +%Y-%m-%dT%H:%M:%S.000000+00:00; }
 
 # --- prefect-setup ---------------------------------------------------------------------------------
 runner_ok setup prefect-setup
-check_eq "prefect-setup creates the three band queues" "$(grep -c created "$dir/runner-setup.out")" 3
+check_eq "prefect-setup creates the four band queues" "$(grep -c created "$dir/runner-setup.out")" 4
 check_eq "prefect-setup finds the deployments" "$(grep -c found "$dir/runner-setup.out")" 3
 runner_ok setup-again prefect-setup
-check_eq "prefect-setup again: queues already there" "$(grep -c 'already there' "$dir/runner-setup-again.out")" 3
+check_eq "prefect-setup again: queues already there" "$(grep -c 'already there' "$dir/runner-setup-again.out")" 4
 
 # --- two runners, ten runs: each run executed once -------------------------------------------------
 ids=
