@@ -6,6 +6,7 @@
  * and the write tried again: every write here is fenced, so trying again cannot apply it twice. */
 #include "runner/job.h"
 
+#include "shared/backfill/backfill_complete.h"
 #include "shared/clock.h"
 #include "shared/flows/registry.h"
 #include "shared/intake/params.h"
@@ -229,6 +230,10 @@ finish(struct attempt *a, enum job_end end, double delay, const char *message)
 		return outcome(a, JOB_ABANDONED, 0, err);
 	if (!ours)
 		return outcome(a, JOB_ABANDONED, 0, "the lease was lost; nothing written");
+	/* The job has ended for good: it may have been its backfill month's last (both backends, the runner
+	 * and the reapers alike). */
+	if ((end == JOB_COMPLETED || end == JOB_FAILED || end == JOB_CANCELLED) && backfill_job_of(a->job->metadata))
+		backfill_complete_job(a->ctx.db, a->job->id);
 	return outcome(a, end, delay, msg);
 }
 

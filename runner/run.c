@@ -6,7 +6,6 @@
 #include "runner/runner.h"
 #include "runner/source.h"
 
-#include "shared/backfill/backfill_complete.h"
 #include "shared/clock.h"
 #include "shared/log.h"
 #include "shared/str.h"
@@ -80,8 +79,6 @@ one_job(struct run_state *rs, struct queue_job *job)
 	    job_end_name(o.end), clock_ms() - t0, o.message[0] ? ": " : "", o.message);
 	if (rs->src->ops->report != NULL)
 		rs->src->ops->report(rs->src, job, &o);
-	if (o.end == JOB_COMPLETED || o.end == JOB_FAILED || o.end == JOB_CANCELLED)
-		backfill_complete_job(rs->r->db, job->id);
 	log_set_context(NULL);
 	rs->counts[o.end]++;
 	rs->done++;

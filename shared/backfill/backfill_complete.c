@@ -7,6 +7,7 @@
 #include "shared/validate.h"
 
 #include <stddef.h>
+#include <string.h>
 
 /* MONTHS names the candidate months as m (a backfill_log row); the rest is the same for both uses. */
 #define COMPLETE_SQL(MONTHS) \
@@ -43,6 +44,24 @@ log_completed(PGresult *r)
 	for (int i = 0; i < PQntuples(r); i++)
 		log_info("backfill month %s completed: %s of %s videos completed", PQgetvalue(r, i, 0),
 		    PQgetvalue(r, i, 2), PQgetvalue(r, i, 1));
+}
+
+bool
+backfill_job_of(json_object *metadata)
+{
+	json_object *tags = NULL;
+
+	if (json_object_object_get_ex(metadata, "backfill", NULL))
+		return true;
+	if (!json_object_object_get_ex(metadata, "tags", &tags) || !json_object_is_type(tags, json_type_array))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(tags); i++) {
+		const char *t = json_object_get_string(json_object_array_get_idx(tags, i));
+
+		if (t != NULL && strncmp(t, "backfill:", 9) == 0)
+			return true;
+	}
+	return false;
 }
 
 void
