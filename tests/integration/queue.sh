@@ -101,7 +101,7 @@ check_eq "results chained across the crash" \
 
 # --- a lost lease cannot write: another runner took the job over
 reset
-job=$(add diagnostic 50 '{"sleep_ms": 800}')
+job=$(add diagnostic 50 '{"sleep_ms": 3000}')
 "$runner" run --worker-id loser >/dev/null 2>&1 & l=$!; pids="$pids $l"
 wait_for 10 sh -c "test \"\$($PSQL -c \"SELECT status FROM jobs WHERE id = '$job'\")\" = running"
 q "UPDATE jobs SET lease_token = gen_random_uuid(), lease_owner = 'usurper' WHERE id = '$job'" >/dev/null
