@@ -178,13 +178,34 @@ tree_members(json_object *o)
 	return n;
 }
 
+/* What json-c accepted (obj, parsed from buf up to end) is RFC 8259 JSON: only white space after the
+ * value, the lexical rules above, no repeated member names. */
+static int
+rest_of_rfc8259(const char *buf, size_t len, size_t end, json_object *obj, char *err, size_t errlen)
+{
+	long members = 0;
+
+	for (size_t i = end; i < len; i++) {
+		if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\r' && buf[i] != '\n') {
+			(void)str_fmt(err, errlen, "body is not valid JSON: unexpected text after the value");
+			return -1;
+		}
+	}
+	if (lexical_check(buf, len, &members, err, errlen) != 0)
+		return -1;
+	if (tree_members(obj) != members) {
+		(void)str_fmt(err, errlen, "body is not valid JSON: an object repeats a member name");
+		return -1;
+	}
+	return 0;
+}
+
 json_object *
 json_parse(const char *buf, size_t len, char *err, size_t errlen)
 {
 	json_tokener *tok = NULL;
 	json_object *obj = NULL;
 	enum json_tokener_error jerr;
-	long members = 0;
 
 	if (len > (size_t)0x7fffffff) {
 		(void)str_fmt(err, errlen, "body is too large to parse");
@@ -213,18 +234,8 @@ json_parse(const char *buf, size_t len, char *err, size_t errlen)
 		(void)str_fmt(err, errlen, "body is the JSON value null");
 		goto fail;
 	}
-	for (size_t i = json_tokener_get_parse_end(tok); i < len; i++) {
-		if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\r' && buf[i] != '\n') {
-			(void)str_fmt(err, errlen, "body is not valid JSON: unexpected text after the value");
-			goto fail;
-		}
-	}
-	if (lexical_check(buf, len, &members, err, errlen) != 0)
+	if (rest_of_rfc8259(buf, len, json_tokener_get_parse_end(tok), obj, err, errlen) != 0)
 		goto fail;
-	if (tree_members(obj) != members) {
-		(void)str_fmt(err, errlen, "body is not valid JSON: an object repeats a member name");
-		goto fail;
-	}
 	json_tokener_free(tok);
 	return obj;
 fail:
