@@ -11,6 +11,8 @@
 /* In the combined image, strokes are the pixels at least LEVEL/10 of the way from their outline's level to
  * their own. */
 #define LEVEL 7
+/* The combined image folds in every COMBINE_EVERY-th frame of a caption. */
+#define COMBINE_EVERY 3
 
 struct slot {
 	int index;        /* the decoded frame it holds, -1 when none */
@@ -78,16 +80,17 @@ shows(const struct captions *c, int j)
 	return textmask_presence(c->t, &c->ref, &f) >= PRESENT;
 }
 
-/* Folds decoded frames from .. to (those still in the ring) into the combined image. */
+/* Folds decoded frames from .. to (those still in the ring) into the combined image: every COMBINE_EVERY-th
+ * frame of the caption and its last one (neighbouring frames differ little; this is most of the cost). */
 static void
-combine(struct captions *c, int from, int to)
+combine(struct captions *c, int from, int to, bool last)
 {
 	size_t n = (size_t)c->t->width * (size_t)c->rows;
 
 	for (int j = from; j <= to; j++) {
 		const uint8_t *yuv = ring_frame(c, j), *y;
 
-		if (yuv == NULL)
+		if (yuv == NULL || ((j - c->start) % COMBINE_EVERY != 0 && !(last && j == to)))
 			continue;
 		y = yuv + (size_t)c->top * (size_t)c->t->width;
 		if (c->ref.light) {
@@ -164,13 +167,13 @@ follow(struct captions *c, int i, const struct textmask_frame *f)
 	int end = c->seen;
 
 	if (textmask_presence(c->t, &c->ref, f) >= PRESENT) {
-		combine(c, c->seen + 1, i);
+		combine(c, c->seen + 1, i, false);
 		c->seen = i;
 		return 0;
 	}
 	while (end + 1 < i && shows(c, end + 1))
 		end++;
-	combine(c, c->seen + 1, end);
+	combine(c, c->seen + 1, end, true);
 	return emit(c, end);
 }
 
@@ -226,7 +229,7 @@ look(struct captions *c, int s, int i, const struct textmask_frame *f)
 		floor_frame = c->last_end + 1;
 	while (c->start - 1 >= floor_frame && shows(c, c->start - 1))
 		c->start--;
-	combine(c, c->start, i);
+	combine(c, c->start, i, false);
 	c->seen = i;
 	return keep_before(c);
 }
@@ -340,6 +343,6 @@ captions_finish(struct captions *c)
 	end = c->seen;
 	while (end < c->last_index && shows(c, end + 1))
 		end++;
-	combine(c, c->seen + 1, end);
+	combine(c, c->seen + 1, end, true);
 	return emit(c, end);
 }

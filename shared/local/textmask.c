@@ -54,6 +54,8 @@ textmask_colour_of(uint32_t rgb)
 	return c;
 }
 
+static int make_tables(struct textmask *t);
+
 /* Sizes and scratch memory for a width x height band. */
 static int
 alloc_band(struct textmask *t, int width, int height)
@@ -74,8 +76,8 @@ alloc_band(struct textmask *t, int width, int height)
 	t->labels = malloc(px * sizeof(*t->labels));
 	t->parent = malloc(t->ncomps_max * sizeof(*t->parent));
 	t->comps = malloc(t->ncomps_max * sizeof(*t->comps));
-	if (t->cls == NULL || t->near == NULL || t->tmp == NULL || t->labels == NULL || t->parent == NULL ||
-	    t->comps == NULL) {
+	if (make_tables(t) != 0 || t->cls == NULL || t->near == NULL || t->tmp == NULL || t->labels == NULL ||
+	    t->parent == NULL || t->comps == NULL) {
 		textmask_free(t);
 		return -1;
 	}
@@ -108,6 +110,7 @@ textmask_init_like(struct textmask *t, const struct textmask *like, int width, i
 void
 textmask_free(struct textmask *t)
 {
+	free(t->chroma_colours);
 	free(t->cls);
 	free(t->near);
 	free(t->tmp);
@@ -117,31 +120,50 @@ textmask_free(struct textmask *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* The flags of one pixel. chroma false: grey levels only (a combined image). */
+/* The flags of one pixel, from the tables: the colours whose luma (chroma) the pixel has, one bit each. */
 static uint8_t
-classify(const struct textmask *t, int y, int u, int v, bool chroma)
+classify(const struct textmask *t, int y, int u, int v)
 {
-	uint8_t c = 0;
+	uint8_t match = t->luma_colours[y] & t->chroma_colours[u << 8 | v];
+
+	return (uint8_t)(t->luma_flags[y] | ((match & t->light_colours) ? TEXTMASK_FILL_LIGHT : 0) |
+	    ((match & (uint8_t)~t->light_colours) ? TEXTMASK_FILL_DARK : 0));
+}
+
+/* Fills the lookup tables classify uses (a pixel's class is its luma's and its chroma's). */
+static int
+make_tables(struct textmask *t)
+{
 	int lightest_dark = -1, darkest_light = 256;
 
+	if ((t->chroma_colours = calloc(65536, 1)) == NULL)
+		return -1;
+	t->light_colours = 0;
 	for (int k = 0; k < t->ncolours; k++) {
 		const struct textmask_colour *col = &t->colours[k];
 
-		if (col->light && col->y < darkest_light)
-			darkest_light = col->y;
-		if (!col->light && col->y > lightest_dark)
-			lightest_dark = col->y;
-		if (absdiff(y, col->y) > FILL_LUMA && !(col->light ? y > col->y : y < col->y))
-			continue;
-		if (chroma && absdiff(u, col->u) + absdiff(v, col->v) > FILL_CHROMA)
-			continue;
-		c |= col->light ? TEXTMASK_FILL_LIGHT : TEXTMASK_FILL_DARK;
+		if (col->light) {
+			t->light_colours |= (uint8_t)(1u << k);
+			darkest_light = col->y < darkest_light ? col->y : darkest_light;
+		} else
+			lightest_dark = col->y > lightest_dark ? col->y : lightest_dark;
+		for (int u = 0; u < 256; u++)
+			for (int v = 0; v < 256; v++)
+				if (absdiff(u, col->u) + absdiff(v, col->v) <= FILL_CHROMA)
+					t->chroma_colours[u << 8 | v] |= (uint8_t)(1u << k);
 	}
-	if (darkest_light < 256 && y <= darkest_light - CONTRAST)
-		c |= TEXTMASK_DARK;
-	if (lightest_dark >= 0 && y >= lightest_dark + CONTRAST)
-		c |= TEXTMASK_LIGHT;
-	return c;
+	for (int y = 0; y < 256; y++) {
+		t->luma_colours[y] = 0;
+		for (int k = 0; k < t->ncolours; k++) {
+			const struct textmask_colour *col = &t->colours[k];
+
+			if (absdiff(y, col->y) <= FILL_LUMA || (col->light ? y > col->y : y < col->y))
+				t->luma_colours[y] |= (uint8_t)(1u << k);
+		}
+		t->luma_flags[y] = (uint8_t)((darkest_light < 256 && y <= darkest_light - CONTRAST ? TEXTMASK_DARK : 0) |
+		    (lightest_dark >= 0 && y >= lightest_dark + CONTRAST ? TEXTMASK_LIGHT : 0));
+	}
+	return 0;
 }
 
 static void
@@ -153,49 +175,53 @@ classify_frame(struct textmask *t, const struct textmask_frame *f)
 		const uint8_t *ly = f->y + (size_t)y * w, *lu = f->u + (size_t)(y / 2) * cw, *lv = f->v + (size_t)(y / 2) * cw;
 		uint8_t *out = t->cls + (size_t)y * w;
 
-		for (int x = 0; x < w; x++)
-			out[x] = classify(t, ly[x], lu[x / 2], lv[x / 2], true);
+		for (int x = 0; x < w; x += 2) {
+			uint8_t match = t->chroma_colours[lu[x / 2] << 8 | lv[x / 2]];
+
+			for (int k = x; k < x + 2; k++) {
+				uint8_t m = t->luma_colours[ly[k]] & match;
+
+				out[k] = (uint8_t)(t->luma_flags[ly[k]] | ((m & t->light_colours) ? TEXTMASK_FILL_LIGHT : 0) |
+				    ((m & (uint8_t)~t->light_colours) ? TEXTMASK_FILL_DARK : 0));
+			}
+		}
 	}
 }
 
-/* dst = src's flag bits grown by r pixels in every direction (a square), as 0/1; uses t->tmp: a sliding
- * count along each row, then one across rows. */
+/* dst = src's flag bits grown by r pixels in every direction (a square), as 0/1: each row the OR of its
+ * 2r + 1 horizontal shifts (into t->tmp), then each row the OR of the 2r + 1 rows around it. Plain byte
+ * loops the compiler vectorises. */
 static void
 dilate(struct textmask *t, const uint8_t *src, uint8_t bits, int r, uint8_t *dst)
 {
 	int w = t->width, h = t->height;
-	uint32_t *count = t->labels;   /* w column counts; labels are not in use while dilating */
+	uint8_t *on = dst;   /* dst first holds src's bits as 0/1 */
 
+	for (size_t p = 0; p < (size_t)w * (size_t)h; p++)
+		on[p] = (src[p] & bits) != 0;
 	for (int y = 0; y < h; y++) {
-		const uint8_t *s = src + (size_t)y * w;
+		const uint8_t *s = on + (size_t)y * w;
 		uint8_t *o = t->tmp + (size_t)y * w;
-		int n = 0;
 
-		for (int x = 0; x < r && x < w; x++)
-			n += (s[x] & bits) != 0;
-		for (int x = 0; x < w; x++) {
-			if (x + r < w)
-				n += (s[x + r] & bits) != 0;
-			if (x - r - 1 >= 0)
-				n -= (s[x - r - 1] & bits) != 0;
-			o[x] = n > 0;
+		memcpy(o, s, (size_t)w);
+		for (int k = 1; k <= r && k < w; k++) {
+			for (int x = 0; x + k < w; x++)
+				o[x] |= s[x + k];
+			for (int x = k; x < w; x++)
+				o[x] |= s[x - k];
 		}
 	}
-	memset(count, 0, (size_t)w * sizeof(*count));
-	for (int y = 0; y < r && y < h; y++)
-		for (int x = 0; x < w; x++)
-			count[x] += t->tmp[(size_t)y * w + x];
 	for (int y = 0; y < h; y++) {
 		uint8_t *o = dst + (size_t)y * w;
+		int from = y - r < 0 ? 0 : y - r, to = y + r >= h ? h - 1 : y + r;
 
-		if (y + r < h)
+		memcpy(o, t->tmp + (size_t)from * w, (size_t)w);
+		for (int k = from + 1; k <= to; k++) {
+			const uint8_t *s = t->tmp + (size_t)k * w;
+
 			for (int x = 0; x < w; x++)
-				count[x] += t->tmp[(size_t)(y + r) * w + x];
-		if (y - r - 1 >= 0)
-			for (int x = 0; x < w; x++)
-				count[x] -= t->tmp[(size_t)(y - r - 1) * w + x];
-		for (int x = 0; x < w; x++)
-			o[x] = count[x] > 0;
+				o[x] |= s[x];
+		}
 	}
 }
 
@@ -410,7 +436,7 @@ textmask_find_grey(struct textmask *t, const uint8_t *grey, bool light, int leve
 	size_t px = (size_t)t->width * (size_t)t->height;
 
 	for (size_t p = 0; p < px; p++) {
-		uint8_t c = classify(t, grey[p], 128, 128, false) & (uint8_t)(TEXTMASK_DARK | TEXTMASK_LIGHT);
+		uint8_t c = t->luma_flags[grey[p]];
 
 		if (light ? grey[p] >= level : grey[p] <= level)
 			c |= light ? TEXTMASK_FILL_LIGHT : TEXTMASK_FILL_DARK;
@@ -443,7 +469,7 @@ class_at(const struct textmask *t, const struct textmask_frame *f, uint32_t p)
 	int w = t->width, x = (int)(p % (uint32_t)w), y = (int)(p / (uint32_t)w);
 	size_t c = (size_t)(y / 2) * (size_t)(w / 2) + (size_t)(x / 2);
 
-	return classify(t, f->y[p], f->u[c], f->v[c], true);
+	return classify(t, f->y[p], f->u[c], f->v[c]);
 }
 
 /* Whether (x, y) or one of its 8 neighbours is set in mask. */

@@ -46,6 +46,10 @@ struct textmask {
 	struct textmask_comp *comps;
 	size_t ncomps_max;
 	int median_height;          /* of the glyphs the last find kept (0: none) */
+	/* classification tables: per luma level and per chroma pair (u << 8 | v), the colours (one bit each)
+	 * a pixel could be; per luma level, TEXTMASK_DARK and TEXTMASK_LIGHT */
+	uint8_t luma_colours[256], luma_flags[256], light_colours;
+	uint8_t *chroma_colours;    /* 65536 */
 };
 
 /* The YUV of an 0xRRGGBB colour. */
