@@ -39,6 +39,8 @@ struct captions {
 	int top, rows;
 	size_t strokes;
 	uint8_t *combined;         /* width x rows */
+	uint8_t *votes;            /* width x rows: frames combined in which each pixel had the colour */
+	int combined_frames;
 	uint8_t *before;           /* width x rows of the frame before start; NULL when there is none */
 };
 
@@ -80,6 +82,26 @@ shows(const struct captions *c, int j)
 	return textmask_presence(c->t, &c->ref, &f) >= PRESENT;
 }
 
+/* Counts, for each pixel of the caption's rows, whether frame yuv shows it in the caption's colour class. */
+static void
+vote(struct captions *c, const uint8_t *yuv)
+{
+	int w = c->t->width, cw = w / 2;
+	const uint8_t *u = yuv + c->px, *v = u + c->px / 4;
+
+	if (c->combined_frames == 255)
+		return;
+	c->combined_frames++;
+	for (int r = 0; r < c->rows; r++) {
+		int y = c->top + r;
+		const uint8_t *ly = yuv + (size_t)y * w, *lu = u + (size_t)(y / 2) * cw, *lv = v + (size_t)(y / 2) * cw;
+		uint8_t *out = c->votes + (size_t)r * w;
+
+		for (int x = 0; x < w; x++)
+			out[x] += textmask_is_fill(c->t, ly[x], lu[x / 2], lv[x / 2], c->ref.light);
+	}
+}
+
 /* Folds decoded frames from .. to (those still in the ring) into the combined image: every COMBINE_EVERY-th
  * frame of the caption and its last one (neighbouring frames differ little; this is most of the cost). */
 static void
@@ -93,6 +115,7 @@ combine(struct captions *c, int from, int to, bool last)
 		if (yuv == NULL || ((j - c->start) % COMBINE_EVERY != 0 && !(last && j == to)))
 			continue;
 		y = yuv + (size_t)c->top * (size_t)c->t->width;
+		vote(c, yuv);
 		if (c->ref.light) {
 			for (size_t p = 0; p < n; p++)
 				c->combined[p] = y[p] < c->combined[p] ? y[p] : c->combined[p];
@@ -109,7 +132,9 @@ drop(struct captions *c)
 	textmask_ref_free(&c->ref);
 	free(c->combined);
 	free(c->before);
-	c->combined = c->before = NULL;
+	free(c->votes);
+	c->combined = c->before = c->votes = NULL;
+	c->combined_frames = 0;
 	c->active = false;
 }
 
@@ -145,7 +170,8 @@ emit(struct captions *c, int end)
 	const uint8_t *after = ring_frame(c, end + 1);
 	struct captions_found f = {
 		.start = c->start, .end = end, .light = c->ref.light, .top = c->top, .width = c->t->width,
-		.height = c->rows, .left = c->ref.x0, .right = c->ref.x1, .combined = c->combined,
+		.height = c->rows, .left = c->ref.x0, .right = c->ref.x1, .combined = c->combined, .votes = c->votes,
+		.frames = c->combined_frames,
 		.before = c->before, .after = after ? after + (size_t)c->top * (size_t)c->t->width : NULL,
 		.strokes = c->strokes,
 		.level = level_between(median_level(c, c->ref.ring, c->ref.nring), median_level(c, c->ref.fill, c->ref.nfill)),
@@ -216,8 +242,9 @@ look(struct captions *c, int s, int i, const struct textmask_frame *f)
 	m = m < 4 ? 4 : m;
 	c->top = c->ref.y0 - m < 0 ? 0 : c->ref.y0 - m;
 	c->rows = (c->ref.y1 + m >= c->t->height ? c->t->height - 1 : c->ref.y1 + m) - c->top + 1;
-	if ((c->combined = malloc((size_t)c->t->width * (size_t)c->rows)) == NULL) {
-		textmask_ref_free(&c->ref);
+	if ((c->combined = malloc((size_t)c->t->width * (size_t)c->rows)) == NULL ||
+	    (c->votes = calloc((size_t)c->t->width, (size_t)c->rows)) == NULL) {
+		drop(c);
 		return -1;
 	}
 	memset(c->combined, c->ref.light ? 255 : 0, (size_t)c->t->width * (size_t)c->rows);

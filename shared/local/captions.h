@@ -29,6 +29,9 @@ struct captions_found {
 	int top, width, height;      /* the rows of the band combined: top .. top + height - 1, full width */
 	int left, right;             /* the columns its stable strokes span */
 	const uint8_t *combined;     /* width x height grey levels of its frames combined */
+	const uint8_t *votes;        /* width x height: in how many of those frames (of `frames`) each pixel had
+	                              * the subtitle colour, chroma included */
+	int frames;
 	const uint8_t *before, *after;  /* the same rows of the frames just before and after it (luma), or
 	                                 * NULL when there is none (the video's start or end) */
 	size_t strokes;              /* stable stroke pixels it was found by */

@@ -9,6 +9,8 @@
 
 /* White margin around the text after scaling, in pixels. */
 #define MARGIN 16
+/* A stroke pixel has the subtitle's colour in at least VOTES/10 of the caption's frames. */
+#define VOTES 5
 
 /* The bounding box of the set pixels of mask (w x h); false when there are none. */
 static bool
@@ -41,6 +43,23 @@ padded(const uint8_t *src, int w, int h, int rows)
 	for (int y = h; y < rows; y++)
 		memcpy(p + (size_t)y * w, src + (size_t)(h - 1) * w, (size_t)w);
 	return p;
+}
+
+/* The combined image (with `rows` rows) in which a pixel that had the subtitle's colour in fewer than
+ * VOTES/10 of the caption's frames is background: a light patch of another colour is not a stroke. NULL on
+ * no memory. Caller frees. */
+static uint8_t *
+uncoloured(const struct captions_found *c, int rows)
+{
+	uint8_t *grey = padded(c->combined, c->width, c->height, rows);
+	size_t n = (size_t)c->width * (size_t)c->height;
+
+	if (grey == NULL)
+		return NULL;
+	for (size_t p = 0; p < n; p++)
+		if (c->votes[p] * 10 < c->frames * VOTES)
+			grey[p] = c->light ? 0 : 255;
+	return grey;
 }
 
 /* Clears the mask outside columns from .. to (strokes that were never stable, far from the caption). */
@@ -101,7 +120,7 @@ cleanimage_make(const struct textmask *like, const struct captions_found *c, str
 	memset(out, 0, sizeof(*out));
 	if (textmask_init_like(&t, like, c->width, rows < 8 ? 8 : rows) != 0)
 		return -1;
-	if ((grey = padded(c->combined, c->width, c->height, t.height)) == NULL ||
+	if ((grey = uncoloured(c, t.height)) == NULL ||
 	    (mask = malloc((size_t)t.width * (size_t)t.height)) == NULL ||
 	    (c->before != NULL && (before = padded(c->before, c->width, c->height, t.height)) == NULL) ||
 	    (c->after != NULL && (after = padded(c->after, c->width, c->height, t.height)) == NULL))

@@ -131,6 +131,12 @@ classify(const struct textmask *t, int y, int u, int v)
 }
 
 /* Fills the lookup tables classify uses (a pixel's class is its luma's and its chroma's). */
+bool
+textmask_is_fill(const struct textmask *t, int y, int u, int v, bool light)
+{
+	return (classify(t, y, u, v) & (light ? TEXTMASK_FILL_LIGHT : TEXTMASK_FILL_DARK)) != 0;
+}
+
 static int
 make_tables(struct textmask *t)
 {

@@ -85,6 +85,9 @@ size_t textmask_find_grey(struct textmask *t, const uint8_t *grey, bool light, i
  * outline around them, shreds of texture do not. Returns the pixels kept. */
 size_t textmask_keep_walled(struct textmask *t, const struct textmask_frame *f, uint8_t *mask);
 
+/* Whether a pixel of luma y and chroma u, v is in a light (dark) subtitle colour. */
+bool textmask_is_fill(const struct textmask *t, int y, int u, int v, bool light);
+
 /* Builds ref from mask (the caption's stable strokes) for frame f's colours. -1 on no memory. */
 int textmask_ref_make(struct textmask *t, const uint8_t *mask, const struct textmask_frame *f,
     struct textmask_ref *ref) __attribute__((warn_unused_result));
