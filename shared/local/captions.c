@@ -82,7 +82,7 @@ shows(const struct captions *c, int j)
 	return textmask_presence(c->t, &c->ref, &f) >= PRESENT;
 }
 
-/* Counts, for each pixel of the caption's rows, whether frame yuv shows it in the caption's colour class. */
+/* Counts, for each pixel of the caption's rows, whether frame yuv shows it in the caption's colours. */
 static void
 vote(struct captions *c, const uint8_t *yuv)
 {
@@ -98,7 +98,7 @@ vote(struct captions *c, const uint8_t *yuv)
 		uint8_t *out = c->votes + (size_t)r * w;
 
 		for (int x = 0; x < w; x++)
-			out[x] += textmask_is_fill(c->t, ly[x], lu[x / 2], lv[x / 2], c->ref.light);
+			out[x] += textmask_is_fill(c->t, ly[x], lu[x / 2], lv[x / 2], c->ref.colours);
 	}
 }
 

@@ -10,7 +10,7 @@
 /* White margin around the text after scaling, in pixels. */
 #define MARGIN 16
 /* A stroke pixel has the subtitle's colour in at least VOTES/10 of the caption's frames. */
-#define VOTES 5
+#define VOTES 3
 
 /* The bounding box of the set pixels of mask (w x h); false when there are none. */
 static bool

@@ -132,9 +132,9 @@ classify(const struct textmask *t, int y, int u, int v)
 
 /* Fills the lookup tables classify uses (a pixel's class is its luma's and its chroma's). */
 bool
-textmask_is_fill(const struct textmask *t, int y, int u, int v, bool light)
+textmask_is_fill(const struct textmask *t, int y, int u, int v, unsigned colours)
 {
-	return (classify(t, y, u, v) & (light ? TEXTMASK_FILL_LIGHT : TEXTMASK_FILL_DARK)) != 0;
+	return (t->luma_colours[y] & t->chroma_colours[u << 8 | v] & colours) != 0;
 }
 
 static int
@@ -351,7 +351,7 @@ letter_like(const struct textmask *t, const struct textmask_comp *c, int min_hei
 {
 	int h = c->y1 - c->y0 + 1, w = c->x1 - c->x0 + 1, vh = t->video_height;
 
-	if (c->area < 3 || h < min_height || h * 1000 > MAX_HEIGHT * vh || w * 1000 > MAX_WIDTH * vh)
+	if (c->area < (min_height > 0 ? 3u : 2u) || h < min_height || h * 1000 > MAX_HEIGHT * vh || w * 1000 > MAX_WIDTH * vh)
 		return false;
 	if (2000.0 * c->area > ((double)MAX_STROKE * vh + 2000.0) * c->edge)
 		return false;
@@ -537,7 +537,7 @@ textmask_keep_walled(struct textmask *t, const struct textmask_frame *f, uint8_t
 int
 textmask_ref_make(struct textmask *t, const uint8_t *mask, const struct textmask_frame *f, struct textmask_ref *ref)
 {
-	size_t px = (size_t)t->width * (size_t)t->height, light = 0;
+	size_t px = (size_t)t->width * (size_t)t->height, light = 0, per[TEXTMASK_COLOURS_MAX] = { 0 };
 	uint8_t *inner = t->cls, *outer = t->near;
 
 	memset(ref, 0, sizeof(*ref));
@@ -549,13 +549,21 @@ textmask_ref_make(struct textmask *t, const uint8_t *mask, const struct textmask
 	for (size_t i = 0; i < ref->nfill; i++) {
 		int x = (int)(ref->fill[i] % (uint32_t)t->width), y = (int)(ref->fill[i] / (uint32_t)t->width);
 
+		size_t c = (size_t)(y / 2) * (size_t)(t->width / 2) + (size_t)(x / 2);
+		uint8_t match = t->luma_colours[f->y[ref->fill[i]]] & t->chroma_colours[f->u[c] << 8 | f->v[c]];
+
 		light += (class_at(t, f, ref->fill[i]) & TEXTMASK_FILL_LIGHT) != 0;
+		for (int k = 0; k < t->ncolours; k++)
+			per[k] += (match >> k) & 1u;
 		ref->x0 = x < ref->x0 ? x : ref->x0;
 		ref->x1 = x > ref->x1 ? x : ref->x1;
 		ref->y0 = y < ref->y0 ? y : ref->y0;
 		ref->y1 = y > ref->y1 ? y : ref->y1;
 	}
 	ref->light = light * 2 >= ref->nfill;
+	for (int k = 0; k < t->ncolours; k++)
+		if (per[k] * 4 >= ref->nfill && t->colours[k].light == ref->light)
+			ref->colours |= 1u << k;
 	/* The ring: 2 pixels out (past the anti-aliased edge, inside any outline or box). */
 	dilate(t, mask, 1, 1, inner);
 	dilate(t, mask, 1, 2, outer);

@@ -28,6 +28,7 @@ struct textmask_ref {
 	uint32_t *fill, *ring;   /* owned; freed by textmask_ref_free */
 	size_t nfill, nring;
 	bool light;              /* the colour class most of its strokes have */
+	unsigned colours;        /* the subtitle colours (bit k: colour k) a quarter or more of its strokes have */
 	int x0, y0, x1, y1;      /* bounding box of fill (inclusive) */
 };
 
@@ -85,8 +86,8 @@ size_t textmask_find_grey(struct textmask *t, const uint8_t *grey, bool light, i
  * outline around them, shreds of texture do not. Returns the pixels kept. */
 size_t textmask_keep_walled(struct textmask *t, const struct textmask_frame *f, uint8_t *mask);
 
-/* Whether a pixel of luma y and chroma u, v is in a light (dark) subtitle colour. */
-bool textmask_is_fill(const struct textmask *t, int y, int u, int v, bool light);
+/* Whether a pixel of luma y and chroma u, v has one of the subtitle colours in `colours` (one bit each). */
+bool textmask_is_fill(const struct textmask *t, int y, int u, int v, unsigned colours);
 
 /* Builds ref from mask (the caption's stable strokes) for frame f's colours. -1 on no memory. */
 int textmask_ref_make(struct textmask *t, const uint8_t *mask, const struct textmask_frame *f,

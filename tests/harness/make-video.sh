@@ -1,6 +1,6 @@
 #!/bin/sh
-# make-video.sh OUT SECONDS [START END TEXT]...: writes a small H.264 MP4 (640x360, 25 fps, a tone for
-# sound) with burned-in subtitles as most videos have them: each TEXT shown from START to END seconds,
+# make-video.sh OUT SECONDS [START END TEXT]...: writes a small H.264 MP4 (640x360, or $VIDEO_SIZE; 25 fps;
+# a tone for sound) with burned-in subtitles as most videos have them: each TEXT shown from START to END seconds,
 # rendered by ffmpeg's subtitles filter (libass) from an .srt it writes beside OUT (OUT.srt): white DejaVu
 # Sans with a black outline, near the bottom, over a moving background (ffmpeg's testsrc2 pattern). TEXT
 # may hold any characters but a newline; "|" starts a second line.
@@ -23,6 +23,6 @@ while [ $# -ge 3 ]; do
 	shift 3
 done
 style="FontName=DejaVu Sans,Fontsize=22,PrimaryColour=&H00FFFFFF,OutlineColour=&H00000000,BorderStyle=1,Outline=2,Shadow=1,MarginV=18"
-ffmpeg -nostdin -v error -y -f lavfi -i "testsrc2=s=640x360:r=25:d=$secs" -f lavfi -i "sine=f=440:d=$secs" \
+ffmpeg -nostdin -v error -y -f lavfi -i "testsrc2=s=${VIDEO_SIZE:-640x360}:r=25:d=$secs" -f lavfi -i "sine=f=440:d=$secs" \
 	-vf "subtitles=filename='$srt':force_style='$style'" -c:v libx264 -preset veryfast -pix_fmt yuv420p -c:a aac \
 	-shortest "$out"
