@@ -36,7 +36,7 @@ background() {
 	testsrc2) echo "diner 640x360 25 testsrc2=s=640x360:r=25" ;;
 	mandelbrot) echo "station 854x480 25 mandelbrot=s=428x240:r=25:end_scale=0.02,scale=854:480" ;;
 	cellauto) echo "lab 1280x720 30 cellauto=s=640x360:r=30:rule=110,scale=1280:720:flags=neighbor" ;;
-	grain) echo "harbour 960x540 25 gradients=s=480x270:r=25:speed=0.03,scale=960:540,noise=alls=24:allf=t" ;;
+	grain) echo "harbour 960x540 25 gradients=s=480x270:r=25:speed=0.03,scale=960:540,noise=alls=24:allf=t:all_seed=7" ;;
 	pan) echo "office 1280x720 24 mandelbrot=s=1920x1080:r=1:start_x=-0.7436439:start_y=0.1318259:start_scale=0.006:maxiter=300,trim=end_frame=1,loop=-1:1,fps=24,crop=1280:720:'40+t*24':'120+t*6'" ;;
 	still) echo "garden 640x360 25 mandelbrot=s=640x360:r=1:start_x=-0.16:start_y=1.0405:start_scale=0.05:maxiter=200,trim=end_frame=1,loop=-1:1,fps=25" ;;
 	esac
