@@ -6,8 +6,9 @@
 # with the local GPU backend (ffmpeg + tesseract), then, as the web app would for a signed-in user (a
 # Supabase access token it mints with the project's secret), approves the caption band (crop_and_infer)
 # and asks for OCR of the captions found (caption_ocr) through the action endpoints, runs the runner
-# again, and prints the video's status, metadata and the recovered captions with their time ranges. It
-# stops everything it started.
+# again, and prints the video's status, metadata and the recovered captions with their time ranges, and
+# whether they are exactly the subtitles burned in (libass: white outlined text over ffmpeg's moving
+# testsrc2 pattern). It stops everything it started.
 set -eu
 cd "$(dirname "$0")"
 top=$(pwd)
@@ -18,7 +19,8 @@ for c in spawn-fcgi pkg-config autoreconf ffmpeg ffprobe s3rver curl; do command
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need=1
 pkg-config --exists json-c libpq cmocka libmicrohttpd sqlite3 tesseract lept 2>/dev/null || need=1
 [ -f /usr/include/fcgiapp.h ] && [ -f /usr/include/libs3.h ] || need=1
-[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || need=1
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need=1
+ffmpeg -hide_banner -filters 2>/dev/null | grep -q ' subtitles ' || need=1
 if [ -n "$need" ]; then
 	echo "== installing dependencies (Debian packages, and s3rver from npm)"
 	tests/harness/install-deps.sh
@@ -54,11 +56,15 @@ key="$tenant/client/videos/$video/video.mp4"
 $PSQL -c "INSERT INTO user_profiles (id, tenant_id, access_tier_id) VALUES ('user-demo', '$tenant', 'active')"
 
 echo
-echo "== a 10-second video with three burned-in captions, uploaded to S3 as $key"
-tests/harness/make-video.sh "$dir/video.mp4" 10 0.5 3 "WELCOME TO CAPTIONACC" 3.5 6.5 "CAPTIONS ARE READ BACK" \
-	7 9.5 "ON THIS VERY MACHINE"
+echo "== a 10-second 720p video with three burned-in subtitles (libass, over a moving pattern), uploaded to S3 as $key"
+VIDEO_SIZE=1280x720 tests/harness/make-video.sh "$dir/video.mp4" 10 0.5 3 "Welcome to CaptionAcc!" \
+	3.5 6.5 "Subtitles are read back,|even on two lines." 7 9.5 "On this very machine: 100%"
 curl -sS -f -o /dev/null -X PUT -H 'Content-Type: video/mp4' --data-binary "@$dir/video.mp4" "$S3_URL/captionacc/$key"
-echo "drawn: 0.5-3.0 s WELCOME TO CAPTIONACC | 3.5-6.5 s CAPTIONS ARE READ BACK | 7.0-9.5 s ON THIS VERY MACHINE"
+drawn="0.50 3.00 Welcome to CaptionAcc!
+3.50 6.50 Subtitles are read back, even on two lines.
+7.00 9.50 On this very machine: 100%"
+echo "burned in (start s, end s, text):"
+echo "$drawn" | sed 's/^/    /'
 
 created=$(date -u -d '-3 hours' +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || date -u +%Y-%m-%dT%H:%M:%SZ)
 body=$(printf '{"type":"INSERT","table":"videos","schema":"public","record":{"id":"%s","tenant_id":"%s","storage_key":"%s","created_at":"%s"},"old_record":null}' \
@@ -103,7 +109,20 @@ echo "== the jobs"
 $PSQL -P pager=off -F ' | ' -c "SELECT flow, status, attempt, priority FROM jobs ORDER BY created_at"
 echo
 echo "== captionacc-runner show $video"
-"$runner" show "$video"
+"$runner" show "$video" | tee "$dir/show.txt"
+# The recovered captions ("  ID   START s -   END s  TEXT") against the burned-in ones: the same text, and
+# each start and end within one frame (0.04 s at 25 fps).
+got=$(awk '/^captions:/ { on = 1; next } on && $3 == "s" { t = ""; for (i = 7; i <= NF; i++) t = t (i > 7 ? " " : "") $i
+	printf "%.2f %.2f %s\n", $2, $5, t }' "$dir/show.txt")
+if printf '%s\n' "$got" | awk -v want="$drawn" 'BEGIN { n = split(want, w, "\n") }
+	{ split(w[NR], f, " "); t = w[NR]; sub(/^[^ ]+ [^ ]+ /, "", t); g = $0; sub(/^[^ ]+ [^ ]+ /, "", g)
+	  d1 = $1 - f[1]; d2 = $2 - f[2]; if (g != t || d1 * d1 > 0.0017 || d2 * d2 > 0.0017) bad = 1 }
+	END { exit bad || NR != n }'; then
+	echo "== recovered exactly: the same text, each start and end within one frame"
+else
+	echo "== NOT recovered exactly"
+	exit 1
+fi
 echo
 echo "== what S3 holds for tenant $tenant"
 curl -sS "$S3_URL/captionacc?prefix=$tenant/" | grep -o '<Key>[^<]*</Key>' | sed 's/<[^>]*>//g' |

@@ -14,7 +14,8 @@ enum setting_type {
 	SETTING_STRING,
 	SETTING_INT,
 	SETTING_BOOL,
-	SETTING_ENUM   /* one of `names`; stored as the index, an enum of config.h */
+	SETTING_ENUM,  /* one of `names`; stored as the index, an enum of config.h */
+	SETTING_COLOURS /* RRGGBB[,RRGGBB...]: a struct config_colours */
 };
 
 static const char *const queue_names[CONFIG_QUEUE__MAX + 1] = { "local", "prefect", NULL };
@@ -224,14 +225,18 @@ static const struct setting settings[] = {
 	  .help = "frames per second x 1000 that local crop_and_infer reads (4000 = 4 fps)" },
 	{ .name = "LOCAL_MIN_CONFIDENCE", .type = SETTING_INT, .offset = S(local_min_confidence), .def = "30",
 	  .min = 0, .max = 100, .used_by = CONFIG_RUNNER,
-	  .help = "OCR words below this confidence (0-100) are dropped by the local backend" },
+	  .help = "OCR words below this confidence (0-100) are dropped by the local backend; a caption with no "
+	    "word left is no caption" },
+	{ .name = "LOCAL_SUBTITLE_COLOURS", .type = SETTING_COLOURS, .offset = S(local_subtitle_colours),
+	  .def = "FFFFFF,FFFF00", .used_by = CONFIG_RUNNER,
+	  .help = "text colours (RRGGBB, comma-separated, up to 8) local crop_and_infer looks for, each with a "
+	    "contrasting outline or box (light text on dark, dark text on light)" },
+	{ .name = "LOCAL_MIN_CAPTION_MS", .type = SETTING_INT, .offset = S(local_min_caption_ms), .def = "500",
+	  .min = 0, .max = 60000, .used_by = CONFIG_RUNNER,
+	  .help = "captions shown for less than this many milliseconds are dropped by local crop_and_infer" },
 	{ .name = "LOCAL_OCR_THREADS", .type = SETTING_INT, .offset = S(local_ocr_threads), .def = "1",
 	  .min = 1, .max = 256, .used_by = CONFIG_RUNNER,
 	  .help = "threads tesseract may use (the runner sets OMP_THREAD_LIMIT, unless the environment has it)" },
-	{ .name = "LOCAL_SAME_FRAME_TOLERANCE", .type = SETTING_INT, .offset = S(local_same_frame_tolerance),
-	  .def = "32", .min = -1, .max = 255, .used_by = CONFIG_RUNNER,
-	  .help = "grey levels a cropped frame may differ from the last one read and reuse its text (-1 = OCR "
-	    "every frame)" },
 	{ .name = "PREFECT_API_URL", .type = SETTING_STRING, .offset = S(prefect_api_url),
 	  .used_by = CONFIG_BOTH,
 	  .help = "Prefect API base, e.g. http://host:4200/api (needed when QUEUE_BACKEND=prefect)" },
@@ -348,6 +353,34 @@ set_bool(struct config *cfg, const struct setting *s, const char *value, const c
 	return 0;
 }
 
+/* "RRGGBB[,RRGGBB...]" (hex digits, 1 to CONFIG_COLOURS_MAX colours) into a struct config_colours. */
+static int
+set_colours(struct config *cfg, const struct setting *s, const char *value, const char *where, char *err,
+    size_t errlen)
+{
+	struct config_colours c = { 0 };
+	const char *p = value;
+
+	for (;;) {
+		unsigned v = 0;
+		int k;
+
+		for (k = 0; k < 6 && isxdigit((unsigned char)p[k]); k++)
+			v = v * 16 + (unsigned)(isdigit((unsigned char)p[k]) ? p[k] - '0' : (tolower((unsigned char)p[k]) - 'a' + 10));
+		if (k < 6 || (p[6] != ',' && p[6] != '\0') || c.n == CONFIG_COLOURS_MAX) {
+			(void)str_fmt(err, errlen, "%s: %s must be 1 to %d colours RRGGBB (hex), comma-separated, not \"%s\"",
+			    where, s->name, CONFIG_COLOURS_MAX, value);
+			return -1;
+		}
+		c.rgb[c.n++] = v;
+		if (p[6] == '\0')
+			break;
+		p += 7;
+	}
+	*(struct config_colours *)(void *)((char *)cfg + s->offset) = c;
+	return 0;
+}
+
 /* Stores one value; `where` names its origin for the error message (the value itself is never shown
  * for secrets, and shown for others so the user sees what was wrong). */
 static int
@@ -361,6 +394,8 @@ set_value(struct config *cfg, const struct setting *s, const char *value, const 
 		return set_enum(cfg, s, value, where, err, errlen);
 	case SETTING_BOOL:
 		return set_bool(cfg, s, value, where, err, errlen);
+	case SETTING_COLOURS:
+		return set_colours(cfg, s, value, where, err, errlen);
 	case SETTING_INT:
 		if (str_to_long(value, s->min, s->max, (long *)(void *)((char *)cfg + s->offset)) != 0) {
 			(void)str_fmt(err, errlen, "%s: %s must be a whole number from %ld to %ld%s%s%s", where,

@@ -39,6 +39,13 @@ enum config_s3_uri_style {
 	CONFIG_S3_URI_STYLE__MAX
 };
 
+/* A list of colours (LOCAL_SUBTITLE_COLOURS), parsed from "RRGGBB,RRGGBB". */
+#define CONFIG_COLOURS_MAX 8
+struct config_colours {
+	int n;
+	unsigned rgb[CONFIG_COLOURS_MAX];   /* 0xRRGGBB */
+};
+
 /* Every string is heap-owned by the struct and freed by config_free(). A string setting with a default
  * is never NULL or empty after config_load; one without a default is NULL when unset. */
 struct config {
@@ -102,7 +109,8 @@ struct config {
 	char *local_ocr_language;
 	long local_crop_frame_rate_milli;
 	long local_min_confidence;
-	long local_same_frame_tolerance;
+	struct config_colours local_subtitle_colours;
+	long local_min_caption_ms;
 	long local_ocr_threads;
 	char *prefect_api_url;
 	char *prefect_api_key;

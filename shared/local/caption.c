@@ -1,9 +1,10 @@
-/* caption.c: caption_ocr on this machine: OCR of each asked-for caption's best frame (from the latest
- * caption_frame_extents_v<N>.db), inserted or replaced in <tenant>/server/videos/<video>/captions.db. */
+/* caption.c: caption_ocr on this machine: each asked-for caption of the latest caption_frame_extents_v<N>.db, with the
+ * text crop_and_infer read from its clean image (one OCR per caption, made there; not read again here),
+ * inserted or replaced in <tenant>/server/videos/<video>/captions.db. */
 #include "shared/local/functions.h"
 
-#include "shared/local/captions.h"
 #include "shared/local/framedb.h"
+#include "shared/local/subtitles.h"
 #include "shared/log.h"
 #include "shared/str.h"
 
@@ -11,7 +12,7 @@
 struct caption {
 	struct call *c;
 	long version;                 /* of the extents read */
-	char extp[CALL_PATH_LEN], capp[CALL_PATH_LEN], frame[CALL_PATH_LEN];
+	char extp[CALL_PATH_LEN], capp[CALL_PATH_LEN];
 	char key_ext[CALL_KEY_LEN], key_cap[CALL_KEY_LEN];
 	struct framedb ext, cap;
 	json_object *missing;         /* ids that are no caption of that version; owned */
@@ -22,23 +23,23 @@ struct caption {
 struct extent_row {
 	bool found;
 	long long start, end;
-	double start_time, end_time;
-	char frame_key[CALL_KEY_LEN];
-	char guess[CAPTIONS_TEXT_MAX];
+	double start_time, end_time, confidence;
+	char text[SUBTITLES_TEXT_MAX];
 };
 
 static int
 read_extent(void *arg, sqlite3_stmt *row)
 {
 	struct extent_row *e = arg;
-	const char *key = (const char *)sqlite3_column_text(row, 4), *guess = (const char *)sqlite3_column_text(row, 5);
+	const char *text = (const char *)sqlite3_column_text(row, 4);
 
 	e->start = sqlite3_column_int64(row, 0);
 	e->end = sqlite3_column_int64(row, 1);
 	e->start_time = sqlite3_column_double(row, 2);
 	e->end_time = sqlite3_column_double(row, 3);
-	e->found = key != NULL && str_copy(e->frame_key, sizeof(e->frame_key), key) == 0;
-	(void)str_fmt(e->guess, sizeof(e->guess), "%s", guess ? guess : "");
+	e->confidence = sqlite3_column_double(row, 5);
+	e->found = true;
+	(void)str_fmt(e->text, sizeof(e->text), "%s", text ? text : "");
 	return 1;
 }
 
@@ -58,8 +59,7 @@ prepare(struct caption *k)
 	    str_fmt(k->key_cap, sizeof(k->key_cap), "%scaptions.db", c->server) != 0)
 		return call_fail(c, LOCALGPU_FAIL, "keys too long");
 	if ((r = call_path(c, k->extp, sizeof(k->extp), "extents.db")) != LOCALGPU_OK ||
-	    (r = call_path(c, k->capp, sizeof(k->capp), "captions.db")) != LOCALGPU_OK ||
-	    (r = call_path(c, k->frame, sizeof(k->frame), "frame.jpg")) != LOCALGPU_OK)
+	    (r = call_path(c, k->capp, sizeof(k->capp), "captions.db")) != LOCALGPU_OK)
 		return r;
 	return LOCALGPU_OK;
 }
@@ -82,21 +82,16 @@ fetch(struct caption *k)
 	return LOCALGPU_OK;
 }
 
-/* Reads caption id's best frame and stores its row; an id that is no caption goes to k->missing. When
- * OCR reads nothing, crop_and_infer's reading is kept. */
+/* Stores caption id's row with crop_and_infer's reading; an id that is no caption goes to k->missing. */
 static enum localgpu_result
-read_caption(struct caption *k, struct ocr *ocr, long long id)
+store_caption(struct caption *k, long long id)
 {
 	struct call *c = k->c;
 	struct extent_row e = { .found = false };
-	char text[CAPTIONS_TEXT_MAX], why[256];
-	enum localgpu_result r;
-	float conf = 0;
-	int words;
 
 	if (call_stopping(c))
 		return call_fail(c, LOCALGPU_RETRY, "interrupted at caption %lld", id);
-	if (framedb_each(&k->ext, "SELECT start_frame, end_frame, start_time, end_time, frame_key, text_guess"
+	if (framedb_each(&k->ext, "SELECT start_frame, end_frame, start_time, end_time, text_guess, confidence"
 	    " FROM caption_frame_extents WHERE id = ?", read_extent, &e, "i", id) != 0)
 		return call_fail(c, LOCALGPU_FAIL, "cannot read caption_frame_extents_v%ld.db: %s", k->version,
 		    framedb_error(&k->ext));
@@ -104,40 +99,29 @@ read_caption(struct caption *k, struct ocr *ocr, long long id)
 		json_object_array_add(k->missing, json_object_new_int64(id));
 		return LOCALGPU_OK;
 	}
-	/* The frame key comes from a file: it passes the tenant check in storage_get_file. */
-	if ((r = call_download(c, e.frame_key, k->frame)) != LOCALGPU_OK)
-		return r;
-	words = ocr_line(ocr, k->frame, (int)c->cfg->local_min_confidence, text, sizeof(text), &conf, why, sizeof(why));
-	if (words <= 0) {
+	if (e.text[0] == '\0')
 		k->failed++;
-		log_warn("video %s: caption %lld: no text read (%s); keeping crop_and_infer's reading", c->video_id, id,
-		    words < 0 ? why : "no words");
-		(void)str_fmt(text, sizeof(text), "%s", e.guess);
-	}
 	if (framedb_exec(&k->cap, "INSERT OR REPLACE INTO captions (id, layout_version, start_frame, end_frame,"
 	    " start_time, end_time, text, confidence, ocr_ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", "iiiiddtdi", id,
-	    (long long)k->version, e.start, e.end, e.start_time, e.end_time, text, (double)conf,
-	    (long long)(words > 0)) != 0)
+	    (long long)k->version, e.start, e.end, e.start_time, e.end_time, e.text, e.confidence,
+	    (long long)(e.text[0] != '\0')) != 0)
 		return call_fail(c, LOCALGPU_RETRY, "cannot store caption %lld: %s", id, framedb_error(&k->cap));
 	k->done++;
 	return LOCALGPU_OK;
 }
 
-/* Opens both databases and reads every caption asked for; at least one must be a caption. */
+/* Opens both databases and stores every caption asked for; at least one must be a caption. */
 static enum localgpu_result
-read_captions(struct caption *k, const struct gpu_input *in)
+store_captions(struct caption *k, const struct gpu_input *in)
 {
 	struct call *c = k->c;
 	enum localgpu_result r;
-	struct ocr *ocr;
 
-	if ((r = call_engine(c, &ocr)) != LOCALGPU_OK)
-		return r;
 	if (framedb_open(&k->ext, k->extp, framedb_extents_schema, c->err, c->errlen) != 0 ||
 	    framedb_open(&k->cap, k->capp, framedb_captions_schema, c->err, c->errlen) != 0)
 		return LOCALGPU_FAIL;
 	for (size_t i = 0; i < in->ncaption_ids; i++)
-		if ((r = read_caption(k, ocr, in->caption_ids[i])) != LOCALGPU_OK)
+		if ((r = store_caption(k, in->caption_ids[i])) != LOCALGPU_OK)
 			return r;
 	if (k->done == 0)
 		return call_fail(c, LOCALGPU_FAIL, "none of the caption_ids is a caption of layout version %ld",
@@ -179,7 +163,7 @@ localgpu_caption_ocr(struct call *c, const struct gpu_input *in, json_object **r
 	enum localgpu_result r;
 
 	if ((r = prepare(&k)) != LOCALGPU_OK || (r = fetch(&k)) != LOCALGPU_OK ||
-	    (r = read_captions(&k, in)) != LOCALGPU_OK || (r = save(&k)) != LOCALGPU_OK)
+	    (r = store_captions(&k, in)) != LOCALGPU_OK || (r = save(&k)) != LOCALGPU_OK)
 		goto out;
 	*result = answer(&k);
 out:

@@ -154,16 +154,20 @@ close_fd(int *fd)
 	*fd = -1;
 }
 
-/* Reads one chunk of stdout, kept when asked for. Returns -1 when keeping it would pass stdout_max. */
+/* Reads one chunk of stdout: kept when asked for, or given to the sink. Returns -1 when keeping it would
+ * pass stdout_max, -2 when the sink refused it (its message in err). */
 static int
-read_out(struct proc *p)
+read_out(struct proc *p, char *err, size_t errlen)
 {
-	char chunk[4096];
+	static __thread unsigned char chunk[65536];
 	ssize_t n = read(p->out, chunk, sizeof(chunk));
 
 	if (n <= 0)
 		close_fd(&p->out);
-	else if (p->buf != NULL) {
+	else if (p->o->sink != NULL) {
+		if (p->o->sink(p->o->sink_arg, chunk, (size_t)n, err, errlen) != 0)
+			return -2;
+	} else if (p->buf != NULL) {
 		if (p->len + (size_t)n > p->o->stdout_max)
 			return -1;
 		memcpy(p->buf + p->len, chunk, (size_t)n);
@@ -207,6 +211,7 @@ static enum child_outcome
 pump(struct proc *p, char *err, size_t errlen)
 {
 	enum child_outcome k = CHILD_EXITED_0;
+	int rc;
 
 	while (p->out >= 0 || p->err >= 0) {
 		struct pollfd fds[2] = { { p->out, POLLIN, 0 }, { p->err, POLLIN, 0 } };
@@ -215,9 +220,11 @@ pump(struct proc *p, char *err, size_t errlen)
 			break;
 		if (poll(fds, 2, POLL_MS) < 0 && errno != EINTR)
 			break;
-		if (p->out >= 0 && (fds[0].revents & READY) && read_out(p) != 0) {
-			(void)str_fmt(err, errlen, "%s: more than %zu bytes of output", p->o->argv[0], p->o->stdout_max);
-			k = CHILD_OVERFLOW;
+		if (p->out >= 0 && (fds[0].revents & READY) && (rc = read_out(p, err, errlen)) != 0) {
+			if (rc == -1)
+				(void)str_fmt(err, errlen, "%s: more than %zu bytes of output", p->o->argv[0],
+				    p->o->stdout_max);
+			k = rc == -1 ? CHILD_OVERFLOW : CHILD_SINK_STOPPED;
 			break;
 		}
 		if (p->err >= 0 && (fds[1].revents & READY))
@@ -245,8 +252,9 @@ child_run(const struct child_opts *o, char **out, char *err, size_t errlen)
 	enum child_outcome k = CHILD_CANNOT_RUN;
 	int status;
 
-	if (out != NULL) {
+	if (out != NULL)
 		*out = NULL;
+	if (out != NULL && o->sink == NULL) {
 		if ((p.buf = malloc(o->stdout_max + 1)) == NULL) {
 			(void)str_fmt(err, errlen, "%s: out of memory", o->argv[0]);
 			goto out;
@@ -261,7 +269,7 @@ child_run(const struct child_opts *o, char **out, char *err, size_t errlen)
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		k = CHILD_EXITED_NONZERO;
 		(void)str_fmt(err, errlen, "%s failed: %s", o->argv[0], p.tail.len ? last_line(&p.tail) : "no message");
-	} else if (out != NULL) {
+	} else if (out != NULL && p.buf != NULL) {
 		p.buf[p.len] = '\0';
 		*out = p.buf;
 		p.buf = NULL;

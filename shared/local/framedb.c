@@ -33,7 +33,8 @@ const char framedb_extents_schema[] =
 	"  frame_key TEXT NOT NULL, text TEXT NOT NULL, confidence REAL NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS caption_frame_extents (id INTEGER PRIMARY KEY,"
 	"  start_frame INTEGER NOT NULL, end_frame INTEGER NOT NULL, start_time REAL NOT NULL,"
-	"  end_time REAL NOT NULL, frame_key TEXT NOT NULL, text_guess TEXT NOT NULL);";
+	"  end_time REAL NOT NULL, frame_key TEXT NOT NULL, text_guess TEXT NOT NULL,"
+	"  confidence REAL NOT NULL DEFAULT 0);";
 
 const char framedb_captions_schema[] =
 	"CREATE TABLE IF NOT EXISTS captions (id INTEGER PRIMARY KEY, layout_version INTEGER NOT NULL,"

@@ -23,6 +23,7 @@ static const enum media_result from_child[] = {
 	[CHILD_TIMED_OUT] = MEDIA_FAILED,
 	[CHILD_CANCELLED] = MEDIA_FAILED,
 	[CHILD_OVERFLOW] = MEDIA_FAILED,
+	[CHILD_SINK_STOPPED] = MEDIA_FAILED,
 };
 
 /* Runs argv; stdout goes to *out (up to outmax bytes, NUL-terminated, caller frees; NULL: discarded).
@@ -173,4 +174,70 @@ media_frames(const char *path, const struct media_opts *o, double fps, const str
 	while (media_frame_path(frame, sizeof(frame), outdir, *count) == 0 && stat(frame, &sb) == 0)
 		(*count)++;
 	return MEDIA_OK;
+}
+
+/* Raw frames from ffmpeg's stdout, cut at frame boundaries, for media_decode's callback. */
+struct decoder {
+	media_frame_fn *fn;
+	void *arg;
+	unsigned char *frame;   /* size bytes; owned by media_decode */
+	size_t size, have;
+	int count;
+};
+
+static int
+take_frames(void *arg, const unsigned char *data, size_t len, char *err, size_t errlen)
+{
+	struct decoder *d = arg;
+
+	while (len > 0) {
+		size_t n = d->size - d->have < len ? d->size - d->have : len;
+
+		memcpy(d->frame + d->have, data, n);
+		d->have += n;
+		data += n;
+		len -= n;
+		if (d->have == d->size) {
+			d->have = 0;
+			if (d->fn(d->arg, d->count, d->frame, err, errlen) != 0)
+				return -1;
+			d->count++;
+		}
+	}
+	return 0;
+}
+
+enum media_result
+media_decode(const char *path, const struct media_opts *o, double fps, const struct media_crop *crop,
+    media_frame_fn *fn, void *arg, int *count, char *err, size_t errlen)
+{
+	char filter[160];
+	char *argv[] = { "ffmpeg", "-nostdin", "-v", "error", "-i", (char *)path, "-an", "-sn", "-dn", "-vf", filter,
+		"-pix_fmt", "yuv420p", "-f", "rawvideo", "pipe:1", NULL };
+	struct decoder d = { .fn = fn, .arg = arg };
+	struct child_opts co = {
+		.argv = argv, .timeout_ms = o->timeout_seconds * 1000LL, .cancelled = o->cancelled, .arg = o->arg,
+		.hint = "install the Debian package ffmpeg", .sink = take_frames, .sink_arg = &d,
+	};
+	enum media_result r;
+
+	*count = 0;
+	if (!(fps > 0 && fps <= 240) || crop->width < 2 || crop->height < 2 || crop->width % 2 || crop->height % 2 ||
+	    crop->x % 2 || crop->y % 2 || crop->x < 0 || crop->y < 0 || crop->width > 16384 || crop->height > 16384) {
+		(void)str_fmt(err, errlen, "cannot decode %dx%d+%d+%d at %g fps", crop->width, crop->height, crop->x,
+		    crop->y, fps);
+		return MEDIA_BAD_INPUT;
+	}
+	if (str_fmt(filter, sizeof(filter), "crop=%d:%d:%d:%d,fps=%.6f", crop->width, crop->height, crop->x, crop->y,
+	    fps) != 0)
+		return MEDIA_BAD_INPUT;
+	d.size = (size_t)crop->width * (size_t)crop->height * 3 / 2;
+	if ((d.frame = malloc(d.size)) == NULL) {
+		(void)str_fmt(err, errlen, "out of memory");
+		return MEDIA_FAILED;
+	}
+	r = from_child[child_run(&co, NULL, err, errlen)];
+	*count = d.count;
+	free(d.frame);
+	return r;
 }

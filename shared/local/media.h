@@ -37,6 +37,15 @@ enum media_result media_probe(const char *path, const struct media_opts *o, stru
  * outdir/frame_000000.jpg, frame_000001.jpg, ... (frame i shows time i / fps); *count is how many. */
 enum media_result media_frames(const char *path, const struct media_opts *o, double fps,
     const struct media_crop *crop, const char *outdir, int *count, char *err, size_t errlen);
+/* A frame of media_decode: YUV 4:2:0 planes of the crop (width x height luma, then the two chroma planes
+ * of (width/2) x (height/2)), valid during the call. Returning non-zero stops the decoding, with a reason
+ * in err. */
+typedef int media_frame_fn(void *arg, int index, const unsigned char *yuv, char *err, size_t errlen);
+/* Decodes the crop of path (width, height, x and y even) at fps frames per second, frame i showing time
+ * i / fps, and gives each frame to fn in order, with no file written; *count is how many it was given. A
+ * stop asked by fn is MEDIA_FAILED with fn's reason. */
+enum media_result media_decode(const char *path, const struct media_opts *o, double fps,
+    const struct media_crop *crop, media_frame_fn *fn, void *arg, int *count, char *err, size_t errlen);
 /* outdir/frame_NNNNNN.jpg for frame i, or -1 if it does not fit. */
 int media_frame_path(char *buf, size_t len, const char *outdir, int i) __attribute__((warn_unused_result));
 

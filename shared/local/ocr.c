@@ -169,19 +169,47 @@ add_word(void *arg, const struct ocr_word *w)
 }
 
 int
-ocr_line(struct ocr *o, const char *path, int min_confidence, char *text, size_t len, float *confidence,
-    char *err, size_t errlen)
+ocr_grey(struct ocr *o, const unsigned char *pixels, int width, int height, int min_confidence, char *text,
+    size_t len, float *confidence, char *err, size_t errlen)
 {
 	struct line l = { text, len, 0, 0, 0, 0 };
-	int w, h;
+	TessResultIterator *it;
+	int n = -1;
 
-	if (len == 0)
+	if (len == 0 || width < 1 || height < 1)
 		return -1;
 	text[0] = '\0';
 	*confidence = 0;
-	if (ocr_words(o, path, OCR_BLOCK, min_confidence, add_word, &l, &w, &h, err, errlen) < 0)
-		return -1;
+	TessBaseAPISetPageSegMode(o->api, PSM_SINGLE_BLOCK);
+	TessBaseAPISetImage(o->api, pixels, width, height, 1, width);
+	TessBaseAPISetSourceResolution(o->api, 300);
+	if (TessBaseAPIRecognize(o->api, NULL) != 0) {
+		(void)str_fmt(err, errlen, "tesseract failed on a %dx%d image", width, height);
+		goto out;
+	}
+	n = 0;
+	if ((it = TessBaseAPIGetIterator(o->api)) == NULL)
+		goto out;
+	do {
+		char *word = TessResultIteratorGetUTF8Text(it, RIL_WORD);
+		struct ocr_word w = { .text = word };
+
+		if (word == NULL)
+			continue;
+		w.confidence = TessResultIteratorConfidence(it, RIL_WORD);
+		/* Sans-serif capital I is a bare bar, which tesseract often calls "|"; captions have no pipes. */
+		for (char *p = word; *p != '\0'; p++)
+			if (*p == '|')
+				*p = 'I';
+		if (w.confidence >= (float)min_confidence && visible(word, 0, 1))
+			add_word(&l, &w);
+		TessDeleteText(word);
+	} while (TessResultIteratorNext(it, RIL_WORD));
+	TessResultIteratorDelete(it);
 	if (l.n > 0)
 		*confidence = (float)(l.conf / l.n);
-	return l.n;
+	n = l.n;
+out:
+	TessBaseAPIClear(o->api);
+	return n;
 }

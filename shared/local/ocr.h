@@ -27,9 +27,11 @@ void ocr_free(struct ocr *o);
  * Returns the number of words passed to fn, or -1 (unreadable image or recognition failure) with err. */
 int ocr_words(struct ocr *o, const char *path, enum ocr_layout layout, int min_confidence, ocr_word_fn fn,
     void *arg, int *width, int *height, char *err, size_t errlen);
-/* The image's words (read as OCR_BLOCK) of at least min_confidence as one line (words joined by single spaces), and their
- * mean confidence (0 when there are none). Returns the number of words, or -1 with err. */
-int ocr_line(struct ocr *o, const char *path, int min_confidence, char *text, size_t len, float *confidence,
-    char *err, size_t errlen);
+/* Reads an image in memory (width x height grey levels, dark text on white, already prepared: no
+ * inversion, no scaling) as one block of text: its words of at least min_confidence joined by single
+ * spaces (lines too) into text, and their mean confidence (0 when there are none). Returns the number of
+ * words, or -1 with err. */
+int ocr_grey(struct ocr *o, const unsigned char *pixels, int width, int height, int min_confidence, char *text,
+    size_t len, float *confidence, char *err, size_t errlen);
 
 #endif

@@ -1,5 +1,5 @@
 /* test_config.c: settings (SPEC §3): defaults, the key = value file, environment overriding the file,
- * one clear line naming a missing required key, typed and ranged values, unknown keys, and secrets never
+ * one clear line naming a missing required key, typed and ranged values, colour lists, unknown keys, and secrets never
  * shown in errors or --help. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -199,6 +199,40 @@ test_enumerated_values(void **state)
 	config_free(&cfg);
 }
 
+/* LOCAL_SUBTITLE_COLOURS: RRGGBB hex colours, comma-separated, 1 to CONFIG_COLOURS_MAX; the default is
+ * white and yellow; anything else is refused with the setting's name. */
+static void
+test_colours(void **state)
+{
+	static const char *bad[] = { "", "FFF", "FFFFFF,", ",FFFFFF", "FFFFFG", "FFFFFF FFFF00", "FFFFFFF",
+		"1,2,3,4,5,6,7,8,9", "000000,000000,000000,000000,000000,000000,000000,000000,000000" };
+	struct config cfg;
+	char err[512];
+
+	(void)state;
+	write_file("DATABASE_URL = x\n");
+	assert_int_equal(config_load(&cfg, path, CONFIG_RUNNER, err, sizeof(err)), 0);
+	assert_int_equal(cfg.local_subtitle_colours.n, 2);
+	assert_int_equal(cfg.local_subtitle_colours.rgb[0], 0xFFFFFF);
+	assert_int_equal(cfg.local_subtitle_colours.rgb[1], 0xFFFF00);
+	assert_int_equal(cfg.local_min_caption_ms, 500);
+	config_free(&cfg);
+	write_file("DATABASE_URL = x\nLOCAL_SUBTITLE_COLOURS = 00ff00,ffffff,000000\n");
+	assert_int_equal(config_load(&cfg, path, CONFIG_RUNNER, err, sizeof(err)), 0);
+	assert_int_equal(cfg.local_subtitle_colours.n, 3);
+	assert_int_equal(cfg.local_subtitle_colours.rgb[0], 0x00FF00);
+	assert_int_equal(cfg.local_subtitle_colours.rgb[2], 0);
+	config_free(&cfg);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char line[256];
+
+		snprintf(line, sizeof(line), "DATABASE_URL = x\nLOCAL_SUBTITLE_COLOURS = \"%s\"\n", bad[i]);
+		write_file(line);
+		assert_int_equal(config_load(&cfg, path, CONFIG_RUNNER, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "LOCAL_SUBTITLE_COLOURS must be 1 to 8 colours"));
+	}
+}
+
 static void
 test_secrets_not_in_errors(void **state)
 {
@@ -245,6 +279,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_setting_empty_or_wrong, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enumerated_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_colours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_secrets_not_in_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_explicit_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_usage_lists_settings_without_secret_defaults, setup, teardown),
