@@ -32,6 +32,9 @@ static const struct runner_command commands[] = {
 	  .help = "reprocess history month by month: seed the months, schedule some, or show statistics (the "
 	    "internal endpoints' operations; `backfill` alone lists the options)",
 	  .run = backfill_command },
+	{ .name = "reconcile", .args = "[--older-than MINUTES] [--dry-run]",
+	  .help = "queue, as the webhook would, videos still uploading after MINUTES (10) that have no job "
+	    "(lost webhooks; cron every 5 minutes)", .run = reconcile_command },
 	{ .name = "show", .args = "VIDEO_ID",
 	  .help = "a video's status and metadata, and its captions with their time ranges", .run = show_command },
 	{ .name = "help", .args = "", .help = "show this help", .run = help_command },

@@ -24,5 +24,6 @@ int enqueue_command(struct runner *r, int argc, char **argv);
 int show_command(struct runner *r, int argc, char **argv);
 int prefect_setup_command(struct runner *r, int argc, char **argv);
 int backfill_command(struct runner *r, int argc, char **argv);
+int reconcile_command(struct runner *r, int argc, char **argv);
 
 #endif
