@@ -107,6 +107,7 @@ local_maintain(struct source *s)
 		log_warn("ageing priorities failed: %s", err);
 	else if (n > 0)
 		log_info("aged the priority of %d waiting job%s", n, n == 1 ? "" : "s");
+	source_fold_metrics(s);
 }
 
 /* Between steps: an operator's `captionacc-runner cancel` recorded on the running job (control.h). A
