@@ -14,7 +14,7 @@ enum route_auth {
 	AUTH_WEBHOOK,  /* Authorization: Bearer <one of WEBHOOK_SECRET> (and a signature, when configured) */
 	AUTH_USER,     /* Authorization: Bearer <Supabase access token>; the user's tenant known */
 	AUTH_INTERNAL, /* X-Cron-Secret: <one of CRON_SECRET> (operators' cron and curl) */
-	AUTH_METRICS   /* as AUTH_INTERNAL, or anyone with METRICS_ALLOW_ANONYMOUS */
+	AUTH_METRICS   /* as AUTH_INTERNAL, or anyone with METRICS_ALLOW_ANONYMOUS (/metrics, /status) */
 };
 
 struct route {
@@ -43,6 +43,7 @@ static const struct route routes[] = {
 	{ .pattern = "/api/internal/backfill-stats", .method = METHOD_GET, .auth = AUTH_INTERNAL,
 	  .handler = internal_backfill_stats },
 	{ .pattern = "/metrics", .method = METHOD_GET, .auth = AUTH_METRICS, .handler = metrics_get },
+	{ .pattern = "/status", .method = METHOD_GET, .auth = AUTH_METRICS, .handler = status_page_get },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

@@ -85,3 +85,7 @@ SELECT captionacc_metrics_fold();
 
 -- The oldest waiting job, without reading the whole backlog.
 CREATE INDEX jobs_waiting_created_idx ON jobs (created_at) WHERE status IN ('pending', 'retry');
+
+-- The status page: the last hour's ended jobs and the last failures, without reading finished history.
+CREATE INDEX jobs_finished_idx ON jobs (finished_at) WHERE finished_at IS NOT NULL;
+CREATE INDEX jobs_failed_idx ON jobs (finished_at DESC) WHERE status = 'failed';
