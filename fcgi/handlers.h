@@ -35,6 +35,8 @@ void jobs_get(struct app *app, const struct request *req, struct response *resp)
 void internal_seed_backfill(struct app *app, const struct request *req, struct response *resp);
 void internal_schedule_backfill(struct app *app, const struct request *req, struct response *resp);
 void internal_backfill_stats(struct app *app, const struct request *req, struct response *resp);
+void metrics_get(struct app *app, const struct request *req, struct response *resp);
+void status_page_get(struct app *app, const struct request *req, struct response *resp);
 /* users.c: the user behind an access token, and their tenant, into req->user_id and req->tenant_id. -1
  * when the request was answered: 401 (with WWW-Authenticate) for a missing or refused token, 403 for a
  * user without a profile, 503 while the database is unavailable. */

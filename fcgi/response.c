@@ -7,6 +7,7 @@
 #include "shared/str.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void
@@ -19,8 +20,21 @@ response_error(struct response *resp, int status, const char *detail)
 }
 
 void
+response_text(struct response *resp, char *text, const char *content_type)
+{
+	json_object_put(resp->body);
+	free(resp->text);
+	resp->body = NULL;
+	resp->status = 200;
+	resp->text = text;
+	resp->content_type = content_type;
+}
+
+void
 response_json(struct response *resp, int status, json_object *body)
 {
+	free(resp->text);
+	resp->text = NULL;
 	json_object_put(resp->body);
 	resp->status = status;
 	resp->body = body;
@@ -54,8 +68,10 @@ response_send(const struct request *req, const struct response *resp)
 	FCGX_Stream *out = req->fcgx->out;
 	char head[640], extra[256] = "";
 	size_t len = 2;
-	const char *text = resp->body ? json_text(resp->body, &len) : "{}";
+	const char *text = resp->text ? resp->text : resp->body ? json_text(resp->body, &len) : "{}";
 
+	if (resp->text != NULL)
+		len = strlen(resp->text);
 	/* libfcgi's own printf lacks %zu and friends: format with snprintf, write raw. */
 	if (resp->allow != NULL && str_fmt(extra, sizeof(extra), "Allow: %s\r\n", resp->allow) != 0)
 		extra[0] = '\0';
@@ -65,8 +81,9 @@ response_send(const struct request *req, const struct response *resp)
 	if (resp->invalid_token && str_fmt(extra + strlen(extra), sizeof(extra) - strlen(extra),
 	    "WWW-Authenticate: Bearer error=\"invalid_token\"\r\n") != 0)
 		extra[0] = '\0';
-	if (str_fmt(head, sizeof(head), "Status: %d %s\r\nContent-Type: application/json\r\n"
-	    "Content-Length: %zu\r\nCache-Control: no-store\r\n%s\r\n", resp->status, reason(resp->status), len,
+	if (str_fmt(head, sizeof(head), "Status: %d %s\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\nCache-Control: no-store\r\n%s\r\n", resp->status, reason(resp->status),
+	    resp->text != NULL ? resp->content_type : "application/json", len,
 	    extra) != 0) {
 		log_error("response header does not fit");
 		return;
@@ -80,5 +97,6 @@ void
 response_clear(struct response *resp)
 {
 	json_object_put(resp->body);
+	free(resp->text);
 	memset(resp, 0, sizeof(*resp));
 }

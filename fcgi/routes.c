@@ -13,7 +13,8 @@ enum route_auth {
 	AUTH_NONE,
 	AUTH_WEBHOOK,  /* Authorization: Bearer <one of WEBHOOK_SECRET> (and a signature, when configured) */
 	AUTH_USER,     /* Authorization: Bearer <Supabase access token>; the user's tenant known */
-	AUTH_INTERNAL  /* X-Cron-Secret: <one of CRON_SECRET> (operators' cron and curl) */
+	AUTH_INTERNAL, /* X-Cron-Secret: <one of CRON_SECRET> (operators' cron and curl) */
+	AUTH_METRICS   /* as AUTH_INTERNAL, or anyone with METRICS_ALLOW_ANONYMOUS (/metrics, /status) */
 };
 
 struct route {
@@ -41,6 +42,8 @@ static const struct route routes[] = {
 	  .takes_body = true, .handler = internal_schedule_backfill },
 	{ .pattern = "/api/internal/backfill-stats", .method = METHOD_GET, .auth = AUTH_INTERNAL,
 	  .handler = internal_backfill_stats },
+	{ .pattern = "/metrics", .method = METHOD_GET, .auth = AUTH_METRICS, .handler = metrics_get },
+	{ .pattern = "/status", .method = METHOD_GET, .auth = AUTH_METRICS, .handler = status_page_get },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -118,6 +121,10 @@ authenticate(struct app *app, const struct route *rt, struct request *req, struc
 		return -1;
 	case AUTH_USER:
 		return users_authenticate(app, req, resp);
+	case AUTH_METRICS:
+		if (app->cfg.metrics_allow_anonymous)
+			return 0;
+		/* FALLTHROUGH */
 	case AUTH_INTERNAL:
 		/* Every listed secret is compared in constant time; an unset CRON_SECRET accepts nobody. */
 		if (auth_secret_listed(request_header(req, "HTTP_X_CRON_SECRET"), app->cfg.cron_secret))

@@ -32,6 +32,18 @@ static const struct runner_command commands[] = {
 	  .help = "reprocess history month by month: seed the months, schedule some, or show statistics (the "
 	    "internal endpoints' operations; `backfill` alone lists the options)",
 	  .run = backfill_command },
+	{ .name = "reconcile", .args = "[--older-than MINUTES] [--dry-run]",
+	  .help = "queue, as the webhook would, videos still uploading after MINUTES (10) that have no job "
+	    "(lost webhooks; cron every 5 minutes)", .run = reconcile_command },
+	{ .name = "jobs", .args = "[--status S] [--flow F] [--video V] [--limit N]",
+	  .help = "the newest jobs (50 unless --limit) as a table, filtered by status, flow or video",
+	  .run = jobs_command },
+	{ .name = "retry", .args = "JOB_ID",
+	  .help = "run a failed or cancelled job again from its last completed step, attempts reset",
+	  .run = retry_command },
+	{ .name = "cancel", .args = "JOB_ID",
+	  .help = "cancel a job: a waiting one at once, a running one at its next step boundary (its locks "
+	    "released, its video marked as the flow marks a failure)", .run = cancel_command },
 	{ .name = "show", .args = "VIDEO_ID",
 	  .help = "a video's status and metadata, and its captions with their time ranges", .run = show_command },
 	{ .name = "help", .args = "", .help = "show this help", .run = help_command },

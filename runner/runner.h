@@ -24,5 +24,9 @@ int enqueue_command(struct runner *r, int argc, char **argv);
 int show_command(struct runner *r, int argc, char **argv);
 int prefect_setup_command(struct runner *r, int argc, char **argv);
 int backfill_command(struct runner *r, int argc, char **argv);
+int reconcile_command(struct runner *r, int argc, char **argv);
+int retry_command(struct runner *r, int argc, char **argv);
+int cancel_command(struct runner *r, int argc, char **argv);
+int jobs_command(struct runner *r, int argc, char **argv);
 
 #endif

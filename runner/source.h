@@ -52,4 +52,8 @@ struct source {
 struct source *source_local_new(const struct source_env *env, char *err, size_t errlen);
 struct source *source_prefect_new(const struct source_env *env, char *err, size_t errlen);
 
+/* The sources' housekeeping share: the job events appended since the last fold go into the metrics'
+ * job_stats (shared/metrics), so job_events stays small even when nothing scrapes /metrics. */
+void source_fold_metrics(struct source *s);
+
 #endif

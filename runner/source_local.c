@@ -5,6 +5,7 @@
 
 #include "shared/clock.h"
 #include "shared/log.h"
+#include "shared/queue/control.h"
 #include "shared/queue/queue.h"
 #include "shared/str.h"
 
@@ -19,6 +20,7 @@ struct local {
 	PGconn *listening_on;     /* the connection LISTEN was issued on */
 	long long maintained_ms;
 	bool claim_unknown;       /* a claim's answer was lost: it may have committed */
+	char cancel_why[256];     /* the cancellation local_cancelling last found */
 };
 
 /* Claims the next job. A claim that failed with the connection may have committed; before the next one,
@@ -105,6 +107,24 @@ local_maintain(struct source *s)
 		log_warn("ageing priorities failed: %s", err);
 	else if (n > 0)
 		log_info("aged the priority of %d waiting job%s", n, n == 1 ? "" : "s");
+	source_fold_metrics(s);
+}
+
+/* Between steps: an operator's `captionacc-runner cancel` recorded on the running job (control.h). A
+ * database that cannot answer now lets the step run: the next boundary asks again. */
+static const char *
+local_cancelling(void *arg, const struct queue_job *job)
+{
+	struct local *l = arg;
+	char err[512];
+	bool requested = false;
+
+	if (control_cancel_requested(l->base.env.r->db, job->id, job->lease_token, l->cancel_why, sizeof(l->cancel_why),
+	    &requested, err, sizeof(err)) != DB_OK) {
+		log_warn("job %s: cannot tell whether it was cancelled: %s", job->id, err);
+		return NULL;
+	}
+	return requested ? l->cancel_why : NULL;
 }
 
 static void
@@ -141,6 +161,7 @@ static const struct source_ops local_ops = {
 	.name = "local",
 	.next = local_next,
 	.wait = local_wait,
+	.cancelling = local_cancelling,
 	.maintain = local_maintain,
 	.peek = local_peek,
 	.free = local_free,

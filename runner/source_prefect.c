@@ -427,6 +427,7 @@ prefect_maintain(struct source *src)
 		return;
 	s->maintained_ms = clock_ms();
 	prefect_reap(s->api, &src->env);
+	source_fold_metrics(src);
 }
 
 static int

@@ -86,6 +86,10 @@ static const struct setting settings[] = {
 	  .secret = true,
 	  .help = "X-Cron-Secret of the internal endpoints (/api/internal/...); while rotating, the current and the "
 	    "previous one, comma-separated (unset: they answer 401 to everyone)" },
+	{ .name = "METRICS_ALLOW_ANONYMOUS", .type = SETTING_BOOL, .offset = S(metrics_allow_anonymous),
+	  .def = "false", .used_by = CONFIG_FCGI,
+	  .help = "GET /metrics answers without X-Cron-Secret (for a Prometheus that cannot send the header; keep "
+	    "/metrics off the public internet in nginx then)" },
 	{ .name = "QUEUE_BACKEND", .type = SETTING_ENUM, .offset = S(queue_backend), .def = "local",
 	  .names = queue_names, .used_by = CONFIG_BOTH,
 	  .help = "where jobs are queued: local (a jobs table in PostgreSQL) or prefect (flow runs of a Prefect "

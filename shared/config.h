@@ -63,6 +63,7 @@ struct config {
 	char *supabase_jwt_audience;
 	long jwt_leeway_seconds;
 	char *cron_secret;
+	bool metrics_allow_anonymous;
 	enum config_queue queue_backend;
 	long max_body_bytes;
 	long retry_after_seconds;

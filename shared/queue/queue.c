@@ -488,6 +488,41 @@ queue_peek(struct db *db, const struct priority_params *p, int limit,
 
 /* $1 worker $2 lease seconds $3 backend. Up to QUEUE_TAKE_BATCH expired rows, oldest expiry first. */
 #define QUEUE_TAKE_BATCH "20"
+static const struct db_stmt take_waiting_stmt = {
+	"queue_take_waiting",
+	"UPDATE jobs SET status = 'running', lease_owner = $2, lease_token = gen_random_uuid(),"
+	"  lease_expires_at = now() + make_interval(secs => $3::int), updated_at = now()"
+	" WHERE id = $1::uuid AND status IN ('pending', 'retry') AND backend = 'local'"
+	" RETURNING id, flow, tenant_id, COALESCE(video_id, ''), parameters, metadata, attempt, max_attempts,"
+	"   priority, lease_token",
+	3, false
+};
+
+enum db_status
+queue_take_waiting(struct db *db, const char *id, const char *worker, long lease_seconds, struct queue_job *out,
+    bool *found, char *err, size_t errlen)
+{
+	char lease[24];
+	const char *params[3] = { id, worker, lease };
+	enum db_status st;
+	PGresult *r;
+
+	*found = false;
+	memset(out, 0, sizeof(*out));
+	if (str_fmt(lease, sizeof(lease), "%ld", lease_seconds) != 0) {
+		(void)str_fmt(err, errlen, "lease too long");
+		return DB_ERROR;
+	}
+	if ((r = db_exec(db, &take_waiting_stmt, params, &st, err, errlen)) == NULL)
+		return st;
+	if (PQntuples(r) == 1 && (st = job_of_row(r, 0, out, err, errlen)) == DB_OK)
+		*found = true;
+	PQclear(r);
+	if (st != DB_OK)
+		queue_job_clear(out);
+	return st;
+}
+
 static const struct db_stmt take_expired_stmt = {
 	"queue_take_expired",
 	"WITH expired AS (SELECT id, lease_owner FROM jobs WHERE backend = $3 AND status = 'running'"

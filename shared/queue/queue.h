@@ -99,6 +99,11 @@ enum db_status queue_adopt(struct db *db, const char *id, const char *flow, cons
 enum db_status queue_take_expired(struct db *db, const char *backend, const char *worker, long lease_seconds,
     void (*fn)(void *arg, struct queue_job *job, const char *previous_owner), void *arg, int *n, char *err,
     size_t errlen);
+/* Takes the local job id while it waits (pending or retry) with a lease for worker, without counting an
+ * attempt, so an operator's command can end it through the fenced writes (job_end_taken) as a runner would.
+ * *found false: it is not waiting (any more). */
+enum db_status queue_take_waiting(struct db *db, const char *id, const char *worker, long lease_seconds,
+    struct queue_job *out, bool *found, char *err, size_t errlen);
 /* QUEUE_BACKEND=prefect: a finished (not running) Prefect row becomes cancelled, because Prefect cancelled
  * the run while its last step ran; the row says what Prefect says. */
 enum db_status queue_mark_cancelled(struct db *db, const char *id, const char *why, char *err, size_t errlen);
