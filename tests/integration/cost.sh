@@ -61,6 +61,11 @@ check_eq "a three-step job costs 1 + 3 transactions (51 jobs: $three, 1 job: $th
 	"$(per_job "$three" "$three1" 51)" 4.00
 check_eq "a three-step job: every step written once, in order, with its result" \
 	"$(q "SELECT count(*) FROM job_steps WHERE status = 'completed' AND attempt = 1 AND result ? 'step'")" 153
+q "TRUNCATE jobs CASCADE; INSERT INTO jobs (flow, tenant_id, parameters, priority, base_priority)
+   VALUES ('diagnostic', 't', '{\"sleep_ms\": 300}', 50, 50)"
+"$runner" run --worker-id slow >>"$dir/run.out" 2>&1
+check_eq "a step's start is when it started, not when its row was written (300 ms steps)" \
+	"$(q "SELECT count(*) FROM job_steps WHERE finished_at - started_at >= interval '250 ms'")" 3
 
 # --- wake-ups: no runner waits, so enqueues do not notify; a waiting runner is notified at once
 q "TRUNCATE jobs CASCADE; DELETE FROM queue_waiters"
@@ -81,6 +86,14 @@ check "the waiting runner is woken and completes the job at once" wait_for 3 sh 
 	FROM jobs WHERE id = '$job'\")\" = completed"
 check_eq "picked up within 500 ms of the insert (a missed notification waits 1 s)" \
 	"$(q "SELECT started_at - created_at < interval '500 ms' FROM jobs WHERE id = '$job'")" t
+slow=$(q "INSERT INTO jobs (flow, tenant_id, parameters, priority, base_priority)
+	VALUES ('diagnostic', 't', '{\"sleep_ms\": 1000}', 50, 50) RETURNING id")
+check "the waiting runner takes a 3 s job" wait_for 3 sh -c "test \"\$($PSQL -c \"SELECT status FROM jobs
+	WHERE id = '$slow'\")\" = running"
+check_eq "a runner that found work no longer counts as waiting (enqueues stop notifying)" \
+	"$(q "SELECT count(*) FROM queue_waiters")" 0
+check "once its job is done it waits again" wait_for 10 sh -c "test \"\$($PSQL -c \"SELECT count(*)
+	FROM queue_waiters WHERE worker = 'waiter'\")\" = 1"
 kill -TERM "$w"; wait "$w" || true
 check_eq "a runner that stops no longer counts as waiting" "$(q "SELECT count(*) FROM queue_waiters")" 0
 q "INSERT INTO queue_waiters (worker, pid) VALUES ('gone', 999999)"
