@@ -65,6 +65,31 @@ for line in "1 runner |$r1|$c1|1 client" "4 runners|$r4|$c4|4 clients"; do
 	}'
 done
 
+# What taking PREFETCH jobs per claim and completing them in one transaction could reach at most (the
+# runner does not do it: see README, Benchmark): pgbench claiming PREFETCH rows in one statement, then
+# writing their steps and completing them in one.
+P=${BENCH_PREFETCH:-10}
+cat >"$dir/batch.sql" <<EOS
+UPDATE jobs j SET status = 'running', attempt = j.attempt + 1, lease_owner = 'pgbench' || :client_id,
+  lease_token = gen_random_uuid(), lease_expires_at = now() + interval '300 s', started_at = now(), updated_at = now()
+  FROM (SELECT id FROM jobs WHERE status IN ('pending', 'retry') AND backend = 'local' AND run_after <= now()
+        ORDER BY priority DESC, age_anchor, id LIMIT $P FOR UPDATE SKIP LOCKED) c WHERE j.id = c.id;
+WITH mine AS (SELECT id, attempt FROM jobs WHERE lease_owner = 'pgbench' || :client_id AND status = 'running' FOR UPDATE),
+  s AS (INSERT INTO job_steps (job_id, step_index, name, status, result, attempt, started_at, finished_at)
+        SELECT id, 0, 'noop', 'completed', '{}', attempt, now(), now() FROM mine)
+UPDATE jobs SET status = 'completed', result = '{}', finished_at = now(), updated_at = now(), lease_owner = NULL,
+  lease_token = NULL, lease_expires_at = NULL FROM mine WHERE jobs.id = mine.id;
+EOS
+for c in 1 4; do
+	fill
+	$PGBENCH -n -M prepared -c "$c" -j "$c" -t $((N / c / P)) -h "$STACK_DIR/pgsock" -U postgres \
+		-f "$dir/batch.sql" captionacc >"$dir/pgbench.out" 2>&1 || { cat "$dir/pgbench.out" >&2; exit 1; }
+	awk -v c="$c" -v p="$P" -v one="$( [ "$c" = 1 ] && echo "$c1" || echo "$c4")" '/^tps = / {
+		split(one, o, " ")
+		printf "batched ceiling (%d jobs per claim and per completion, %d client%s): %6d jobs/s = %.1f x the one-job ceiling\n",
+			p, c, c == 1 ? "" : "s", $3 * p, $3 * p / o[1]; exit }' "$dir/pgbench.out"
+done
+
 echo "== pick-up latency: 200 jobs queued one by one, 20 ms apart, while one runner waits for work"
 q "TRUNCATE jobs CASCADE"
 "$runner" run --wait --max-seconds 30 --worker-id waiter >/dev/null 2>&1 & w=$!

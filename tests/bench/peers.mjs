@@ -2,7 +2,7 @@
 // at the scratch folder where graphile-worker and pg-boss were installed). One action per run:
 //   setup SYSTEM                       create the system's schema / queue
 //   fill SYSTEM N                      queue N no-op jobs in one statement
-//   drain SYSTEM CONCURRENCY [best]    work no-op jobs until none came for IDLE_MS; prints
+//   drain SYSTEM CONCURRENCY [best]    work no-op jobs until none came for IDLE_MS (or PEER_MAX_MS passed); prints
 //                                      "handled=N first_ms=T last_ms=T maxrss_kb=K"
 //   enqueue SYSTEM CLIENTS SECONDS     CLIENTS concurrent callers of addJob / send; prints "jobs_per_s=R"
 //   pickup SYSTEM COUNT                COUNT jobs added 20 ms apart while a worker waits; prints "p50_ms=
@@ -15,6 +15,7 @@ const require = createRequire(path.join(process.env.PEERS_DIR, 'node_modules', '
 const [action, system, a1, a2, a3] = process.argv.slice(2);
 const url = process.env.PEER_URL;
 const IDLE_MS = 700;
+const MAX_MS = Number(process.env.PEER_MAX_MS || 0); // a drain stops after this long (0: when idle)
 const QUEUE = 'noop';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -27,12 +28,17 @@ function percentile(xs, p) {
 const gw = {
   lib: () => require('graphile-worker'),
   async setup() { await gw.lib().runMigrations({ connectionString: url }); },
-  async fill(n) {
+  async sql(text, params) {
     const { Client } = require('pg');
     const c = new Client({ connectionString: url });
     await c.connect();
-    await c.query(`SELECT graphile_worker.add_job('${QUEUE}', '{}'::json) FROM generate_series(1, $1)`, [n]);
+    await c.query(text, params);
     await c.end();
+  },
+  clear: () => gw.sql('DELETE FROM graphile_worker._private_jobs'),
+  async fill(n) {
+    await gw.clear();
+    await gw.sql(`SELECT graphile_worker.add_job('${QUEUE}', '{}'::json) FROM generate_series(1, $1)`, [n]);
   },
   async work(concurrency, best, onJob) {
     const preset = best ? { worker: { localQueue: { size: 100 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } }
@@ -57,7 +63,9 @@ const boss = {
     return b;
   },
   async setup() { const b = await boss.start(2); await b.createQueue(QUEUE); await b.stop({ graceful: false }); },
+  async clear() { const b = await boss.start(2); await b.purgeQueue(QUEUE); await b.stop({ graceful: false }); },
   async fill(n) {
+    await boss.clear();
     const b = await boss.start(2);
     for (let i = 0; i < n; i += 1000)
       await b.insert(Array.from({ length: Math.min(1000, n - i) }, () => ({ name: QUEUE, data: {} })));
@@ -86,7 +94,8 @@ async function drain(concurrency, best) {
     if (handled++ === 0) first = last;
   });
   const started = Date.now();
-  while (Date.now() - Math.max(last, started) < IDLE_MS || (handled === 0 && Date.now() - started < 60000))
+  while ((Date.now() - Math.max(last, started) < IDLE_MS || (handled === 0 && Date.now() - started < 60000)) &&
+    !(MAX_MS > 0 && Date.now() - started >= MAX_MS))
     await sleep(50);
   await stop();
   console.log(`handled=${handled} first_ms=${first} last_ms=${last} maxrss_kb=${process.resourceUsage().maxRSS}`);
@@ -107,6 +116,7 @@ async function enqueue(clients, seconds) {
 
 async function pickup(count) {
   const lat = [];
+  await sys.clear();
   const stop = await sys.work(1, false, (p) => { if (p && p.t) lat.push(Date.now() - p.t); });
   const c = await sys.client(1);
   await sleep(1500);
