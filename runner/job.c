@@ -3,7 +3,10 @@
  * through finish(): the flow's reactions (failure handling, lock release) and the jobs row's new state in
  * one transaction fenced by the lease, so they happen exactly once, by whoever holds the job. Once the
  * lease is lost, nothing more is written. A database that goes away is waited for (DB_OUTAGE_SECONDS)
- * and the write tried again: every write here is fenced, so trying again cannot apply it twice. */
+ * and the write tried again: every write here is fenced, so trying again cannot apply it twice.
+ * What a job costs the database: the claim (which brings the step rows), one write per step that is not
+ * the last, and the last step's row fused with the completion (queue_complete_step): 1 + n commits for n
+ * steps. A step's start is kept in memory and written with its first row (a checkpoint or its result). */
 #include "runner/job.h"
 
 #include "shared/backfill/backfill_complete.h"
@@ -35,6 +38,8 @@ struct attempt {
 	struct queue_step *steps;   /* the step rows as loaded, flow->nsteps of them */
 	json_object *last;          /* the last completed step's result (owned) */
 	json_object *saved;         /* the checkpoint the current step saved this attempt (owned) */
+	long long step_started_ms;  /* when the current step started (clock_ms) */
+	bool last_unsaved;          /* the last step completed; its result (last) is written with the completion */
 	struct job_outcome *out;
 };
 
@@ -86,6 +91,13 @@ db_back(struct attempt *a, long long *deadline, const char *what, const char *wh
 	return db_wait(a->env->db, *deadline, stop_requested, a, err, sizeof(err)) == DB_OK;
 }
 
+/* Seconds since the current step started. */
+static double
+step_age(const struct attempt *a)
+{
+	return (double)(clock_ms() - a->step_started_ms) / 1000.0;
+}
+
 /* Writes the current step's row (a checkpoint, its result, or its failure). -1: the lease was lost, or
  * the database stayed away. */
 static int
@@ -97,7 +109,7 @@ save_step(struct attempt *a, enum queue_step_status status, json_object *result,
 	enum db_status st;
 
 	while ((st = queue_step_save(a->ctx.db, a->job, a->ctx.step_index, a->ctx.step_name, status, result, error,
-	    &ours, err, sizeof(err))) == DB_UNAVAILABLE && db_back(a, &deadline, "saving a step", err))
+	    step_age(a), &ours, err, sizeof(err))) == DB_UNAVAILABLE && db_back(a, &deadline, "saving a step", err))
 		;
 	if (st != DB_OK)
 		log_warn("job %s: cannot save step %s: %s", a->job->id, a->ctx.step_name, err);
@@ -162,6 +174,9 @@ write_row(struct attempt *a, enum job_end end, double delay, const char *message
 
 	switch (end) {
 	case JOB_COMPLETED:
+		if (a->last_unsaved)
+			return queue_complete_step(db, a->job, a->flow->nsteps - 1, a->flow->steps[a->flow->nsteps - 1].name,
+			    a->last, step_age(a), ours, err, errlen);
 		return queue_complete(db, a->job, a->last, ours, err, errlen);
 	case JOB_FAILED:
 		return queue_fail(db, a->job, message, ours, err, errlen);
@@ -315,11 +330,13 @@ step_failed(struct attempt *a, enum step_outcome oc)
 	return oc == STEP_FAIL ? end_fail(a, a->ctx.error, "") : end_retry(a);
 }
 
-/* A step succeeded: its result is checkpointed and becomes the next step's input. -1: lease lost. */
+/* A step succeeded: its result becomes the next step's input, and is written now (fenced), or for the
+ * last step with the job's completion. -1: lease lost. */
 static int
 step_done(struct attempt *a, json_object *result)
 {
-	if (save_step(a, QUEUE_STEP_COMPLETED, result, NULL) != 0) {
+	a->last_unsaved = a->ctx.step_index == a->flow->nsteps - 1;
+	if (!a->last_unsaved && save_step(a, QUEUE_STEP_COMPLETED, result, NULL) != 0) {
 		json_object_put(result);
 		return -1;
 	}
@@ -343,6 +360,7 @@ step_run(struct attempt *a, int i, json_object **result)
 	ctx->error[0] = '\0';
 	ctx->wait_seconds = 0;
 	*result = NULL;
+	a->step_started_ms = clock_ms();
 	return a->flow->steps[i].run(ctx, result);
 }
 
@@ -424,23 +442,19 @@ load(struct attempt *a, char *why, size_t whylen)
 	return -1;
 }
 
-/* Takes the job: its flow and parameters (bad ones fail the job at once), its step rows, its steps. */
+/* Takes the job: its flow and parameters (bad ones fail the job at once), its step rows (which came with
+ * the claim), its steps. */
 static enum job_end
 take(struct attempt *a)
 {
 	char why[400], err[512];
-	long long deadline = 0;
-	enum db_status st;
 
 	if (load(a, why, sizeof(why)) != 0)
 		return end_fail(a, why, "");
 	if ((a->steps = calloc((size_t)a->flow->nsteps, sizeof(*a->steps))) == NULL)
 		return outcome(a, JOB_ABANDONED, 0, "out of memory");
-	while ((st = queue_steps_load(a->ctx.db, a->job, a->steps, a->flow->nsteps, err, sizeof(err))) ==
-	    DB_UNAVAILABLE && db_back(a, &deadline, "loading its steps", err))
-		;
-	if (st != DB_OK)
-		return outcome(a, JOB_ABANDONED, 0, err);
+	if (queue_steps_of(a->job, a->steps, a->flow->nsteps, err, sizeof(err)) != 0)
+		return end_fail(a, err, "");
 	return run_steps(a);
 }
 

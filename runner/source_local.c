@@ -1,6 +1,8 @@
 /* source_local.c: the local queue as a job source: claims from the jobs table (queue_claim), waits on the
  * captionacc_jobs NOTIFY channel so an idle runner picks new work up in milliseconds, and keeps the queue
- * healthy between jobs (expired leases back to the queue, waiting jobs' priorities aged). */
+ * healthy between jobs (expired leases back to the queue, waiting jobs' priorities aged). Enqueues notify
+ * only while some runner waits (sql/008_wakeups.sql): before its first wait on a connection the runner
+ * registers as waiting and claims once more; a claim that finds a job ends the registration. */
 #include "runner/source.h"
 
 #include "shared/clock.h"
@@ -18,6 +20,7 @@
 struct local {
 	struct source base;       /* first: a struct source * is a struct local * */
 	PGconn *listening_on;     /* the connection LISTEN was issued on */
+	bool registered;          /* registered as waiting on listening_on (queue_wait_register) */
 	long long maintained_ms;
 	bool claim_unknown;       /* a claim's answer was lost: it may have committed */
 	char cancel_why[256];     /* the cancellation local_cancelling last found */
@@ -37,13 +40,54 @@ local_next(struct source *s, struct queue_job *job, bool *found, char *err, size
 			return -1;
 		l->claim_unknown = false;
 	}
-	st = queue_claim(s->env.r->db, s->env.worker, s->env.lease_seconds, job, found, err, errlen);
+	st = queue_claim(s->env.r->db, s->env.worker, s->env.lease_seconds, l->registered, job, found, err, errlen);
 	l->claim_unknown = st == DB_UNAVAILABLE;
+	if (st == DB_OK && *found)
+		l->registered = false;
 	return st == DB_OK ? 0 : -1;
 }
 
+/* LISTENs and registers as waiting on the current connection; the caller claims once more before the
+ * first wait (queue_wait_register). false when the database failed (logged; the caller sleeps). */
+static bool
+get_ready_to_wait(struct local *l)
+{
+	struct db *db = l->base.env.r->db;
+	char err[256];
+
+	if (db_script(db, "LISTEN captionacc_jobs", err, sizeof(err)) != DB_OK) {
+		log_warn("LISTEN failed: %s", err);
+		return false;
+	}
+	l->listening_on = db_conn(db);
+	if (queue_wait_register(db, l->base.env.worker, err, sizeof(err)) != DB_OK) {
+		log_warn("cannot register as waiting: %s", err);
+		l->listening_on = NULL;
+		return false;
+	}
+	l->registered = true;
+	return true;
+}
+
+/* Drops the notifications libpq holds; true if there were any (one may have come in with a claim's
+ * answer: then there is work, and no wait). */
+static bool
+notified(PGconn *c)
+{
+	PGnotify *n;
+	bool any = false;
+
+	PQconsumeInput(c);
+	while ((n = PQnotifies(c)) != NULL) {
+		PQfreemem(n);
+		any = true;
+	}
+	return any;
+}
+
 /* Waits for a NOTIFY on captionacc_jobs; also returns after ms (at most a second), when jobs delayed by
- * run_after may have become due. */
+ * run_after may have become due. The first call on a connection only gets ready to wait (the caller
+ * claims again, then waits). */
 static void
 local_wait(struct source *s, long ms)
 {
@@ -51,23 +95,18 @@ local_wait(struct source *s, long ms)
 	PGconn *c = db_conn(s->env.r->db);
 	struct timeval tv = { 0, (ms < 1000 ? ms : 999) * 1000 };
 	fd_set fds;
-	PGnotify *n;
-	char err[256];
 
-	if (c == NULL || c != l->listening_on) {
-		if (db_script(s->env.r->db, "LISTEN captionacc_jobs", err, sizeof(err)) != DB_OK) {
-			log_warn("LISTEN failed: %s", err);
+	if (c == NULL || c != l->listening_on || !l->registered) {
+		if (!get_ready_to_wait(l))
 			(void)clock_sleep_unless(ms < 1000 ? ms : 1000, NULL, NULL);
-			return;
-		}
-		l->listening_on = c = db_conn(s->env.r->db);
+		return;
 	}
+	if (notified(c))
+		return;
 	FD_ZERO(&fds);
 	FD_SET(PQsocket(c), &fds);
 	(void)select(PQsocket(c) + 1, &fds, NULL, NULL, &tv);
-	PQconsumeInput(c);
-	while ((n = PQnotifies(c)) != NULL)
-		PQfreemem(n);
+	(void)notified(c);
 }
 
 /* A job whose runner stopped (its lease expired): back to the queue while it has attempts left, else
@@ -103,6 +142,8 @@ local_maintain(struct source *s)
 	if (queue_take_expired(s->env.r->db, "local", s->env.worker, s->env.lease_seconds, reap_one, s, &n, err,
 	    sizeof(err)) != DB_OK)
 		log_warn("reaping expired leases failed: %s", err);
+	if (queue_waiters_prune(s->env.r->db, err, sizeof(err)) != DB_OK)
+		log_warn("pruning waiting runners failed: %s", err);
 	if (queue_age(s->env.r->db, s->env.prio, &n, err, sizeof(err)) != DB_OK)
 		log_warn("ageing priorities failed: %s", err);
 	else if (n > 0)
@@ -151,9 +192,15 @@ local_peek(struct source *s, int limit)
 	return 0;
 }
 
+/* A runner that stops no longer waits: enqueues stop notifying for it. */
 static void
 local_free(struct source *s)
 {
+	struct local *l = (struct local *)s;
+	char err[256];
+
+	if (l->registered && queue_wait_unregister(s->env.r->db, s->env.worker, err, sizeof(err)) != DB_OK)
+		log_warn("cannot unregister as waiting: %s", err);
 	free(s);
 }
 

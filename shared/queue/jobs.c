@@ -127,3 +127,9 @@ out:
 	PQclear(r);
 	return st;
 }
+
+const char *
+jobs_insert_sql(void)
+{
+	return insert_stmt.sql;
+}

@@ -39,4 +39,8 @@ struct jobs_enqueued {
 enum db_status jobs_enqueue(struct db *db, const struct jobs_new *job, struct jobs_enqueued *out, char *err,
     size_t errlen);
 
+/* The insert's SQL text ($1 flow $2 tenant $3 video $4 parameters $5 metadata $6 priority $7 base priority
+ * $8 age anchor $9 idempotency key $10 max attempts $11 dedupe key), for the benchmark's pgbench ceiling. */
+const char *jobs_insert_sql(void);
+
 #endif

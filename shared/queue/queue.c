@@ -24,17 +24,29 @@ static const char *const step_status_names[QUEUE_STEP__MAX] = {
 	[QUEUE_STEP_FAILED] = "failed",
 };
 
-static const struct db_stmt claim_stmt = {
-	"queue_claim",
-	"UPDATE jobs j SET status = 'running', attempt = j.attempt + 1, lease_owner = $1,"
-	"  lease_token = gen_random_uuid(), lease_expires_at = now() + make_interval(secs => $2::int),"
-	"  started_at = COALESCE(j.started_at, now()), updated_at = now()"
-	" FROM (SELECT id FROM jobs WHERE status IN ('pending', 'retry') AND backend = 'local'"
-	"       AND run_after <= now() " CLAIM_ORDER
-	"       LIMIT 1 FOR UPDATE SKIP LOCKED) c"
+/* What a claim returns: the job, its lease token and its step rows ([[index, status, result], ...] or
+ * NULL), so taking a job costs no second statement. */
+#define CLAIM_RETURNING " RETURNING j.id, j.flow, j.tenant_id, COALESCE(j.video_id, ''), j.parameters, j.metadata," \
+	" j.attempt, j.max_attempts, j.priority, j.lease_token," \
+	" (SELECT json_agg(json_build_array(s.step_index, s.status, s.result) ORDER BY s.step_index)" \
+	"  FROM job_steps s WHERE s.job_id = j.id) AS steps"
+#define CLAIM_SET "UPDATE jobs j SET status = 'running', attempt = j.attempt + 1, lease_owner = $1," \
+	"  lease_token = gen_random_uuid(), lease_expires_at = now() + make_interval(secs => $2::int)," \
+	"  started_at = COALESCE(j.started_at, now()), updated_at = now()" \
+	" FROM (SELECT id FROM jobs WHERE status IN ('pending', 'retry') AND backend = 'local'" \
+	"       AND run_after <= now() " CLAIM_ORDER \
+	"       LIMIT 1 FOR UPDATE SKIP LOCKED) c" \
 	" WHERE j.id = c.id"
-	" RETURNING j.id, j.flow, j.tenant_id, COALESCE(j.video_id, ''), j.parameters, j.metadata, j.attempt,"
-	"   j.max_attempts, j.priority, j.lease_token",
+
+static const struct db_stmt claim_stmt = { "queue_claim", CLAIM_SET CLAIM_RETURNING, 2, false };
+
+/* The claim of a runner that said it waits (queue_wait_register): a job found ends the waiting, so
+ * enqueues stop notifying for it. */
+static const struct db_stmt claim_unwait_stmt = {
+	"queue_claim_unwait",
+	"WITH claimed AS (" CLAIM_SET CLAIM_RETURNING "),"
+	" u AS (DELETE FROM queue_waiters WHERE worker = $1 AND EXISTS (SELECT 1 FROM claimed))"
+	" SELECT * FROM claimed",
 	2, false
 };
 
@@ -54,11 +66,9 @@ static const struct db_stmt extend_stmt = {
 	3, true
 };
 
-static const struct db_stmt steps_stmt = {
-	"queue_steps",
-	"SELECT step_index, status, result FROM job_steps WHERE job_id = $1 ORDER BY step_index",
-	1, true
-};
+/* A step's start, from the seconds since it started (kept in memory until its first write), on the
+ * database's clock like finished_at. */
+#define STEP_STARTED(secs) "now() - make_interval(secs => " secs "::double precision)"
 
 /* A step's row, fenced (fence.h): the lease CTE locks the job row, so a concurrent reap or re-claim either
  * happened before (token differs, nothing written) or waits until this write commits. A completed step is
@@ -69,13 +79,32 @@ static const struct db_stmt step_save_stmt = {
 	"WITH " FENCE_CTE ", w AS ("
 	"  INSERT INTO job_steps (job_id, step_index, name, status, result, error_message, attempt, started_at,"
 	"                         finished_at)"
-	"  SELECT $1::uuid, $3::int, $4, $5, $6::jsonb, $7, $8::int, now(),"
+	"  SELECT $1::uuid, $3::int, $4, $5, $6::jsonb, $7, $8::int, " STEP_STARTED("$9") ","
 	"         CASE WHEN $5 = 'running' THEN NULL ELSE now() END FROM lease"
 	"  ON CONFLICT (job_id, step_index) DO UPDATE SET status = EXCLUDED.status, result = EXCLUDED.result,"
 	"    error_message = EXCLUDED.error_message, attempt = EXCLUDED.attempt, finished_at = EXCLUDED.finished_at"
 	"    WHERE job_steps.status <> 'completed'"
 	"  RETURNING 1)" FENCE_ANSWER,
-	8, true
+	9, true
+};
+
+/* The last step's result and the job's completion in one statement (one transaction, one commit): the
+ * step row as step_save_stmt writes it and the jobs row as complete_stmt does, both fenced by the lease.
+ * $3 step index $4 name $5 result $6 attempt $7 seconds since the step started. */
+static const struct db_stmt complete_step_stmt = {
+	"queue_complete_step",
+	"WITH " FENCE_CTE ", s AS ("
+	"  INSERT INTO job_steps (job_id, step_index, name, status, result, attempt, started_at, finished_at)"
+	"  SELECT $1::uuid, $3::int, $4, 'completed', $5::jsonb, $6::int, " STEP_STARTED("$7") ", now() FROM lease"
+	"  ON CONFLICT (job_id, step_index) DO UPDATE SET status = 'completed', result = EXCLUDED.result,"
+	"    error_message = NULL, attempt = EXCLUDED.attempt, finished_at = EXCLUDED.finished_at"
+	"    WHERE job_steps.status <> 'completed'"
+	"), w AS ("
+	"  UPDATE jobs SET status = 'completed', result = $5::jsonb, error_message = NULL, finished_at = now(),"
+	"    updated_at = now(), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
+	"  WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM lease)"
+	"  RETURNING 1)" FENCE_ANSWER,
+	7, true
 };
 
 static const struct db_stmt complete_stmt = {
@@ -131,6 +160,7 @@ queue_job_clear(struct queue_job *job)
 {
 	json_object_put(job->parameters);
 	json_object_put(job->metadata);
+	json_object_put(job->steps);
 	memset(job, 0, sizeof(*job));
 }
 
@@ -159,9 +189,9 @@ parse_column(PGresult *r, int row, int col, char *err, size_t errlen)
 }
 
 /* Row i of a claim-shaped result (id, flow, tenant_id, video_id, parameters, metadata, attempt,
- * max_attempts, priority, lease_token) into *out. */
+ * max_attempts, priority, lease_token, and with steps true the step rows) into *out. */
 static enum db_status
-job_of_row(PGresult *r, int i, struct queue_job *out, char *err, size_t errlen)
+job_of_row(PGresult *r, int i, bool steps, struct queue_job *out, char *err, size_t errlen)
 {
 	long v;
 
@@ -184,12 +214,14 @@ job_of_row(PGresult *r, int i, struct queue_job *out, char *err, size_t errlen)
 	if (str_to_long(PQgetvalue(r, i, 8), -1000000, 1000000, &v) != 0)
 		return DB_ERROR;
 	out->priority = (int)v;
+	if (steps && !PQgetisnull(r, i, 10) && (out->steps = parse_column(r, i, 10, err, errlen)) == NULL)
+		return DB_ERROR;
 	return DB_OK;
 }
 
 enum db_status
-queue_claim(struct db *db, const char *worker, long lease_seconds, struct queue_job *out, bool *found,
-    char *err, size_t errlen)
+queue_claim(struct db *db, const char *worker, long lease_seconds, bool waiting, struct queue_job *out,
+    bool *found, char *err, size_t errlen)
 {
 	char lease[24];
 	const char *params[2] = { worker, lease };
@@ -200,13 +232,13 @@ queue_claim(struct db *db, const char *worker, long lease_seconds, struct queue_
 	*found = false;
 	if (str_fmt(lease, sizeof(lease), "%ld", lease_seconds) != 0)
 		return DB_ERROR;
-	if ((r = db_exec(db, &claim_stmt, params, &st, err, errlen)) == NULL)
+	if ((r = db_exec(db, waiting ? &claim_unwait_stmt : &claim_stmt, params, &st, err, errlen)) == NULL)
 		return st;
 	if (PQntuples(r) == 0) {
 		PQclear(r);
 		return DB_OK;
 	}
-	if ((st = job_of_row(r, 0, out, err, errlen)) == DB_OK)
+	if ((st = job_of_row(r, 0, true, out, err, errlen)) == DB_OK)
 		*found = true;
 	PQclear(r);
 	if (st != DB_OK)
@@ -252,31 +284,48 @@ step_status_parse(const char *s)
 	return QUEUE_STEP_NONE;
 }
 
-enum db_status
-queue_steps_load(struct db *db, const struct queue_job *job, struct queue_step *steps, int nsteps, char *err,
-    size_t errlen)
+/* One element of job->steps, [index, status, result], into steps[]; elements of steps this flow no
+ * longer has are skipped. -1 when it is not of that shape. */
+static int
+step_of(json_object *e, struct queue_step *steps, int nsteps)
 {
-	const char *params[1] = { job->id };
-	enum db_status st;
-	PGresult *r;
+	json_object *idx, *status, *result;
+	int i;
+
+	if (!json_object_is_type(e, json_type_array) || json_object_array_length(e) != 3)
+		return -1;
+	idx = json_object_array_get_idx(e, 0);
+	status = json_object_array_get_idx(e, 1);
+	result = json_object_array_get_idx(e, 2);
+	if (!json_object_is_type(idx, json_type_int) || !json_object_is_type(status, json_type_string))
+		return -1;
+	i = json_object_get_int(idx);
+	if (i < 0 || i >= nsteps)
+		return 0;
+	steps[i].status = step_status_parse(json_object_get_string(status));
+	steps[i].result = json_object_get(result);
+	return 0;
+}
+
+int
+queue_steps_of(const struct queue_job *job, struct queue_step *steps, int nsteps, char *err, size_t errlen)
+{
+	size_t n;
 
 	memset(steps, 0, (size_t)nsteps * sizeof(*steps));
-	if ((r = db_exec(db, &steps_stmt, params, &st, err, errlen)) == NULL)
-		return st;
-	for (int i = 0; i < PQntuples(r); i++) {
-		long idx;
-
-		if (str_to_long(PQgetvalue(r, i, 0), 0, nsteps - 1, &idx) != 0)
-			continue; /* a row of a step this flow no longer has */
-		steps[idx].status = step_status_parse(PQgetvalue(r, i, 1));
-		if (!PQgetisnull(r, i, 2) && (steps[idx].result = parse_column(r, i, 2, err, errlen)) == NULL) {
-			PQclear(r);
-			queue_steps_free(steps, nsteps);
-			return DB_ERROR;
-		}
-	}
-	PQclear(r);
-	return DB_OK;
+	if (job->steps == NULL)
+		return 0;
+	if (!json_object_is_type(job->steps, json_type_array))
+		goto bad;
+	n = json_object_array_length(job->steps);
+	for (size_t i = 0; i < n; i++)
+		if (step_of(json_object_array_get_idx(job->steps, i), steps, nsteps) != 0)
+			goto bad;
+	return 0;
+bad:
+	queue_steps_free(steps, nsteps);
+	(void)str_fmt(err, errlen, "job %s: its step rows cannot be read", job->id);
+	return -1;
 }
 
 void
@@ -288,14 +337,23 @@ queue_steps_free(struct queue_step *steps, int nsteps)
 	}
 }
 
+/* index, the attempt and the seconds since the step started as text for a statement's parameters. */
+static int
+step_params(const struct queue_job *job, int index, double started_ago, char *idx, char *attempt, char *ago)
+{
+	return str_fmt(idx, 16, "%d", index) != 0 || str_fmt(attempt, 16, "%d", job->attempt) != 0 ||
+	    str_fmt(ago, 32, "%.3f", started_ago < 0 ? 0.0 : started_ago) != 0 ? -1 : 0;
+}
+
 enum db_status
 queue_step_save(struct db *db, const struct queue_job *job, int index, const char *name,
-    enum queue_step_status status, json_object *result, const char *error, bool *ours, char *err, size_t errlen)
+    enum queue_step_status status, json_object *result, const char *error, double started_ago, bool *ours,
+    char *err, size_t errlen)
 {
-	char idx[16], attempt[16];
-	const char *params[8];
+	char idx[16], attempt[16], ago[32];
+	const char *params[9];
 
-	if (str_fmt(idx, sizeof(idx), "%d", index) != 0 || str_fmt(attempt, sizeof(attempt), "%d", job->attempt) != 0)
+	if (step_params(job, index, started_ago, idx, attempt, ago) != 0)
 		return DB_ERROR;
 	struct fence f = { job->id, job->lease_token };
 	enum fence_result res = FENCE_LOST;
@@ -310,7 +368,26 @@ queue_step_save(struct db *db, const struct queue_job *job, int index, const cha
 	params[5] = result ? json_text(result, NULL) : NULL;
 	params[6] = error;
 	params[7] = attempt;
+	params[8] = ago;
 	if ((st = fence_exec(db, &step_save_stmt, &f, params, &res, err, errlen)) == DB_OK)
+		*ours = res != FENCE_LOST;
+	return st;
+}
+
+enum db_status
+queue_complete_step(struct db *db, const struct queue_job *job, int index, const char *name, json_object *result,
+    double started_ago, bool *ours, char *err, size_t errlen)
+{
+	char idx[16], attempt[16], ago[32];
+	const char *params[7] = { NULL, NULL, idx, name, result ? json_text(result, NULL) : NULL, attempt, ago };
+	struct fence f = { job->id, job->lease_token };
+	enum fence_result res = FENCE_LOST;
+	enum db_status st;
+
+	*ours = false;
+	if (step_params(job, index, started_ago, idx, attempt, ago) != 0)
+		return DB_ERROR;
+	if ((st = fence_exec(db, &complete_step_stmt, &f, params, &res, err, errlen)) == DB_OK)
 		*ours = res != FENCE_LOST;
 	return st;
 }
@@ -375,9 +452,9 @@ queue_claim_sql(void)
 }
 
 const char *
-queue_complete_sql(void)
+queue_complete_step_sql(void)
 {
-	return complete_stmt.sql;
+	return complete_step_stmt.sql;
 }
 
 double
@@ -400,8 +477,7 @@ static const struct db_stmt adopt_stmt = {
 	"  lease_token = gen_random_uuid(), lease_expires_at = now() + make_interval(secs => $10::int),"
 	"  started_at = COALESCE(j.started_at, now()), finished_at = NULL, updated_at = now()"
 	"  WHERE j.backend = 'prefect' AND (j.status <> 'running' OR j.lease_expires_at < now())"
-	" RETURNING j.id, j.flow, j.tenant_id, COALESCE(j.video_id, ''), j.parameters, j.metadata, j.attempt,"
-	"   j.max_attempts, j.priority, j.lease_token",
+	CLAIM_RETURNING,
 	10, false
 };
 
@@ -424,7 +500,7 @@ queue_adopt(struct db *db, const char *id, const char *flow, const char *tenant_
 		return DB_ERROR;
 	if ((r = db_exec(db, &adopt_stmt, params, &st, err, errlen)) == NULL)
 		return st;
-	if (PQntuples(r) == 1 && (st = job_of_row(r, 0, out, err, errlen)) == DB_OK)
+	if (PQntuples(r) == 1 && (st = job_of_row(r, 0, true, out, err, errlen)) == DB_OK)
 		*found = true;
 	PQclear(r);
 	if (st != DB_OK)
@@ -553,7 +629,7 @@ queue_take_expired(struct db *db, const char *backend, const char *worker, long 
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct queue_job job = { 0 };
 
-		if (job_of_row(r, i, &job, err, errlen) == DB_OK) {
+		if (job_of_row(r, i, false, &job, err, errlen) == DB_OK) {
 			fn(arg, &job, PQgetvalue(r, i, 10));
 			++*n;
 		} else
@@ -579,4 +655,62 @@ queue_mark_cancelled(struct db *db, const char *id, const char *why, char *err, 
 	bool done;
 
 	return fenced(db, &mark_cancelled_stmt, params, &done, err, errlen);
+}
+
+/* The enqueue lock of sql/008_wakeups.sql ('CAEQ'): every enqueue holds it shared until it commits. */
+#define QUEUE_ENQUEUE_LOCK "1128351057"
+
+static const struct db_stmt wait_register_stmt = {
+	"queue_wait_register",
+	"INSERT INTO queue_waiters (worker, pid) VALUES ($1, pg_backend_pid())"
+	" ON CONFLICT (worker) DO UPDATE SET pid = EXCLUDED.pid, since = now()",
+	1, true
+};
+/* Its own transaction, after the registration committed: waits for the enqueues that may not have seen it. */
+static const struct db_stmt wait_settle_stmt = {
+	"queue_wait_settle", "SELECT pg_advisory_xact_lock(" QUEUE_ENQUEUE_LOCK ")", 0, true
+};
+static const struct db_stmt wait_unregister_stmt = {
+	"queue_wait_unregister", "DELETE FROM queue_waiters WHERE worker = $1", 1, true
+};
+static const struct db_stmt waiters_prune_stmt = {
+	"queue_waiters_prune",
+	"DELETE FROM queue_waiters w WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = w.pid)",
+	0, true
+};
+
+/* Runs stmt for its effect. */
+static enum db_status
+exec_only(struct db *db, const struct db_stmt *stmt, const char *const *params, char *err, size_t errlen)
+{
+	enum db_status st;
+	PGresult *r = db_exec(db, stmt, params, &st, err, errlen);
+
+	PQclear(r);
+	return r == NULL ? st : DB_OK;
+}
+
+enum db_status
+queue_wait_register(struct db *db, const char *worker, char *err, size_t errlen)
+{
+	const char *params[1] = { worker };
+	enum db_status st;
+
+	if ((st = exec_only(db, &wait_register_stmt, params, err, errlen)) != DB_OK)
+		return st;
+	return exec_only(db, &wait_settle_stmt, NULL, err, errlen);
+}
+
+enum db_status
+queue_wait_unregister(struct db *db, const char *worker, char *err, size_t errlen)
+{
+	const char *params[1] = { worker };
+
+	return exec_only(db, &wait_unregister_stmt, params, err, errlen);
+}
+
+enum db_status
+queue_waiters_prune(struct db *db, char *err, size_t errlen)
+{
+	return exec_only(db, &waiters_prune_stmt, NULL, err, errlen);
 }

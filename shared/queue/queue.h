@@ -25,6 +25,7 @@ struct queue_job {
 	int max_attempts;
 	int priority;
 	char lease_token[QUEUE_ID_MAX];
+	json_object *steps;  /* the step rows as claimed, [[index, status, result], ...]; NULL: none (owned) */
 };
 
 /* A step row's status (job_steps.status). */
@@ -57,9 +58,11 @@ enum queue_requeue {
 
 void queue_job_clear(struct queue_job *job);
 
-/* Claims the best claimable job for worker (lease of lease_seconds). *found false: nothing to do. */
-enum db_status queue_claim(struct db *db, const char *worker, long lease_seconds, struct queue_job *out,
-    bool *found, char *err, size_t errlen);
+/* Claims the best claimable job for worker (lease of lease_seconds), with its step rows (job->steps), in
+ * one statement. waiting: worker is registered as waiting (queue_wait_register); a job found ends that.
+ * *found false: nothing to do. */
+enum db_status queue_claim(struct db *db, const char *worker, long lease_seconds, bool waiting,
+    struct queue_job *out, bool *found, char *err, size_t errlen);
 /* Hands back (pending, attempt given back) the local jobs worker holds. For a worker that runs no job
  * and whose claim's answer was lost with its connection: the claim may have committed, and the job would
  * otherwise wait for its lease to expire. */
@@ -67,15 +70,20 @@ enum db_status queue_release_owned(struct db *db, const char *worker, int *n, ch
 /* Pushes the lease expiry lease_seconds ahead. *ours false: the lease was lost (fenced out). */
 enum db_status queue_extend(struct db *db, const char *job_id, const char *token, long lease_seconds, bool *ours,
     char *err, size_t errlen);
-/* The job's first nsteps step rows into steps[0..nsteps) (absent ones QUEUE_STEP_NONE). Free with
- * queue_steps_free. */
-enum db_status queue_steps_load(struct db *db, const struct queue_job *job, struct queue_step *steps, int nsteps,
-    char *err, size_t errlen);
+/* The job's first nsteps step rows, as its claim returned them, into steps[0..nsteps) (absent ones
+ * QUEUE_STEP_NONE). Free with queue_steps_free. -1 with why when job->steps is not of that shape. */
+int queue_steps_of(const struct queue_job *job, struct queue_step *steps, int nsteps, char *err, size_t errlen);
 void queue_steps_free(struct queue_step *steps, int nsteps);
-/* Writes step index's row: QUEUE_STEP_RUNNING (a checkpoint), _COMPLETED or _FAILED. A completed step is
- * never written again. *ours false: the lease was lost and nothing was written. */
+/* Writes step index's row: QUEUE_STEP_RUNNING (a checkpoint), _COMPLETED or _FAILED; the step started
+ * started_ago seconds ago (kept from its first write). A completed step is never written again. *ours
+ * false: the lease was lost and nothing was written. */
 enum db_status queue_step_save(struct db *db, const struct queue_job *job, int index, const char *name,
-    enum queue_step_status status, json_object *result, const char *error, bool *ours, char *err, size_t errlen);
+    enum queue_step_status status, json_object *result, const char *error, double started_ago, bool *ours,
+    char *err, size_t errlen);
+/* The job's last step completed with result: its row and the job's completion (result) in one fenced
+ * statement, so finishing a job costs one commit. *ours false: the lease was lost, nothing written. */
+enum db_status queue_complete_step(struct db *db, const struct queue_job *job, int index, const char *name,
+    json_object *result, double started_ago, bool *ours, char *err, size_t errlen);
 enum db_status queue_complete(struct db *db, const struct queue_job *job, json_object *result, bool *ours,
     char *err, size_t errlen);
 enum db_status queue_fail(struct db *db, const struct queue_job *job, const char *error, bool *ours, char *err,
@@ -114,10 +122,19 @@ enum db_status queue_cancel(struct db *db, const struct queue_job *job, const ch
  * then age, then id). Changes nothing. */
 enum db_status queue_peek(struct db *db, const struct priority_params *p, int limit,
     void (*fn)(void *arg, const struct queue_waiting *w), void *arg, char *err, size_t errlen);
-/* The claim's and the completion's SQL text ($1.. parameters as queue_claim and queue_complete bind
- * them), for the benchmark's pgbench ceiling, which must run exactly the statements the runner runs. */
+/* The claim's and the fused completion's SQL text ($1.. parameters as queue_claim and
+ * queue_complete_step bind them: id, lease token, step index, name, result, attempt, seconds), for the
+ * benchmark's pgbench ceiling, which must run exactly the statements the runner runs. */
 const char *queue_claim_sql(void);
-const char *queue_complete_sql(void);
+const char *queue_complete_step_sql(void);
+/* A runner about to wait for work says so (sql/008_wakeups.sql): enqueues notify only while some runner
+ * waits. Returns once every enqueue that may not have seen the registration has committed, so the
+ * claim that follows sees their jobs and later enqueues notify. */
+enum db_status queue_wait_register(struct db *db, const char *worker, char *err, size_t errlen);
+/* The runner no longer waits (it stops). */
+enum db_status queue_wait_unregister(struct db *db, const char *worker, char *err, size_t errlen);
+/* Forgets waiting runners whose database session is gone (killed without unregistering). */
+enum db_status queue_waiters_prune(struct db *db, char *err, size_t errlen);
 /* Backoff before retry number `attempt` (1-based): min(max, base * 2^(attempt-1)), the upper half jittered. */
 double queue_backoff(int attempt, double base, double max, double unit_random);
 

@@ -1,14 +1,18 @@
 #!/bin/sh
 # webhook.sh: benchmark of the webhook intake path (make bench). Drives POST /webhooks/supabase/videos
 # through real nginx with wrk (distinct videos, BENCH_CONNECTIONS connections, BENCH_SECONDS seconds),
-# then measures the ceiling on the same cluster with pgbench: a single-row insert of the same job shape
-# at the same concurrency, synchronous_commit=on, fsync on. Prints both and their ratio. Not a test.
+# then measures the ceiling on the same cluster with pgbench: captionacc-fcgi's own insert statement
+# (tests/bench/ceiling-sql insert) at the same concurrency, synchronous_commit=on, fsync on, with the jobs
+# table's NOTIFY trigger switched off (the bar: an insert with nothing else), and once more with the
+# trigger as deployed (no runner waits, so it does not notify). Prints the figures with the machine and
+# date, and the ratio. Not a test.
 set -eu
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 export top_srcdir top_builddir
 CONNS=${BENCH_CONNECTIONS:-32}
 SECS=${BENCH_SECONDS:-10}
+THREADS=2; [ "$CONNS" -ge 2 ] || THREADS=1
 command -v wrk >/dev/null || { echo "webhook.sh: wrk not found: install the Debian package wrk" >&2; exit 1; }
 dir=$(mktemp -d "${TMPDIR:-/tmp}/captionacc-bench.XXXXXX")
 trap '"$top_srcdir/tests/harness/stack.sh" stop "$dir" || true' EXIT
@@ -16,11 +20,13 @@ trap 'exit 1' INT TERM
 PG_FSYNC=on FCGI_CHILDREN=${BENCH_FCGI_CHILDREN:-$CONNS} NGINX_RATE=1000000r/s NGINX_BURST=1000000 \
 	"$top_srcdir/tests/harness/stack.sh" start "$dir"
 . "$dir/env"
+. "$top_srcdir/tests/bench/lib.sh"
+machine
 
 echo "== webhook through nginx -> captionacc-fcgi ($CONNS processes) -> PostgreSQL (fsync on)"
 # warm-up: every process connects and prepares its statements
-wrk -t2 -c"$CONNS" -d2s -s "$top_srcdir/tests/bench/webhook.lua" "$STACK_URL" -- warm "$WEBHOOK_SECRET" >/dev/null
-wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s "$top_srcdir/tests/bench/webhook.lua" "$STACK_URL" -- \
+wrk -t"$THREADS" -c"$CONNS" -d2s -s "$top_srcdir/tests/bench/webhook.lua" "$STACK_URL" -- warm "$WEBHOOK_SECRET" >/dev/null
+wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency -s "$top_srcdir/tests/bench/webhook.lua" "$STACK_URL" -- \
 	"run$$" "$WEBHOOK_SECRET" >"$dir/wrk.out"
 cat "$dir/wrk.out"
 rps=$(awk '/^Requests\/sec:/ {print $2}' "$dir/wrk.out")
@@ -31,18 +37,26 @@ bad=$(echo "$line" | sed 's/.*non2xx=\([0-9]*\) socket_errors=\([0-9]*\).*/\1 + 
 rows=$($PSQL -c "SELECT count(*) FROM jobs WHERE video_id LIKE 'bench-run$$-%'")
 reqs=$(echo "$line" | sed 's/.*requests=\([0-9]*\).*/\1/')
 
-echo "== ceiling: pgbench, same job row, $CONNS clients, prepared, same cluster"
-$PGBENCH -n -M prepared -c "$CONNS" -j 2 -T "$SECS" -h "$STACK_DIR/pgsock" -U postgres \
-	-f "$top_srcdir/tests/bench/pgbench-insert.sql" captionacc >"$dir/pgbench.out" 2>&1 ||
-	{ cat "$dir/pgbench.out"; exit 1; }
-grep -E '^(latency average|tps)' "$dir/pgbench.out"
-ceiling=$(awk '/^tps = / {print $3; exit}' "$dir/pgbench.out")
+"$top_builddir/tests/bench/ceiling-sql" insert >"$dir/insert.sql"
+inserts() { # -> tps
+	$PGBENCH -n -M prepared -c "$CONNS" -j 2 -T "$SECS" -h "$STACK_DIR/pgsock" -U postgres \
+		-f "$dir/insert.sql" captionacc >"$dir/pgbench.out" 2>&1 || { cat "$dir/pgbench.out" >&2; exit 1; }
+	grep -E '^(latency average|tps)' "$dir/pgbench.out" >&2
+	awk '/^tps = / {print $3; exit}' "$dir/pgbench.out"
+}
+echo "== ceiling: pgbench, captionacc-fcgi's insert statement, $CONNS clients, prepared, same cluster, no trigger"
+$PSQL -c "ALTER TABLE jobs DISABLE TRIGGER jobs_notify"
+ceiling=$(inserts)
+$PSQL -c "ALTER TABLE jobs ENABLE TRIGGER jobs_notify"
+echo "== the same with the jobs_notify trigger as deployed (no runner waits: no NOTIFY)"
+with_trigger=$(inserts)
 
 echo
 echo "== result"
-awk -v rps="$rps" -v c="$ceiling" -v p50="$p50" -v p99="$p99" -v bad="$bad" -v rows="$rows" -v reqs="$reqs" 'BEGIN {
+awk -v rps="$rps" -v c="$ceiling" -v p50="$p50" -v p99="$p99" -v bad="$bad" -v rows="$rows" -v reqs="$reqs" -v t="$with_trigger" 'BEGIN {
 	printf "webhook: %.0f requests/s, p50 %.2f ms, p99 %.2f ms, failed responses %s\n", rps, p50/1000, p99/1000, bad
-	printf "ceiling (pgbench single-row insert): %.0f tps\n", c
+	printf "ceiling (pgbench, the same insert statement, no trigger): %.0f tps\n", c
+	printf "the insert with the trigger as deployed: %.0f tps (%.2f of the ceiling)\n", t, t / c
 	printf "ratio: %.2f (target >= 0.60), p99 target < 10 ms\n", rps / c
 	printf "job rows written by the run: %d for %d completed requests\n", rows, reqs
 }'
