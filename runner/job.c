@@ -40,6 +40,7 @@ struct attempt {
 	json_object *saved;         /* the checkpoint the current step saved this attempt (owned) */
 	long long step_started_ms;  /* when the current step started (clock_ms) */
 	bool last_unsaved;          /* the last step completed; its result (last) is written with the completion */
+	char cancel[256];           /* an operator's request to stop the job (control.h), "" none */
 	struct job_outcome *out;
 };
 
@@ -109,7 +110,8 @@ save_step(struct attempt *a, enum queue_step_status status, json_object *result,
 	enum db_status st;
 
 	while ((st = queue_step_save(a->ctx.db, a->job, a->ctx.step_index, a->ctx.step_name, status, result, error,
-	    step_age(a), &ours, err, sizeof(err))) == DB_UNAVAILABLE && db_back(a, &deadline, "saving a step", err))
+	    step_age(a), &ours, a->cancel, sizeof(a->cancel), err, sizeof(err))) == DB_UNAVAILABLE &&
+	    db_back(a, &deadline, "saving a step", err))
 		;
 	if (st != DB_OK)
 		log_warn("job %s: cannot save step %s: %s", a->job->id, a->ctx.step_name, err);
@@ -390,6 +392,8 @@ run_steps(struct attempt *a)
 			return end_hand_back(a, 0, NULL);
 		if (lease_lost(a))
 			return outcome(a, JOB_ABANDONED, 0, NULL);
+		if (a->cancel[0] != '\0')
+			return end_cancel(a, a->cancel);
 		if (a->env->cancelling != NULL && (cancelled = a->env->cancelling(a->env->cancelling_arg, a->job)) != NULL)
 			return end_cancel(a, cancelled);
 		oc = step_run(a, i, &result);
@@ -448,6 +452,7 @@ static enum job_end
 take(struct attempt *a)
 {
 	char why[400], err[512];
+	json_object *req = NULL;
 
 	if (load(a, why, sizeof(why)) != 0)
 		return end_fail(a, why, "");
@@ -455,6 +460,9 @@ take(struct attempt *a)
 		return outcome(a, JOB_ABANDONED, 0, "out of memory");
 	if (queue_steps_of(a->job, a->steps, a->flow->nsteps, err, sizeof(err)) != 0)
 		return end_fail(a, err, "");
+	/* A cancel asked for while the job ran before (the step writes bring later ones). */
+	if (json_object_object_get_ex(a->job->metadata, "cancel_requested", &req))
+		(void)str_fmt(a->cancel, sizeof(a->cancel), "%s", json_object_get_string(req)); /* cut: still a reason */
 	return run_steps(a);
 }
 

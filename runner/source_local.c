@@ -23,7 +23,6 @@ struct local {
 	bool registered;          /* registered as waiting on listening_on (queue_wait_register) */
 	long long maintained_ms;
 	bool claim_unknown;       /* a claim's answer was lost: it may have committed */
-	char cancel_why[256];     /* the cancellation local_cancelling last found */
 };
 
 /* Claims the next job. A claim that failed with the connection may have committed; before the next one,
@@ -151,23 +150,6 @@ local_maintain(struct source *s)
 	source_fold_metrics(s);
 }
 
-/* Between steps: an operator's `captionacc-runner cancel` recorded on the running job (control.h). A
- * database that cannot answer now lets the step run: the next boundary asks again. */
-static const char *
-local_cancelling(void *arg, const struct queue_job *job)
-{
-	struct local *l = arg;
-	char err[512];
-	bool requested = false;
-
-	if (control_cancel_requested(l->base.env.r->db, job->id, job->lease_token, l->cancel_why, sizeof(l->cancel_why),
-	    &requested, err, sizeof(err)) != DB_OK) {
-		log_warn("job %s: cannot tell whether it was cancelled: %s", job->id, err);
-		return NULL;
-	}
-	return requested ? l->cancel_why : NULL;
-}
-
 static void
 print_waiting(void *arg, const struct queue_waiting *w)
 {
@@ -208,7 +190,6 @@ static const struct source_ops local_ops = {
 	.name = "local",
 	.next = local_next,
 	.wait = local_wait,
-	.cancelling = local_cancelling,
 	.maintain = local_maintain,
 	.peek = local_peek,
 	.free = local_free,

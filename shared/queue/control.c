@@ -18,13 +18,6 @@ static const struct db_stmt request_cancel_stmt = {
 	2, true
 };
 
-static const struct db_stmt cancel_requested_stmt = {
-	"control_cancel_requested",
-	"SELECT metadata->>'cancel_requested' FROM jobs WHERE id = $1::uuid AND lease_token = $2::uuid"
-	" AND metadata ? 'cancel_requested'",
-	2, true
-};
-
 /* The job's steps stay: a completed step's row is its checkpoint, so the job resumes after the last. */
 static const struct db_stmt retry_stmt = {
 	"control_retry",
@@ -104,26 +97,6 @@ control_request_cancel(struct db *db, const char *id, const char *why, bool *don
 	const char *params[2] = { id, why };
 
 	return exec_one(db, &request_cancel_stmt, params, done, err, errlen);
-}
-
-enum db_status
-control_cancel_requested(struct db *db, const char *id, const char *token, char *why, size_t whylen,
-    bool *requested, char *err, size_t errlen)
-{
-	const char *params[2] = { id, token };
-	enum db_status st;
-	PGresult *r;
-
-	*requested = false;
-	if ((r = db_exec(db, &cancel_requested_stmt, params, &st, err, errlen)) == NULL)
-		return st;
-	if (PQntuples(r) == 1) {
-		*requested = true;
-		if (str_copy(why, whylen, PQgetvalue(r, 0, 0)) != 0 && whylen > 0)
-			why[0] = '\0';
-	}
-	PQclear(r);
-	return DB_OK;
 }
 
 enum db_status

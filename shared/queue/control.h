@@ -1,6 +1,6 @@
 /* control.h: an operator's hold on jobs (captionacc-runner retry, cancel, jobs): look a job up, ask a
- * running job to stop at its next step boundary (the runner reads the request between steps through
- * control_cancel_requested and ends the job through its one ending path, job.c finish), run a failed or
+ * running job to stop at its next step boundary (the runner reads the request in the answer of its fenced
+ * step writes, at no extra statement, and ends the job through its one ending path, job.c finish), run a failed or
  * cancelled job again from its last completed step, list jobs. */
 #ifndef CAPTIONACC_CONTROL_H
 #define CAPTIONACC_CONTROL_H
@@ -39,10 +39,6 @@ enum db_status control_lookup(struct db *db, const char *id, struct control_job 
 /* Records why (metadata.cancel_requested) on the running job id; *done false when it is not running. */
 enum db_status control_request_cancel(struct db *db, const char *id, const char *why, bool *done, char *err,
     size_t errlen);
-/* The cancellation asked for the job id while the lease token is still the holder's: why (1 line) and
- * *requested true, or *requested false. */
-enum db_status control_cancel_requested(struct db *db, const char *id, const char *token, char *why, size_t whylen,
-    bool *requested, char *err, size_t errlen);
 /* A failed or cancelled local job id back to pending with its attempts reset (its completed steps are kept:
  * it resumes after the last one); runners are woken. *done false when it is neither failed nor cancelled. */
 enum db_status control_retry(struct db *db, const char *id, bool *done, char *err, size_t errlen);

@@ -25,6 +25,13 @@ enum db_status
 fence_exec(struct db *db, const struct db_stmt *stmt, const struct fence *f, const char **params,
     enum fence_result *res, char *err, size_t errlen)
 {
+	return fence_exec_cancel(db, stmt, f, params, res, NULL, 0, err, errlen);
+}
+
+enum db_status
+fence_exec_cancel(struct db *db, const struct db_stmt *stmt, const struct fence *f, const char **params,
+    enum fence_result *res, char *cancel, size_t cancellen, char *err, size_t errlen)
+{
 	enum db_status st;
 	PGresult *r;
 	long held = 0, rows = 0;
@@ -39,6 +46,11 @@ fence_exec(struct db *db, const struct db_stmt *stmt, const struct fence *f, con
 		PQclear(r);
 		(void)str_fmt(err, errlen, "%s: unexpected answer", stmt->name);
 		return DB_ERROR;
+	}
+	if (cancel != NULL && cancellen > 0) {
+		cancel[0] = '\0';
+		if (PQnfields(r) > 2 && !PQgetisnull(r, 0, 2))
+			(void)str_fmt(cancel, cancellen, "%s", PQgetvalue(r, 0, 2)); /* cut: still a reason */
 	}
 	PQclear(r);
 	*res = !held ? FENCE_LOST : rows > 0 ? FENCE_WRITTEN : FENCE_NO_ROW;

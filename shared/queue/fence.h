@@ -17,11 +17,14 @@ struct fence {
 	const char *token;
 };
 
-/* $1 job id, $2 lease token: the CTE named "lease" has one row while the claim still holds the job. */
-#define FENCE_CTE "lease AS (SELECT 1 FROM jobs WHERE id = $1::uuid AND lease_token = $2::uuid" \
-	" AND status = 'running' FOR UPDATE)"
-/* The answer every fenced statement gives: (lease held 0/1, rows the CTE named w wrote). */
+/* $1 job id, $2 lease token: the CTE named "lease" has one row while the claim still holds the job; its
+ * column cancel is an operator's request to stop the job (metadata.cancel_requested, control.h), or NULL. */
+#define FENCE_CTE "lease AS (SELECT metadata->>'cancel_requested' AS cancel FROM jobs WHERE id = $1::uuid" \
+	" AND lease_token = $2::uuid AND status = 'running' FOR UPDATE)"
+/* The answer every fenced statement gives: (lease held 0/1, rows the CTE named w wrote); FENCE_ANSWER_CANCEL
+ * adds the job's cancel request, which the runner reads from its step writes (no statement of its own). */
 #define FENCE_ANSWER " SELECT (SELECT count(*) FROM lease), (SELECT count(*) FROM w)"
+#define FENCE_ANSWER_CANCEL FENCE_ANSWER ", (SELECT cancel FROM lease)"
 
 enum fence_result {
 	FENCE_WRITTEN,  /* the lease held and the write changed at least one row */
@@ -33,6 +36,9 @@ enum fence_result {
  * overwritten from f) and whose answer is FENCE_ANSWER. *res is set on DB_OK. */
 enum db_status fence_exec(struct db *db, const struct db_stmt *stmt, const struct fence *f, const char **params,
     enum fence_result *res, char *err, size_t errlen);
+/* fence_exec for a statement answering FENCE_ANSWER_CANCEL: cancel gets the cancel request ("" none). */
+enum db_status fence_exec_cancel(struct db *db, const struct db_stmt *stmt, const struct fence *f,
+    const char **params, enum fence_result *res, char *cancel, size_t cancellen, char *err, size_t errlen);
 /* Test hook: when CAPTIONACC_TEST_STOP_BEFORE names the statement (once per process), the process stops
  * itself (SIGSTOP) just before sending it, so a test can freeze a runner at that exact write, let its
  * lease pass, and resume it with SIGCONT. Does nothing otherwise. */

@@ -84,7 +84,7 @@ static const struct db_stmt step_save_stmt = {
 	"  ON CONFLICT (job_id, step_index) DO UPDATE SET status = EXCLUDED.status, result = EXCLUDED.result,"
 	"    error_message = EXCLUDED.error_message, attempt = EXCLUDED.attempt, finished_at = EXCLUDED.finished_at"
 	"    WHERE job_steps.status <> 'completed'"
-	"  RETURNING 1)" FENCE_ANSWER,
+	"  RETURNING 1)" FENCE_ANSWER_CANCEL,
 	9, true
 };
 
@@ -348,28 +348,26 @@ step_params(const struct queue_job *job, int index, double started_ago, char *id
 enum db_status
 queue_step_save(struct db *db, const struct queue_job *job, int index, const char *name,
     enum queue_step_status status, json_object *result, const char *error, double started_ago, bool *ours,
-    char *err, size_t errlen)
+    char *cancel, size_t cancellen, char *err, size_t errlen)
 {
 	char idx[16], attempt[16], ago[32];
 	const char *params[9];
-
-	if (step_params(job, index, started_ago, idx, attempt, ago) != 0)
-		return DB_ERROR;
 	struct fence f = { job->id, job->lease_token };
 	enum fence_result res = FENCE_LOST;
 	enum db_status st;
 
 	*ours = false;
+	if (status <= QUEUE_STEP_NONE || status >= QUEUE_STEP__MAX ||
+	    step_params(job, index, started_ago, idx, attempt, ago) != 0)
+		return DB_ERROR;
 	params[2] = idx;
 	params[3] = name;
-	if (status <= QUEUE_STEP_NONE || status >= QUEUE_STEP__MAX)
-		return DB_ERROR;
 	params[4] = step_status_names[status];
 	params[5] = result ? json_text(result, NULL) : NULL;
 	params[6] = error;
 	params[7] = attempt;
 	params[8] = ago;
-	if ((st = fence_exec(db, &step_save_stmt, &f, params, &res, err, errlen)) == DB_OK)
+	if ((st = fence_exec_cancel(db, &step_save_stmt, &f, params, &res, cancel, cancellen, err, errlen)) == DB_OK)
 		*ours = res != FENCE_LOST;
 	return st;
 }
@@ -591,7 +589,7 @@ queue_take_waiting(struct db *db, const char *id, const char *worker, long lease
 	}
 	if ((r = db_exec(db, &take_waiting_stmt, params, &st, err, errlen)) == NULL)
 		return st;
-	if (PQntuples(r) == 1 && (st = job_of_row(r, 0, out, err, errlen)) == DB_OK)
+	if (PQntuples(r) == 1 && (st = job_of_row(r, 0, false, out, err, errlen)) == DB_OK)
 		*found = true;
 	PQclear(r);
 	if (st != DB_OK)

@@ -76,10 +76,11 @@ int queue_steps_of(const struct queue_job *job, struct queue_step *steps, int ns
 void queue_steps_free(struct queue_step *steps, int nsteps);
 /* Writes step index's row: QUEUE_STEP_RUNNING (a checkpoint), _COMPLETED or _FAILED; the step started
  * started_ago seconds ago (kept from its first write). A completed step is never written again. *ours
- * false: the lease was lost and nothing was written. */
+ * false: the lease was lost and nothing was written. cancel gets an operator's request to stop the job
+ * (control.h), "" when none, read in the same statement: the runner asks for it at no extra cost. */
 enum db_status queue_step_save(struct db *db, const struct queue_job *job, int index, const char *name,
     enum queue_step_status status, json_object *result, const char *error, double started_ago, bool *ours,
-    char *err, size_t errlen);
+    char *cancel, size_t cancellen, char *err, size_t errlen);
 /* The job's last step completed with result: its row and the job's completion (result) in one fenced
  * statement, so finishing a job costs one commit. *ours false: the lease was lost, nothing written. */
 enum db_status queue_complete_step(struct db *db, const struct queue_job *job, int index, const char *name,
