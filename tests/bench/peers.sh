@@ -131,33 +131,33 @@ pickup() { # SYSTEM
 		res "$1 pickup $(peer "$1" pickup 200 | sed -n 's/.*p50_ms=\([0-9]*\) p99_ms=\([0-9]*\).*/\1\/\2/p')"
 	fi
 }
-ceilings() {
-	"$top_builddir/tests/bench/ceiling-sql" drain >"$dir/claim.sql"
-	"$top_builddir/tests/bench/ceiling-sql" insert >"$dir/insert.sql"
-	for c in 1 4; do
-		fill us
-		$PGBENCH -n -M prepared -c "$c" -j "$c" -t $((N / c)) -h "$STACK_DIR/pgsock" -U postgres -f "$dir/claim.sql" \
-			captionacc >"$dir/pgbench.out" 2>&1 || { cat "$dir/pgbench.out" >&2; exit 1; }
-		res "ceiling drain_$c $(awk '/^tps = / { printf "%.0f", $3 }' "$dir/pgbench.out")"
-	done
+ceiling_drain() { # CLIENTS: pgbench, the runner's claim + fused completion, right after our drain
+	fill us
+	$PGBENCH -n -M prepared -c "$1" -j "$1" -t $((N / $1)) -h "$STACK_DIR/pgsock" -U postgres -f "$dir/claim.sql" \
+		captionacc >"$dir/pgbench.out" 2>&1 || { cat "$dir/pgbench.out" >&2; exit 1; }
+	res "ceiling drain_$1 $(awk '/^tps = / { printf "%.0f", $3 }' "$dir/pgbench.out")"
+}
+ceiling_enqueue() { # CLIENTS: pgbench, captionacc-fcgi's insert without the trigger, right after our enqueue
 	q "ALTER TABLE jobs DISABLE TRIGGER jobs_notify"
-	for c in 1 4 32; do
-		$PGBENCH -n -M prepared -c "$c" -j 2 -T "$SECS" -h "$STACK_DIR/pgsock" -U postgres -f "$dir/insert.sql" \
-			captionacc >"$dir/pgbench.out" 2>&1 || { cat "$dir/pgbench.out" >&2; exit 1; }
-		res "ceiling enqueue_$c $(awk '/^tps = / { printf "%.0f", $3 }' "$dir/pgbench.out")"
-	done
+	$PGBENCH -n -M prepared -c "$1" -j 2 -T "$SECS" -h "$STACK_DIR/pgsock" -U postgres -f "$dir/insert.sql" \
+		captionacc >"$dir/pgbench.out" 2>&1 || { cat "$dir/pgbench.out" >&2; exit 1; }
 	q "ALTER TABLE jobs ENABLE TRIGGER jobs_notify"
+	res "ceiling enqueue_$1 $(awk '/^tps = / { printf "%.0f", $3 }' "$dir/pgbench.out")"
 }
 
 echo "== measuring: $N no-op jobs per drain, ${SECS} s per enqueue figure (a few minutes)"
-ceilings
-for s in us gw boss; do
-	drain "$s" 1 1
-	drain "$s" 4 4
+"$top_builddir/tests/bench/ceiling-sql" drain >"$dir/claim.sql"
+"$top_builddir/tests/bench/ceiling-sql" insert >"$dir/insert.sql"
+for w in 1 4; do
+	drain us "$w" "$w"; ceiling_drain "$w"
+	drain gw "$w" "$w"; drain boss "$w" "$w"
 done
 drain gw 1 best best
 drain boss 1 best best
-for c in 1 4 32; do for s in us gw boss; do enqueue "$s" "$c"; done; done
+for c in 1 4 32; do
+	enqueue us "$c"; ceiling_enqueue "$c"
+	enqueue gw "$c"; enqueue boss "$c"
+done
 for s in us gw boss; do pickup "$s"; done
 
 echo
