@@ -32,6 +32,8 @@ crop() {
 }
 job_state() { q "SELECT status || ' ' || attempt FROM jobs WHERE id = '$1'"; }
 video() { q "SELECT $2 FROM videos WHERE id = '$1'"; }
+# lock_of VIDEO: who holds the video's layout lock, or "free"
+lock_of() { q "SELECT coalesce(lock_holder, 'free') FROM video_database_state WHERE video_id = '$1' AND database_name = 'layout'"; }
 # status_log: every status a video takes, in order, kept by a trigger of the test's own
 status_log_start() {
 	q "CREATE TABLE status_log (n bigserial, video_id text, status text);

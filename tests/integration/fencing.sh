@@ -17,7 +17,6 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top_srcdir/tests/harness/flow-jobs.sh"
 flow_stack_start
 export MODAL_EXTRACT_FRAMES_AND_OCR_URL="$MODAL_URL/extract/ok" MODAL_CROP_AND_INFER_URL="$MODAL_URL/crop/ok"
-lock_of() { q "SELECT coalesce(lock_holder, 'free') FROM video_database_state WHERE video_id = '$1' AND database_name = 'layout'"; }
 stopped() { test "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T; }
 lease_expired() { test "$(q "SELECT lease_expires_at < now() FROM jobs WHERE id = '$1'")" = t; }
 # Every row a job can touch, as one digest: unchanged means a resumed runner wrote nothing.

@@ -14,7 +14,6 @@ export MODAL_EXTRACT_FRAMES_AND_OCR_URL="$MODAL_URL/extract/ok" MODAL_CROP_AND_I
 ctl() { "$runner" "$@" >"$dir/out" 2>"$dir/err"; }
 exit_of() { st=0; ctl "$@" || st=$?; echo "$st"; }
 calls() { curl -fsS "$MODAL_URL/_stats" | sed -n "s|.*\"\\\\/$1\\\\/$2\":\([0-9]*\).*|\1|p"; }
-lock_of() { q "SELECT coalesce(lock_holder, 'free') FROM video_database_state WHERE video_id = '$1' AND database_name = 'layout'"; }
 q "INSERT INTO videos (id, tenant_id, storage_key, status) VALUES ('v-pend', 'tn', 'tn/videos/v-pend.mp4', 'uploading'),
    ('v-crop', 'tn', 'tn/videos/v-crop.mp4', 'active'), ('v-fail', 'tn', 'tn/videos/v-fail.mp4', 'uploading')"
 

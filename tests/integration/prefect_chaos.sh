@@ -11,13 +11,9 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top_srcdir/tests/harness/check.sh"
 RUNS=${CHAOS_RUNS:-24}
 KILLS=${CHAOS_KILLS:-6}
-PREFECT_DOUBLE_KEY=pd-chaos-key-$$
-export PREFECT_DOUBLE_KEY
-"$stack" prefect-start "$dir"
-P="http://127.0.0.1:$(cat "$dir/prefect.port")"
-EXTRA_CONFIG="QUEUE_BACKEND = prefect
-PREFECT_API_URL = $P/api
-PREFECT_API_KEY = $PREFECT_DOUBLE_KEY
+. "$top_srcdir/tests/harness/prefect-double.sh"
+prefect_double_start chaos-key
+EXTRA_CONFIG="$PREFECT_CONFIG
 PREFECT_POLL_INTERVAL_MS = 50
 LEASE_SECONDS = 2
 MAX_ATTEMPTS = 100

@@ -18,13 +18,9 @@
 set -eu
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top_srcdir/tests/harness/check.sh"
-PREFECT_DOUBLE_KEY=pd-worker-key-$$
-export PREFECT_DOUBLE_KEY
-"$stack" prefect-start "$dir"
-P="http://127.0.0.1:$(cat "$dir/prefect.port")"
-EXTRA_CONFIG="QUEUE_BACKEND = prefect
-PREFECT_API_URL = $P/api
-PREFECT_API_KEY = $PREFECT_DOUBLE_KEY
+. "$top_srcdir/tests/harness/prefect-double.sh"
+prefect_double_start worker-key
+EXTRA_CONFIG="$PREFECT_CONFIG
 PREFECT_POLL_INTERVAL_MS = 50
 MAX_ATTEMPTS = 2
 RETRY_BASE_MS = 100
