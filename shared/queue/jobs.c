@@ -74,12 +74,32 @@ insert_or_find(struct db *db, const struct jobs_new *job, const char *const *par
 	return NULL;
 }
 
+/* The job row's answer (JOB_COLUMNS) into *out. */
+static enum db_status
+read_answer(PGresult *r, struct jobs_enqueued *out, char *err, size_t errlen)
+{
+	long stored_priority;
+
+	if (str_copy(out->id, sizeof(out->id), PQgetvalue(r, 0, 0)) != 0 ||
+	    str_copy(out->tenant_id, sizeof(out->tenant_id), PQgetvalue(r, 0, 3)) != 0 ||
+	    str_to_long(PQgetvalue(r, 0, 1), -1000000, 1000000, &stored_priority) != 0) {
+		(void)str_fmt(err, errlen, "unexpected job row from the database");
+		return DB_ERROR;
+	}
+	out->priority = (int)stored_priority;
+	if (!PQgetisnull(r, 0, 2) &&
+	    (out->tags = json_parse(PQgetvalue(r, 0, 2), (size_t)PQgetlength(r, 0, 2), err, errlen)) == NULL)
+		return DB_ERROR;
+	return DB_OK;
+}
+
 enum db_status
 jobs_enqueue(struct db *db, const struct jobs_new *job, struct jobs_enqueued *out, char *err, size_t errlen)
 {
 	char prio[16], base[16], attempts[16], anchor[40];
-	const char *params[11];
-	long stored_priority;
+	const char *params[11] = { job->flow, job->tenant_id, job->video_id, json_text(job->parameters, NULL),
+		json_text(job->metadata, NULL), prio, base, job->has_age_anchor ? anchor : NULL, job->idempotency_key,
+		attempts, job->dedupe_key };
 	enum db_status st = DB_ERROR;
 	PGresult *r;
 
@@ -91,17 +111,6 @@ jobs_enqueue(struct db *db, const struct jobs_new *job, struct jobs_enqueued *ou
 		(void)str_fmt(err, errlen, "cannot format job fields");
 		return DB_ERROR;
 	}
-	params[0] = job->flow;
-	params[1] = job->tenant_id;
-	params[2] = job->video_id;
-	params[3] = json_text(job->parameters, NULL);
-	params[4] = json_text(job->metadata, NULL);
-	params[5] = prio;
-	params[6] = base;
-	params[7] = job->has_age_anchor ? anchor : NULL;
-	params[8] = job->idempotency_key;
-	params[9] = attempts;
-	params[10] = job->dedupe_key;
 	r = insert_or_find(db, job, params, &out->created, &st, err, errlen);
 	/* A keyed insert that failed with its connection may have committed before its answer was lost (a
 	 * restart right after COMMIT). Before saying "unavailable", ask again within a second retry budget:
@@ -111,19 +120,7 @@ jobs_enqueue(struct db *db, const struct jobs_new *job, struct jobs_enqueued *ou
 		r = insert_or_find(db, job, params, &out->created, &st, err, errlen);
 	if (r == NULL)
 		return st;
-	st = DB_ERROR;
-	if (str_copy(out->id, sizeof(out->id), PQgetvalue(r, 0, 0)) != 0 ||
-	    str_copy(out->tenant_id, sizeof(out->tenant_id), PQgetvalue(r, 0, 3)) != 0 ||
-	    str_to_long(PQgetvalue(r, 0, 1), -1000000, 1000000, &stored_priority) != 0) {
-		(void)str_fmt(err, errlen, "unexpected job row from the database");
-		goto out;
-	}
-	out->priority = (int)stored_priority;
-	if (!PQgetisnull(r, 0, 2) &&
-	    (out->tags = json_parse(PQgetvalue(r, 0, 2), (size_t)PQgetlength(r, 0, 2), err, errlen)) == NULL)
-		goto out;
-	st = DB_OK;
-out:
+	st = read_answer(r, out, err, errlen);
 	PQclear(r);
 	return st;
 }
