@@ -80,6 +80,7 @@ pids="$pids $rp"
 rcs=
 for p in $rp; do rc=0; wait "$p" || rc=$?; rcs="$rcs$rc"; done
 kill "$killer" 2>/dev/null || true; wait "$killer" 2>/dev/null || true
+case $rcs in 000) ;; *) grep -h -i 'error\|fatal\|cannot' "$dir"/storm?.log | sed 's/^/# /' | tail -20 ;; esac
 terminated=$(cat "$dir/terminated" 2>/dev/null || echo 0)
 echo "# sessions terminated during the drain: $terminated"
 check "sessions terminated: the storm happened (over 20 sessions)" test "$terminated" -gt 20
