@@ -211,7 +211,6 @@ run_jobs(struct run_state *rs)
 	char err[1024];
 	int rc;
 
-	catch_stop_signals();
 	srand((unsigned)(clock_ms() ^ getpid()));
 	if ((rs->env.hb = heartbeat_start(&rs->r->cfg, rs->r->cfg.lease_seconds, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "captionacc-runner: run: %s\n", err);
@@ -240,9 +239,13 @@ run_command(struct runner *r, int argc, char **argv)
 	if (parse_opts(argc, argv, &rs.opts) != 0)
 		return 2;
 	priority_from_config(&prio, &r->cfg);
-	if (db_connect(r->db, err, sizeof(err)) != DB_OK) {
+	catch_stop_signals();
+	/* A session ended while connecting (a restart, an operator's pg_terminate_backend) is waited out
+	 * like any other outage; only a database away past DB_OUTAGE_SECONDS ends the run. */
+	if (db_wait(r->db, clock_ms() + r->cfg.db_outage_seconds * 1000, stopping, NULL, err, sizeof(err)) !=
+	    DB_OK) {
 		fprintf(stderr, "captionacc-runner: run: %s\n", err);
-		return 1;
+		return stop_requested ? 0 : 1;
 	}
 	senv = (struct source_env){ .r = r, .worker = rs.opts.worker, .lease_seconds = r->cfg.lease_seconds,
 		.prio = &prio, .stop = &stop_requested };

@@ -4,7 +4,7 @@
 #   - the last allowed attempt dies with its runner: the reaper runs the flow's failure handling (video
 #     error) and frees the layout lock, so the video's next crop job runs at once;
 #   - a runner's sessions terminated again and again while it drains: no runner exits, no job waits for
-#     its lease;
+#     its lease; runners started while every session is being terminated wait it out and exit 0;
 #   - a runner frozen (SIGSTOP) at an exact point past its lease while a second runner takes its job
 #     over and finishes: once resumed it changes no row, and no client gets the lock the new holder
 #     still holds (frozen in the GPU call holding the lock; before mark_processing's write; before
@@ -90,6 +90,16 @@ check_eq "sessions terminated: every job completed, none waiting for its lease" 
 	     count(*) FILTER (WHERE error_message LIKE 'lease expired%') FROM jobs WHERE video_id LIKE 'storm-%'")" "100 0"
 check_eq "sessions terminated: every video active" \
 	"$(q "SELECT count(*) FROM videos WHERE id LIKE 'storm-%' AND status = 'active' AND frame_count = 100")" 100
+
+# --- sessions terminated while runners connect: cron starts one into a restart, it waits it out
+( while :; do q "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                 WHERE application_name LIKE 'captionacc-runner%'" >/dev/null 2>&1 || true; done ) & killer=$!
+pids="$pids $killer"
+rcs=
+for i in $(seq 1 40); do rc=0; "$runner" run >/dev/null 2>>"$dir/starts.log" || rc=$?; rcs="$rcs$rc"; done
+kill "$killer" 2>/dev/null || true; wait "$killer" 2>/dev/null || true
+check_eq "sessions terminated at start: every one of 40 runners exits 0" "$rcs" \
+	0000000000000000000000000000000000000000
 
 # --- frozen in the GPU call while holding the layout lock
 job=$(crop v-crop)
