@@ -61,14 +61,17 @@ static const struct db_stmt release_owned_stmt = {
 
 static const struct db_stmt extend_stmt = {
 	"queue_extend",
-	"UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $3::int)"
-	" WHERE id = $1 AND lease_token = $2 AND status = 'running' RETURNING 1",
+	"WITH " FENCE_CTE ", w AS ("
+	"  UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $3::int)"
+	"  WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM lease) RETURNING 1)" FENCE_ANSWER,
 	3, true
 };
 
 /* A step's start, from the seconds since it started (kept in memory until its first write), on the
  * database's clock like finished_at. */
 #define STEP_STARTED(secs) "now() - make_interval(secs => " secs "::double precision)"
+/* Every end of a claim gives the lease up with the row's new state. */
+#define LEASE_CLEARED "lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
 
 /* A step's row, fenced (fence.h): the lease CTE locks the job row, so a concurrent reap or re-claim either
  * happened before (token differs, nothing written) or waits until this write commits. A completed step is
@@ -101,7 +104,7 @@ static const struct db_stmt complete_step_stmt = {
 	"    WHERE job_steps.status <> 'completed'"
 	"), w AS ("
 	"  UPDATE jobs SET status = 'completed', result = $5::jsonb, error_message = NULL, finished_at = now(),"
-	"    updated_at = now(), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
+	"    updated_at = now(), " LEASE_CLEARED
 	"  WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM lease)"
 	"  RETURNING 1)" FENCE_ANSWER,
 	7, true
@@ -109,27 +112,30 @@ static const struct db_stmt complete_step_stmt = {
 
 static const struct db_stmt complete_stmt = {
 	"queue_complete",
-	"UPDATE jobs SET status = 'completed', result = $3::jsonb, error_message = NULL, finished_at = now(),"
-	"  updated_at = now(), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
-	" WHERE id = $1 AND lease_token = $2 AND status = 'running' RETURNING 1",
+	"WITH " FENCE_CTE ", w AS ("
+	"  UPDATE jobs SET status = 'completed', result = $3::jsonb, error_message = NULL, finished_at = now(),"
+	"    updated_at = now(), " LEASE_CLEARED
+	"  WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM lease) RETURNING 1)" FENCE_ANSWER,
 	3, false
 };
 
 static const struct db_stmt fail_stmt = {
 	"queue_fail",
-	"UPDATE jobs SET status = 'failed', error_message = $3, finished_at = now(), updated_at = now(),"
-	"  lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
-	" WHERE id = $1 AND lease_token = $2 AND status = 'running' RETURNING 1",
+	"WITH " FENCE_CTE ", w AS ("
+	"  UPDATE jobs SET status = 'failed', error_message = $3, finished_at = now(), updated_at = now(),"
+	"    " LEASE_CLEARED
+	"  WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM lease) RETURNING 1)" FENCE_ANSWER,
 	3, false
 };
 
 /* $3 status, $4 delay seconds, $5 error (NULL keeps the last one), $6 attempts given back (0 or 1) */
 static const struct db_stmt requeue_stmt = {
 	"queue_requeue",
-	"UPDATE jobs SET status = $3, run_after = now() + make_interval(secs => $4::double precision),"
-	"  error_message = COALESCE($5, error_message), attempt = attempt - $6::int, updated_at = now(),"
-	"  lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
-	" WHERE id = $1 AND lease_token = $2 AND status = 'running' RETURNING 1",
+	"WITH " FENCE_CTE ", w AS ("
+	"  UPDATE jobs SET status = $3, run_after = now() + make_interval(secs => $4::double precision),"
+	"    error_message = COALESCE($5, error_message), attempt = attempt - $6::int, updated_at = now(),"
+	"    " LEASE_CLEARED
+	"  WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM lease) RETURNING 1)" FENCE_ANSWER,
 	6, false
 };
 
@@ -164,20 +170,17 @@ queue_job_clear(struct queue_job *job)
 	memset(job, 0, sizeof(*job));
 }
 
-/* Runs a fenced statement that returns one row when the lease held. */
+/* Runs a write of the job's own row (fence.h; params[0], params[1] are set from f): *ours is whether the
+ * lease still held, so the write happened. */
 static enum db_status
-fenced(struct db *db, const struct db_stmt *stmt, const char *const *params, bool *ours, char *err,
-    size_t errlen)
+row_write(struct db *db, const struct db_stmt *stmt, const struct fence *f, const char **params, bool *ours,
+    char *err, size_t errlen)
 {
-	enum db_status st;
-	PGresult *r = db_exec(db, stmt, params, &st, err, errlen);
+	enum fence_result res = FENCE_LOST;
+	enum db_status st = fence_exec(db, stmt, f, params, &res, err, errlen);
 
-	*ours = false;
-	if (r == NULL)
-		return st;
-	*ours = PQntuples(r) == 1;
-	PQclear(r);
-	return DB_OK;
+	*ours = st == DB_OK && res == FENCE_WRITTEN;
+	return st;
 }
 
 static json_object *
@@ -268,11 +271,13 @@ queue_extend(struct db *db, const char *job_id, const char *token, long lease_se
     size_t errlen)
 {
 	char lease[24];
-	const char *params[3] = { job_id, token, lease };
+	const char *params[3] = { NULL, NULL, lease };
+	struct fence f = { job_id, token };
 
+	*ours = false;
 	if (str_fmt(lease, sizeof(lease), "%ld", lease_seconds) != 0)
 		return DB_ERROR;
-	return fenced(db, &extend_stmt, params, ours, err, errlen);
+	return row_write(db, &extend_stmt, &f, params, ours, err, errlen);
 }
 
 static enum queue_step_status
@@ -394,17 +399,19 @@ enum db_status
 queue_complete(struct db *db, const struct queue_job *job, json_object *result, bool *ours, char *err,
     size_t errlen)
 {
-	const char *params[3] = { job->id, job->lease_token, result ? json_text(result, NULL) : NULL };
+	const char *params[3] = { NULL, NULL, result ? json_text(result, NULL) : NULL };
+	struct fence f = { job->id, job->lease_token };
 
-	return fenced(db, &complete_stmt, params, ours, err, errlen);
+	return row_write(db, &complete_stmt, &f, params, ours, err, errlen);
 }
 
 enum db_status
 queue_fail(struct db *db, const struct queue_job *job, const char *error, bool *ours, char *err, size_t errlen)
 {
-	const char *params[3] = { job->id, job->lease_token, error };
+	const char *params[3] = { NULL, NULL, error };
+	struct fence f = { job->id, job->lease_token };
 
-	return fenced(db, &fail_stmt, params, ours, err, errlen);
+	return row_write(db, &fail_stmt, &f, params, ours, err, errlen);
 }
 
 enum db_status
@@ -412,12 +419,14 @@ queue_requeue(struct db *db, const struct queue_job *job, enum queue_requeue how
     const char *error, bool *ours, char *err, size_t errlen)
 {
 	char delay[32];
-	const char *params[6] = { job->id, job->lease_token, how == QUEUE_RETRY ? "retry" : "pending", delay, error,
+	const char *params[6] = { NULL, NULL, how == QUEUE_RETRY ? "retry" : "pending", delay, error,
 		how == QUEUE_RETRY ? "0" : "1" };
+	struct fence f = { job->id, job->lease_token };
 
+	*ours = false;
 	if (str_fmt(delay, sizeof(delay), "%.3f", delay_seconds < 0 ? 0.0 : delay_seconds) != 0)
 		return DB_ERROR;
-	return fenced(db, &requeue_stmt, params, ours, err, errlen);
+	return row_write(db, &requeue_stmt, &f, params, ours, err, errlen);
 }
 
 enum db_status
@@ -508,18 +517,20 @@ queue_adopt(struct db *db, const char *id, const char *flow, const char *tenant_
 
 static const struct db_stmt cancel_stmt = {
 	"queue_cancel",
-	"UPDATE jobs SET status = 'cancelled', error_message = $3, finished_at = now(), updated_at = now(),"
-	"  lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
-	" WHERE id = $1 AND lease_token = $2 AND status = 'running' RETURNING 1",
+	"WITH " FENCE_CTE ", w AS ("
+	"  UPDATE jobs SET status = 'cancelled', error_message = $3, finished_at = now(), updated_at = now(),"
+	"    " LEASE_CLEARED
+	"  WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM lease) RETURNING 1)" FENCE_ANSWER,
 	3, false
 };
 
 enum db_status
 queue_cancel(struct db *db, const struct queue_job *job, const char *why, bool *ours, char *err, size_t errlen)
 {
-	const char *params[3] = { job->id, job->lease_token, why };
+	const char *params[3] = { NULL, NULL, why };
+	struct fence f = { job->id, job->lease_token };
 
-	return fenced(db, &cancel_stmt, params, ours, err, errlen);
+	return row_write(db, &cancel_stmt, &f, params, ours, err, errlen);
 }
 
 static const struct db_stmt peek_stmt = {
@@ -641,8 +652,8 @@ queue_take_expired(struct db *db, const char *backend, const char *worker, long 
 static const struct db_stmt mark_cancelled_stmt = {
 	"queue_mark_cancelled",
 	"UPDATE jobs SET status = 'cancelled', error_message = $2, finished_at = COALESCE(finished_at, now()),"
-	"  updated_at = now(), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
-	" WHERE id = $1 AND backend = 'prefect' AND status <> 'running' RETURNING 1",
+	"  updated_at = now(), " LEASE_CLEARED
+	" WHERE id = $1 AND backend = 'prefect' AND status <> 'running'",
 	2, true
 };
 
@@ -650,9 +661,13 @@ enum db_status
 queue_mark_cancelled(struct db *db, const char *id, const char *why, char *err, size_t errlen)
 {
 	const char *params[2] = { id, why };
-	bool done;
+	enum db_status st;
+	PGresult *r;
 
-	return fenced(db, &mark_cancelled_stmt, params, &done, err, errlen);
+	if ((r = db_exec(db, &mark_cancelled_stmt, params, &st, err, errlen)) == NULL)
+		return st;
+	PQclear(r);
+	return DB_OK;
 }
 
 /* The enqueue lock of sql/008_wakeups.sql ('CAEQ'): every enqueue holds it shared until it commits. */
