@@ -65,14 +65,6 @@ should_stop(void *arg)
 	return *a->env->stop || lease_lost(a);
 }
 
-static bool
-stop_requested(void *arg)
-{
-	const struct attempt *a = arg;
-
-	return *a->env->stop;
-}
-
 /* After a write failed because the database was unavailable: true once a connection is open again and
  * the write may be tried again (fenced, so it cannot apply twice), false once *deadline (set on the first
  * call, DB_OUTAGE_SECONDS ahead) has passed or the runner is stopping. */
@@ -85,11 +77,11 @@ db_back(struct attempt *a, long long *deadline, const char *what, const char *wh
 		*deadline = clock_ms() + a->env->cfg->db_outage_seconds * 1000;
 		log_warn("job %s: %s: %s; waiting up to %ld s for the database", a->job->id, what, why,
 		    a->env->cfg->db_outage_seconds);
-	} else if (!clock_sleep_unless(100, stop_requested, a))
+	} else if (!clock_sleep_unless(100, clock_flag_set, CLOCK_FLAG(a->env->stop)))
 		return false;
 	if (clock_ms() >= *deadline)
 		return false;
-	return db_wait(a->env->db, *deadline, stop_requested, a, err, sizeof(err)) == DB_OK;
+	return db_wait(a->env->db, *deadline, clock_flag_set, CLOCK_FLAG(a->env->stop), err, sizeof(err)) == DB_OK;
 }
 
 /* Seconds since the current step started. */

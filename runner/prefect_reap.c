@@ -35,7 +35,7 @@ tell(struct reap *rp, const char *id, const char *state, const char *message, st
 static void
 end_row(struct reap *rp, struct queue_job *job, enum job_end end, const char *why)
 {
-	struct job_env env = { .db = rp->env->r->db, .cfg = &rp->env->r->cfg, .stop = rp->env->stop };
+	struct job_env env = source_job_env(rp->env);
 	struct job_outcome o;
 
 	job_end_taken(&env, job, end == JOB_COMPLETED || end == JOB_FAILED || end == JOB_CANCELLED ? end : JOB_RETRY,

@@ -84,13 +84,6 @@ one_job(struct run_state *rs, struct queue_job *job)
 	rs->done++;
 }
 
-static bool
-stopping(void *arg)
-{
-	(void)arg;
-	return stop_requested != 0;
-}
-
 /* The database went away while looking for work: wait for it up to DB_OUTAGE_SECONDS (a session killed
  * or a server restarted is back in moments), true once it answers again. */
 static bool
@@ -100,7 +93,8 @@ database_back(struct run_state *rs, const char *why)
 	char err[512];
 
 	log_warn("cannot claim a job: %s; waiting up to %ld s for the database", why, secs);
-	if (db_wait(rs->r->db, clock_ms() + secs * 1000, stopping, NULL, err, sizeof(err)) == DB_OK)
+	if (db_wait(rs->r->db, clock_ms() + secs * 1000, clock_flag_set, CLOCK_FLAG(&stop_requested), err,
+	    sizeof(err)) == DB_OK)
 		return true;
 	if (!stop_requested)
 		log_error("the database stayed unavailable for %ld s (%s); stopping", secs, err);
@@ -242,8 +236,8 @@ run_command(struct runner *r, int argc, char **argv)
 	catch_stop_signals();
 	/* A session ended while connecting (a restart, an operator's pg_terminate_backend) is waited out
 	 * like any other outage; only a database away past DB_OUTAGE_SECONDS ends the run. */
-	if (db_wait(r->db, clock_ms() + r->cfg.db_outage_seconds * 1000, stopping, NULL, err, sizeof(err)) !=
-	    DB_OK) {
+	if (db_wait(r->db, clock_ms() + r->cfg.db_outage_seconds * 1000, clock_flag_set, CLOCK_FLAG(&stop_requested),
+	    err, sizeof(err)) != DB_OK) {
 		fprintf(stderr, "captionacc-runner: run: %s\n", err);
 		return stop_requested ? 0 : 1;
 	}
@@ -253,8 +247,9 @@ run_command(struct runner *r, int argc, char **argv)
 		fprintf(stderr, "captionacc-runner: run: %s\n", err);
 		return 1;
 	}
-	rs.env = (struct job_env){ .db = r->db, .cfg = &r->cfg, .stop = &stop_requested,
-		.cancelling = rs.src->ops->cancelling, .cancelling_arg = rs.src };
+	rs.env = source_job_env(&senv);
+	rs.env.cancelling = rs.src->ops->cancelling;
+	rs.env.cancelling_arg = rs.src;
 	if (rs.opts.dry_run)
 		rc = rs.src->ops->peek(rs.src, rs.opts.max_jobs > 0 ? (int)rs.opts.max_jobs : DRY_RUN_DEFAULT_LIMIT);
 	else

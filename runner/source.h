@@ -48,6 +48,14 @@ struct source {
 	struct source_env env;
 };
 
+/* The environment of a job this source's process ends (a reaper taking over a stopped runner's job; the
+ * run loop adds the heartbeat and the cancel check). */
+static inline struct job_env
+source_job_env(const struct source_env *env)
+{
+	return (struct job_env){ .db = env->r->db, .cfg = &env->r->cfg, .stop = env->stop };
+}
+
 /* Each returns NULL with one line in err when the source cannot be set up. */
 struct source *source_local_new(const struct source_env *env, char *err, size_t errlen);
 struct source *source_prefect_new(const struct source_env *env, char *err, size_t errlen);

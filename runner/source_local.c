@@ -115,7 +115,7 @@ static void
 reap_one(void *arg, struct queue_job *job, const char *previous)
 {
 	struct source *s = arg;
-	struct job_env env = { .db = s->env.r->db, .cfg = &s->env.r->cfg, .stop = s->env.stop };
+	struct job_env env = source_job_env(&s->env);
 	struct job_outcome o;
 	char why[300];
 	bool last = job->attempt >= job->max_attempts;

@@ -53,14 +53,6 @@ string_of(json_object *o, const char *key)
 	    json_object_get_string(v) : NULL;
 }
 
-static bool
-stopped(void *arg)
-{
-	const struct source *s = arg;
-
-	return *s->env.stop;
-}
-
 /* Proposes a state; false (logged) when Prefect could not be asked. Messages are cut to MESSAGE_MAX. */
 static bool
 propose(struct prefect_source *s, const char *id, const char *state, const char *message, double delay,
@@ -181,7 +173,7 @@ start_running(struct prefect_source *s, struct queue_job *job, const char *when)
 		if (strcmp(ans.status, "WAIT") != 0 || ans.delay_seconds > WAIT_MAX_SECONDS || *s->base.env.stop)
 			break;
 		log_info("flow run %s: Prefect says wait %.1f s (%s)", job->id, ans.delay_seconds, ans.reason);
-		(void)clock_sleep_unless((long long)(ans.delay_seconds * 1000), stopped, s);
+		(void)clock_sleep_unless((long long)(ans.delay_seconds * 1000), clock_flag_set, CLOCK_FLAG(s->base.env.stop));
 		if (!still_ours(s, job))
 			return false;
 	}
@@ -339,7 +331,7 @@ prefect_next(struct source *src, struct queue_job *job, bool *found, char *err, 
 		}
 		if (polled > 0 || ++empty > EMPTY_CONFIRM_POLLS)
 			return 0;
-		(void)clock_sleep_unless(EMPTY_CONFIRM_MS, stopped, s);
+		(void)clock_sleep_unless(EMPTY_CONFIRM_MS, clock_flag_set, CLOCK_FLAG(s->base.env.stop));
 	}
 }
 
@@ -349,7 +341,7 @@ prefect_wait(struct source *s, long ms)
 {
 	long interval = s->env.r->cfg.prefect_poll_interval_ms;
 
-	(void)clock_sleep_unless(ms < interval ? ms : interval, stopped, s);
+	(void)clock_sleep_unless(ms < interval ? ms : interval, clock_flag_set, CLOCK_FLAG(s->env.stop));
 }
 
 static const char *

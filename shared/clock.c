@@ -23,6 +23,12 @@ clock_sleep_ms(long long ms)
 }
 
 bool
+clock_flag_set(void *flag)
+{
+	return *(const volatile sig_atomic_t *)flag != 0;
+}
+
+bool
 clock_sleep_unless(long long ms, bool (*stop)(void *arg), void *arg)
 {
 	for (long long end = clock_ms() + ms, left = ms; left > 0; left = end - clock_ms()) {
