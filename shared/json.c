@@ -206,6 +206,7 @@ json_parse(const char *buf, size_t len, char *err, size_t errlen)
 	json_tokener *tok = NULL;
 	json_object *obj = NULL;
 	enum json_tokener_error jerr;
+	size_t end;
 
 	if (len > (size_t)0x7fffffff) {
 		(void)str_fmt(err, errlen, "body is too large to parse");
@@ -221,8 +222,15 @@ json_parse(const char *buf, size_t len, char *err, size_t errlen)
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, buf, (int)len);
-	jerr = json_tokener_get_error(tok);
-	if (jerr == json_tokener_continue) {
+	end = json_tokener_get_parse_end(tok);
+	if ((jerr = json_tokener_get_error(tok)) == json_tokener_continue) {
+		/* A number at the very end may have more digits to come: the end of input ends it (a document
+		 * that is only a number, RFC 8259 §2). Everything was read. */
+		obj = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		end = len;
+	}
+	if (jerr == json_tokener_continue || jerr == json_tokener_error_parse_eof) {
 		(void)str_fmt(err, errlen, "body is not valid JSON: it ends early");
 		goto fail;
 	}
@@ -234,7 +242,7 @@ json_parse(const char *buf, size_t len, char *err, size_t errlen)
 		(void)str_fmt(err, errlen, "body is the JSON value null");
 		goto fail;
 	}
-	if (rest_of_rfc8259(buf, len, json_tokener_get_parse_end(tok), obj, err, errlen) != 0)
+	if (rest_of_rfc8259(buf, len, end, obj, err, errlen) != 0)
 		goto fail;
 	json_tokener_free(tok);
 	return obj;
