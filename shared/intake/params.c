@@ -30,7 +30,7 @@ static const struct {
 
 #define CROP_RULE "crop_region must hold crop_left, crop_top, crop_right and crop_bottom in [0,1] with " \
 	"left < right and top < bottom"
-#define CAPTION_IDS_RULE "caption_ids must be a list of 1 to 10000 caption numbers (whole numbers from 1)"
+#define CAPTION_IDS_RULE "caption_ids must be a list of 1 to 10000 different caption numbers (whole numbers from 1)"
 
 const char *
 params_flow_name(enum flow_id flow)
@@ -130,6 +130,31 @@ crop_fields(json_object *obj, struct flow_params *out, char *why, size_t whylen)
 }
 
 static int
+long_order(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Whether a caption number is asked for twice (its OCR would run twice): 1 if so, -1 out of memory. */
+static int
+repeats(const long *ids, size_t n)
+{
+	long *sorted = malloc(n * sizeof(*sorted));
+	int found = 0;
+
+	if (sorted == NULL)
+		return -1;
+	memcpy(sorted, ids, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), long_order);
+	for (size_t i = 1; i < n && !found; i++)
+		found = sorted[i] == sorted[i - 1];
+	free(sorted);
+	return found;
+}
+
+static int
 caption_fields(json_object *obj, struct flow_params *out, char *why, size_t whylen)
 {
 	json_object *a = NULL;
@@ -152,6 +177,8 @@ caption_fields(json_object *obj, struct flow_params *out, char *why, size_t whyl
 		out->caption_ids[i] = (long)id;
 	}
 	out->ncaption_ids = n;
+	if (repeats(out->caption_ids, n) != 0)
+		goto bad;
 	return 0;
 bad:
 	(void)str_fmt(why, whylen, CAPTION_IDS_RULE);

@@ -120,6 +120,7 @@ test_refused(void **state)
 		  "\"crop_top\":0.5,\"crop_right\":1,\"crop_bottom\":0.5}}", "crop_region" },
 		{ FLOW_CAPTION_OCR, "{\"tenant_id\":\"t\",\"video_id\":\"v\",\"caption_ids\":[]}", "caption_ids" },
 		{ FLOW_CAPTION_OCR, "{\"tenant_id\":\"t\",\"video_id\":\"v\",\"caption_ids\":[0]}", "caption_ids" },
+		{ FLOW_CAPTION_OCR, "{\"tenant_id\":\"t\",\"video_id\":\"v\",\"caption_ids\":[2,1,2]}", "caption_ids" },
 		{ FLOW_CAPTION_OCR, "{\"tenant_id\":\"t\",\"video_id\":\"v\",\"caption_ids\":[-1]}", "caption_ids" },
 		{ FLOW_CAPTION_OCR, "{\"tenant_id\":\"t\",\"video_id\":\"v\",\"caption_ids\":[\"c1\"]}", "caption_ids" },
 		{ FLOW_CAPTION_OCR, "{\"tenant_id\":\"t\",\"video_id\":\"v\",\"caption_ids\":[1.5]}", "caption_ids" },
@@ -146,20 +147,20 @@ test_refused(void **state)
 static void
 test_caption_id_limit(void **state)
 {
-	size_t len = 10001 * 2 + 64;
+	size_t len = 10001 * 7 + 64;
 	char *text = malloc(len), why[256];
 	struct flow_params p;
 	size_t o;
 
 	assert_non_null(text);
 	o = (size_t)snprintf(text, len, "{\"tenant_id\":\"t\",\"video_id\":\"v\",\"caption_ids\":[1");
-	for (int i = 1; i < 10000; i++)
-		o += (size_t)snprintf(text + o, len - o, ",1");
+	for (int i = 2; i <= 10000; i++)
+		o += (size_t)snprintf(text + o, len - o, ",%d", i);
 	(void)snprintf(text + o, len - o, "]}");
 	assert_int_equal(parse(FLOW_CAPTION_OCR, text, &p, why, sizeof(why)), 0);
 	assert_int_equal(p.ncaption_ids, 10000);
 	params_free(&p);
-	(void)snprintf(text + o, len - o, ",1]}");
+	(void)snprintf(text + o, len - o, ",10001]}");
 	assert_int_equal(parse(FLOW_CAPTION_OCR, text, &p, why, sizeof(why)), -1);
 	free(text);
 }
