@@ -7,7 +7,8 @@
  *   429, 500, 404  that status (404 body "invalid function call")   malformed  200 with a broken body
  *   spawn?ms=N  200 {"call_id"}; GET /<function>/poll?call_id=... answers 202 until N ms passed, then 200
  * Without Modal-Key/Modal-Secret equal to MODAL_DOUBLE_KEY/MODAL_DOUBLE_SECRET (when set) it answers 401.
- * GET /_stats gives {"calls": n, "spawns": n, "paths": {path: n}}; POST /_reset zeroes them.
+ * GET /_stats gives {"calls": n, "spawns": n, "paths": {path: n}, "videos": {"<function>:<video_id>": n}}
+ * (videos: the calls that start work, not polls); POST /_reset zeroes them.
  * usage: modal_double PORTFILE   (binds 127.0.0.1 on a free port, writes it to PORTFILE, runs until SIGTERM) */
 #include "tests/doubles/serve.h"
 
@@ -31,7 +32,7 @@ struct spawned {
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static json_object *path_counts;
+static json_object *path_counts, *video_counts;
 static long calls, spawns, next_call, flaky_seen[3], crop_versions;
 static struct spawned spawned[MAX_CALLS];
 static int nspawned;
@@ -125,6 +126,21 @@ result_for(const char *fn, const char *body, bool partial)
 	return text;
 }
 
+/* One more call that starts fn's work for the body's video (under mu). */
+static void
+count_video(const char *fn, const char *body)
+{
+	json_object *in = body ? json_tokener_parse(body) : NULL, *v, *n;
+	char k[160];
+
+	if (in != NULL && json_object_object_get_ex(in, "video_id", &v) && json_object_is_type(v, json_type_string)) {
+		snprintf(k, sizeof(k), "%s:%.120s", fn, json_object_get_string(v));
+		n = json_object_object_get(video_counts, k);
+		json_object_object_add(video_counts, k, json_object_new_int64(n ? json_object_get_int64(n) + 1 : 1));
+	}
+	json_object_put(in);
+}
+
 static int
 fn_index(const char *fn)
 {
@@ -146,6 +162,7 @@ serve(struct MHD_Connection *c, const char *method, const char *url, const char 
 		pthread_mutex_lock(&mu);
 		json_object_object_add(o, "calls", json_object_new_int64(calls));
 		json_object_object_add(o, "spawns", json_object_new_int64(spawns));
+		json_object_object_add(o, "videos", json_object_get(video_counts));
 		json_object_object_add(o, "paths", json_object_get(path_counts));
 		ret = reply(c, 200, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), NULL);
 		pthread_mutex_unlock(&mu);
@@ -156,6 +173,8 @@ serve(struct MHD_Connection *c, const char *method, const char *url, const char 
 		pthread_mutex_lock(&mu);
 		json_object_put(path_counts);
 		path_counts = json_object_new_object();
+		json_object_put(video_counts);
+		video_counts = json_object_new_object();
 		calls = spawns = 0;
 		memset(flaky_seen, 0, sizeof(flaky_seen));
 		pthread_mutex_unlock(&mu);
@@ -174,6 +193,8 @@ serve(struct MHD_Connection *c, const char *method, const char *url, const char 
 	calls++;
 	n = json_object_object_get(path_counts, url);
 	json_object_object_add(path_counts, url, json_object_new_int64(n ? json_object_get_int64(n) + 1 : 1));
+	if (strcmp(mode, "poll") != 0 && strcmp(mode, "result") != 0)
+		count_video(fn, body);
 	pthread_mutex_unlock(&mu);
 
 	if (strcmp(mode, "ok") == 0 || strcmp(mode, "partial") == 0 || strcmp(mode, "slow") == 0) {
@@ -262,9 +283,11 @@ main(int argc, char **argv)
 		return 2;
 	}
 	path_counts = json_object_new_object();
+	video_counts = json_object_new_object();
 	rc = serve_until_stopped("modal_double", argv[1], serve);
 	for (int i = 0; i < nspawned; i++)
 		free(spawned[i].result);
 	json_object_put(path_counts);
+	json_object_put(video_counts);
 	return rc;
 }
