@@ -85,9 +85,8 @@ start(struct app *app, const char *config_path)
 		fprintf(stderr, "captionacc-fcgi: %s\n", err);
 		return -1;
 	}
-	log_init("captionacc-fcgi", app->cfg.log_level);
-	if (app->cfg.log_file != NULL && log_open_file(app->cfg.log_file) != 0) {
-		fprintf(stderr, "captionacc-fcgi: cannot open LOG_FILE %s\n", app->cfg.log_file);
+	if (log_setup("captionacc-fcgi", &app->cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "captionacc-fcgi: %s\n", err);
 		return -1;
 	}
 	if (app->cfg.webhook_signing_secret != NULL && signature_sign(app->cfg.webhook_signing_secret, "check", "0", "",

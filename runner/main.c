@@ -148,9 +148,8 @@ start(struct runner *r, const struct runner_command *cmd, const char *config_pat
 	}
 	if (cmd->run == run_command)
 		limit_ocr_threads(&r->cfg, argv);
-	log_init("captionacc-runner", r->cfg.log_level);
-	if (r->cfg.log_file != NULL && log_open_file(r->cfg.log_file) != 0) {
-		fprintf(stderr, "captionacc-runner: cannot open LOG_FILE %s\n", r->cfg.log_file);
+	if (log_setup("captionacc-runner", &r->cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "captionacc-runner: %s\n", err);
 		return -1;
 	}
 	if ((r->db = db_new(&r->cfg, "captionacc-runner")) == NULL) {

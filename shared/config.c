@@ -276,6 +276,10 @@ static const struct setting settings[] = {
 	  .help = "lowest level logged" },
 	{ .name = "LOG_FILE", .type = SETTING_STRING, .offset = S(log_file), .used_by = CONFIG_BOTH,
 	  .help = "append log lines to this file instead of stderr" },
+	{ .name = "LOG_SYSLOG", .type = SETTING_BOOL, .offset = S(log_syslog), .def = "false",
+	  .used_by = CONFIG_BOTH,
+	  .help = "send log lines to syslog (facility daemon, the program's name as ident, with its pid) instead "
+	    "of stderr or LOG_FILE" },
 };
 #undef S
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

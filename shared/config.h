@@ -124,6 +124,7 @@ struct config {
 	long prefect_poll_interval_ms;
 	enum log_level log_level;
 	char *log_file;
+	bool log_syslog;
 };
 
 /* Loads defaults, then the file, then the environment, then checks required keys for `program`.

@@ -6,7 +6,7 @@ PACKAGES="build-essential autoconf automake libtool pkg-config ca-certificates c
 libfcgi-dev spawn-fcgi libcurl4-openssl-dev libjson-c-dev libpq-dev zlib1g-dev libs3-dev libcmocka-dev
 libssl-dev libmicrohttpd-dev libsqlite3-dev libtesseract-dev libleptonica-dev
 ffmpeg tesseract-ocr tesseract-ocr-eng fonts-dejavu-core fonts-dejavu-extra sqlite3
-postgresql postgresql-contrib nginx-light wrk valgrind prometheus chromium clang gcovr"
+postgresql postgresql-contrib nginx-light wrk valgrind prometheus chromium clang gcovr mandoc groff-base"
 S3RVER_VERSION=3.7.1
 if [ "$(id -u)" != 0 ]; then
 	exec sudo "$0" "$@"

@@ -1,6 +1,8 @@
 /* settings-table.c: prints the README's settings table from config_usage(), the text both programs'
- * --help print: the settings both programs read, then those only one reads, wrapped to the README's width.
- * tests/harness/readme-settings.sh puts it into README (make readme-settings) or compares (make check). */
+ * --help print: the settings both programs read, then those only one reads, wrapped to the README's width;
+ * with --mdoc, the same as an mdoc list for the manual pages (--mdoc fcgi or runner: that program's only).
+ * tests/harness/readme-settings.sh puts it into README and doc/ (make readme-settings) or compares (make
+ * check). */
 #include "shared/config.h"
 
 #include <stdbool.h>
@@ -110,41 +112,88 @@ print_entry(const struct entry *e)
 	printf("\n");
 }
 
+/* Prints one entry as an item of an mdoc tag list: ".It Ev NAME", then the help as one text line, escaped
+ * for roff (a backslash as \e, a leading dot or quote made plain) and breakable after each comma. */
+static void
+print_mdoc_entry(const struct entry *e)
+{
+	const char *p = e->line + 2 + e->name_len, *end = e->line + e->len;
+
+	printf(".It Ev %.*s\n", (int)e->name_len, e->line + 2);
+	while (p < end && *p == ' ')
+		p++;
+	if (p < end && (*p == '.' || *p == '\''))
+		printf("\\&");
+	for (; p < end; p++) {
+		if (*p == '\\')
+			printf("\\e");
+		else
+			putchar(*p);
+		if (*p == ',' && p + 1 < end && p[1] != ' ')
+			printf("\\:");
+	}
+	printf("\n");
+}
+
+/* One group's entries (README: a heading line before them; mdoc: a subsection and a tag list). */
+static void
+print_group(const char *heading, const struct entry *const *list, size_t n, bool mdoc)
+{
+	if (n == 0)
+		return;
+	if (mdoc && heading != NULL)
+		printf(".Ss %.*s\n", (int)strcspn(heading, ":"), heading);
+	else if (heading != NULL)
+		printf("\n  %s\n\n", heading);
+	if (mdoc)
+		printf(".Bl -tag -width Ds\n");
+	for (size_t i = 0; i < n; i++)
+		(mdoc ? print_mdoc_entry : print_entry)(list[i]);
+	if (mdoc)
+		printf(".El\n");
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct usage all, fcgi, runner;
+	static const struct entry *list[MAX_SETTINGS];
 	static const struct { const char *heading; bool fcgi, runner; } groups[] = {
 		{ NULL, true, true },
 		{ "captionacc-fcgi only:", true, false },
 		{ "captionacc-runner only:", false, true },
 	};
+	bool mdoc = argc >= 2 && strcmp(argv[1], "--mdoc") == 0;
+	const char *only = mdoc && argc == 3 ? argv[2] : NULL;
 
-	if (argc != 1) {
-		fprintf(stderr, "usage: %s (prints the README's settings table)\n", argv[0]);
+	if (argc != (mdoc ? 2 : 1) + (only != NULL) ||
+	    (only != NULL && strcmp(only, "fcgi") != 0 && strcmp(only, "runner") != 0)) {
+		fprintf(stderr, "usage: %s [--mdoc [fcgi|runner]] (prints the README's or the manual pages' settings "
+		    "table)\n", argv[0]);
 		return 2;
 	}
 	usage_of(CONFIG_FCGI | CONFIG_RUNNER, &all);
 	usage_of(CONFIG_FCGI, &fcgi);
 	usage_of(CONFIG_RUNNER, &runner);
 	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
-		bool any = false;
+		size_t n = 0;
 
 		for (size_t i = 0; i < all.n; i++) {
 			const struct entry *f = find(&fcgi, &all.e[i]), *r = find(&runner, &all.e[i]);
 
-			if ((f != NULL) != groups[g].fcgi || (r != NULL) != groups[g].runner)
+			if (only != NULL ? (only[0] == 'f' ? f : r) == NULL :
+			    (f != NULL) != groups[g].fcgi || (r != NULL) != groups[g].runner)
 				continue;
 			if (f != NULL && r != NULL && (f->len != r->len || memcmp(f->line, r->line, f->len) != 0)) {
 				fprintf(stderr, "settings-table: %.*s reads differently for the two programs; teach this "
 				    "program to show that\n", (int)all.e[i].name_len, all.e[i].line + 2);
 				return 1;
 			}
-			if (!any && groups[g].heading != NULL)
-				printf("\n  %s\n\n", groups[g].heading);
-			print_entry(&all.e[i]);
-			any = true;
+			list[n++] = &all.e[i];
 		}
+		print_group(groups[g].heading, list, n, mdoc);
+		if (only != NULL)
+			break; /* one program's settings: one list, every one of them */
 	}
 	free(all.text);
 	free(fcgi.text);

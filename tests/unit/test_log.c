@@ -1,7 +1,9 @@
 /* test_log.c: shared/log.c through its public API, the log pointed at a file and read back: the line
  * format, control characters and 0x7f written as \xNN, a forged newline (or carriage return) that cannot
  * start a second line, over-long messages cut to one line without a broken escape, the context prefix
- * (set, cut, cleared) and the level threshold. */
+ * (set, cut, cleared) and the level threshold; and LOG_SYSLOG: with it, log_setup (both programs' start-up)
+ * sends lines to syslog (caught by the test's writer) with the levels' priorities, and none to LOG_FILE. */
+#include "shared/config.h"
 #include "shared/log.h"
 
 #include <setjmp.h>
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 static char path[64];
@@ -172,6 +175,73 @@ test_level_threshold(void **state)
 	assert_string_equal(only_message("warn"), "written");
 }
 
+static int syslog_priorities[8];
+static char syslog_lines[8][256];
+static int syslog_n;
+
+static void
+catch_syslog(int priority, const char *line)
+{
+	if (syslog_n < 8) {
+		syslog_priorities[syslog_n] = priority;
+		snprintf(syslog_lines[syslog_n], sizeof(syslog_lines[0]), "%s", line);
+	}
+	syslog_n++;
+}
+
+/* Settings as both programs load them (an empty settings file, then the environment), LOG_FILE the test's
+ * file, LOG_SYSLOG as given; then log_setup and one line per level. */
+static void
+setup_from_settings(const char *log_syslog)
+{
+	struct config cfg;
+	char err[256];
+
+	setenv("CAPTIONACC_CONFIG", "/dev/null", 1);
+	setenv("DATABASE_URL", "postgresql:///unused", 1);
+	setenv("LOG_FILE", path, 1);
+	setenv("LOG_LEVEL", "debug", 1);
+	if (log_syslog != NULL)
+		setenv("LOG_SYSLOG", log_syslog, 1);
+	else
+		unsetenv("LOG_SYSLOG");
+	assert_int_equal(config_load(&cfg, NULL, CONFIG_RUNNER, err, sizeof(err)), 0);
+	syslog_n = 0;
+	log_set_syslog_writer(catch_syslog);
+	assert_int_equal(log_setup("test_log", &cfg, err, sizeof(err)), 0);
+	config_free(&cfg);
+	log_set_context("job-1");
+	log_debug("d");
+	log_info("i\nforged");
+	log_warn("w");
+	log_error("e");
+	log_set_context(NULL);
+}
+
+static void
+test_syslog(void **state)
+{
+	static const int want_priorities[] = { LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR };
+	static const char *const want_lines[] = { "debug: [job-1] d", "info: [job-1] i\\x0aforged", "warn: [job-1] w",
+		"error: [job-1] e" };
+	FILE *f;
+
+	setup_from_settings("true");
+	assert_int_equal(syslog_n, 4);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(syslog_priorities[i], want_priorities[i]);
+		assert_string_equal(syslog_lines[i], want_lines[i]);
+	}
+	assert_non_null(f = fopen(path, "r"));
+	assert_int_equal(fgetc(f), EOF); /* nothing went to LOG_FILE */
+	fclose(f);
+
+	setup_from_settings(NULL); /* the default: LOG_FILE, no syslog */
+	assert_int_equal(syslog_n, 0);
+	assert_int_equal(read_back(), 4);
+	log_set_syslog_writer(NULL);
+}
+
 int
 main(void)
 {
@@ -182,6 +252,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_long_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_context_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_level_threshold, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syslog, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
