@@ -7,7 +7,7 @@
 # usage: stack.sh start DIR      start everything; writes DIR/env (source it: STACK_URL, DATABASE_URL, PSQL…)
 #        stack.sh start-db DIR   only PostgreSQL with the migrations applied (DIR/env as above, no STACK_URL)
 #        stack.sh stop DIR       stop everything and remove DIR (kept when STACK_KEEP=1)
-#        stack.sh pg-stop DIR | pg-start DIR | fcgi-stop DIR | fcgi-start DIR
+#        stack.sh pg-stop DIR | pg-start DIR | fcgi-stop DIR | fcgi-start DIR   (pg-stop: PG_STOP_MODE, default fast)
 #        stack.sh nginx-restart DIR   nginx again with the NGINX_* limits of the environment (a new port:
 #                                DIR/nginx/port)
 #        stack.sh modal-start DIR | modal-stop DIR   the Modal test double (adds MODAL_URL to DIR/env)
@@ -100,7 +100,7 @@ pg_start() {
 
 pg_stop() {
 	[ -f "$DIR/pgdata/postmaster.pid" ] || return 0
-	as_pg "$(pg_bindir)/pg_ctl" -D "$DIR/pgdata" -m fast -w -t 60 stop >/dev/null 2>&1 || true
+	as_pg "$(pg_bindir)/pg_ctl" -D "$DIR/pgdata" -m "${PG_STOP_MODE:-fast}" -w -t 60 stop >/dev/null 2>&1 || true
 }
 
 fcgi_start() {
