@@ -5,6 +5,7 @@
  *   redirect    303 to /<function>/result?call_id=..., whose GET answers 200 result
  *   slow?ms=N   waits N ms, then 200          flaky?fail=N  500 for the first N calls, then 200
  *   429, 500, 404  that status (404 body "invalid function call")   malformed  200 with a broken body
+ *   reset       the connection closed without an answer
  *   spawn?ms=N  200 {"call_id"}; GET /<function>/poll?call_id=... answers 202 until N ms passed, then 200
  * Without Modal-Key/Modal-Secret equal to MODAL_DOUBLE_KEY/MODAL_DOUBLE_SECRET (when set) it answers 401.
  * GET /_stats gives {"calls": n, "spawns": n, "paths": {path: n}, "videos": {"<function>:<video_id>": n}}
@@ -264,6 +265,8 @@ serve(struct MHD_Connection *c, const char *method, const char *url, const char 
 	}
 	if (strcmp(mode, "malformed") == 0)
 		return reply(c, 200, "{\"frame_count\": 1, broken", NULL);
+	if (strcmp(mode, "reset") == 0)
+		return MHD_NO; /* MHD closes the connection without an answer */
 	if (strcmp(mode, "429") == 0)
 		return reply(c, 429, "{\"detail\":\"rate limited\"}", NULL);
 	if (strcmp(mode, "500") == 0)
