@@ -17,6 +17,7 @@
 #        stack.sh s3-start DIR | s3-stop DIR   s3rver with bucket "captionacc", signature checks off for
 #                                listings (libs3 2.0 signs bucket URLs differently); adds the S3_* settings
 #                                to the settings file and S3_URL to DIR/env
+#        stack.sh s3-pause DIR | s3-resume DIR   s3rver stopped, then again on its port with its objects
 #        stack.sh s3-strict-start DIR | s3-strict-stop DIR   a second s3rver that checks every signature
 #                                (S3_STRICT_ENDPOINT in DIR/env)
 # Environment: FCGI_CHILDREN (10: more than nginx's kept connections, see nginx/captionacc.conf), PG_FSYNC (off), NGINX_RATE (50r/s), NGINX_BURST (200),
@@ -189,7 +190,7 @@ s3_up() {
 	name=$1
 	shift
 	bin=$(s3rver_cmd)
-	port=$("$top_builddir/tests/harness/freeport")
+	port=${S3_PORT:-$("$top_builddir/tests/harness/freeport")}
 	mkdir -p "$DIR/$name"
 	"$bin" -d "$DIR/$name" -a 127.0.0.1 -p "$port" --configure-bucket captionacc --silent "$@" \
 		</dev/null >"$DIR/$name.log" 2>&1 &
@@ -224,6 +225,10 @@ S3_SECRET_KEY = S3RVER
 EOC
 	echo "S3_URL='http://127.0.0.1:$(cat "$DIR/s3.port")'; export S3_URL" >>"$DIR/env"
 }
+
+# s3-pause / s3-resume: s3rver stopped, then started again on the same port with the same objects.
+s3_pause() { s3_down s3; }
+s3_resume() { S3_PORT=$(cat "$DIR/s3.port") s3_up s3 --allow-mismatched-signatures; }
 
 s3_strict_start() {
 	s3_up s3strict
@@ -320,6 +325,8 @@ fcgi-stop) fcgi_stop ;;
 fcgi-start) fcgi_start ;;
 nginx-restart) nginx_stop; nginx_start ;;
 modal-start) modal_start ;;
+s3-pause) s3_pause ;;
+s3-resume) s3_resume ;;
 modal-stop) modal_stop ;;
 prefect-start) prefect_start ;;
 prefect-stop) prefect_stop ;;
