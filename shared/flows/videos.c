@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-enum field_type { F_INT, F_NUMBER, F_TEXT, F_KEY, F_PREFIX };
+enum field_type { F_INT, F_BIGINT, F_NUMBER, F_TEXT, F_KEY, F_PREFIX }; /* F_INT fits an int column */
 
 struct field {
 	const char *names[2];  /* JSON key, and an accepted alias (or NULL) */
@@ -16,15 +16,49 @@ struct field {
 	bool required;
 };
 
+/* What each GPU function's result must hold, in the order its write binds them. */
+static const struct field processing_fields[] = {
+	{ { "frame_count", NULL }, F_INT, true },
+	{ { "duration", "duration_seconds" }, F_NUMBER, true },
+	{ { "frame_width", NULL }, F_INT, false },
+	{ { "frame_height", NULL }, F_INT, false },
+	{ { "video_codec", NULL }, F_TEXT, false },
+	{ { "bitrate", NULL }, F_BIGINT, false },
+	{ { "ocr_box_count", NULL }, F_INT, false },
+	{ { "failed_ocr_count", NULL }, F_INT, false },
+	{ { "processing_duration_seconds", NULL }, F_NUMBER, false },
+	{ { "full_frames_key", NULL }, F_PREFIX, false },
+	{ { "ocr_db_key", "raw_ocr_db_key" }, F_KEY, false },
+	{ { "layout_db_key", NULL }, F_KEY, false },
+};
+static const struct field layout_fields[] = {
+	{ { "version", NULL }, F_INT, true },
+	{ { "cropped_frames_key", NULL }, F_PREFIX, false },
+	{ { "caption_frame_extents_key", "caption_frame_extents_db_key" }, F_KEY, false },
+};
+static const struct field captions_fields[] = {
+	{ { "captions_db_key", NULL }, F_KEY, true },
+};
+#define NFIELDS(t) ((int)(sizeof(t) / sizeof((t)[0])))
+static const struct {
+	const struct field *fields;
+	int n;
+} results[VIDEOS_RESULT__MAX] = {
+	[VIDEOS_RESULT_PROCESSING] = { processing_fields, NFIELDS(processing_fields) },
+	[VIDEOS_RESULT_LAYOUT] = { layout_fields, NFIELDS(layout_fields) },
+	[VIDEOS_RESULT_CAPTIONS] = { captions_fields, NFIELDS(captions_fields) },
+};
+#define FIELD_BYTES 1100
+
 /* Reads the listed fields of obj into text parameters (NULL when absent and optional). bufs must hold
- * n * 1100 bytes. Returns -1 with the reason in err. */
+ * n * FIELD_BYTES bytes. Returns -1 with the reason in err. */
 static int
 read_fields(json_object *obj, const char *tenant_id, const struct field *f, int n, const char **params, char *bufs,
     char *err, size_t errlen)
 {
 	for (int i = 0; i < n; i++) {
 		json_object *v = NULL;
-		char *buf = bufs + (size_t)i * 1100, why[160];
+		char *buf = bufs + (size_t)i * FIELD_BYTES, why[160];
 		const char *name = f[i].names[0];
 
 		params[i] = NULL;
@@ -40,15 +74,17 @@ read_fields(json_object *obj, const char *tenant_id, const struct field *f, int 
 		}
 		switch (f[i].type) {
 		case F_INT:
+		case F_BIGINT:
 			if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
-			    str_fmt(buf, 1100, "%lld", (long long)json_object_get_int64(v)) != 0)
+			    (f[i].type == F_INT && json_object_get_int64(v) > 2147483647) ||
+			    str_fmt(buf, FIELD_BYTES, "%lld", (long long)json_object_get_int64(v)) != 0)
 				goto bad;
 			break;
 		case F_NUMBER: {
 			double d = json_object_get_double(v);
 
 			if (!(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)) ||
-			    !isfinite(d) || d < 0 || str_fmt(buf, 1100, "%.6f", d) != 0)
+			    !isfinite(d) || d < 0 || str_fmt(buf, FIELD_BYTES, "%.6f", d) != 0)
 				goto bad;
 			break;
 		}
@@ -56,7 +92,7 @@ read_fields(json_object *obj, const char *tenant_id, const struct field *f, int 
 		case F_KEY:
 		case F_PREFIX:
 			if (!json_object_is_type(v, json_type_string) ||
-			    str_copy(buf, 1100, json_object_get_string(v)) != 0)
+			    str_copy(buf, FIELD_BYTES, json_object_get_string(v)) != 0)
 				goto bad;
 			if ((f[i].type == F_KEY && !validate_storage_key(buf, tenant_id, why, sizeof(why))) ||
 			    (f[i].type == F_PREFIX && !validate_storage_prefix(buf, tenant_id, why, sizeof(why)))) {
@@ -74,6 +110,19 @@ bad:
 		return -1;
 	}
 	return 0;
+}
+
+int
+videos_result_check(enum videos_result kind, json_object *result, const char *tenant_id, char *err, size_t errlen)
+{
+	const char *params[NFIELDS(processing_fields)];
+	char bufs[NFIELDS(processing_fields) * FIELD_BYTES];
+
+	if ((int)kind < 0 || kind >= VIDEOS_RESULT__MAX) {
+		(void)str_fmt(err, errlen, "no such GPU result");
+		return -1;
+	}
+	return read_fields(result, tenant_id, results[kind].fields, results[kind].n, params, bufs, err, errlen);
 }
 
 /* Runs a fenced write of the video row; a row that did not match is DB_ERROR with `missing`. */
@@ -112,20 +161,6 @@ enum db_status
 videos_record_processing(struct db *db, const struct fence *f, const char *video_id, const char *tenant_id,
     json_object *result, enum fence_result *res, char *err, size_t errlen)
 {
-	static const struct field fields[] = {
-		{ { "frame_count", NULL }, F_INT, true },
-		{ { "duration", "duration_seconds" }, F_NUMBER, true },
-		{ { "frame_width", NULL }, F_INT, false },
-		{ { "frame_height", NULL }, F_INT, false },
-		{ { "video_codec", NULL }, F_TEXT, false },
-		{ { "bitrate", NULL }, F_INT, false },
-		{ { "ocr_box_count", NULL }, F_INT, false },
-		{ { "failed_ocr_count", NULL }, F_INT, false },
-		{ { "processing_duration_seconds", NULL }, F_NUMBER, false },
-		{ { "full_frames_key", NULL }, F_PREFIX, false },
-		{ { "ocr_db_key", "raw_ocr_db_key" }, F_KEY, false },
-		{ { "layout_db_key", NULL }, F_KEY, false },
-	};
 	static const struct db_stmt stmt = {
 		"videos_record_processing",
 		"WITH " FENCE_CTE ", w AS ("
@@ -137,12 +172,12 @@ videos_record_processing(struct db *db, const struct fence *f, const char *video
 		"  WHERE id = $3 AND EXISTS (SELECT 1 FROM lease) RETURNING 1)" FENCE_ANSWER,
 		15, true
 	};
-	enum { N = sizeof(fields) / sizeof(fields[0]) };
+	enum { N = NFIELDS(processing_fields) };
 	const char *params[N + 3];
-	char bufs[N * 1100];
+	char bufs[N * FIELD_BYTES];
 
 	params[2] = video_id;
-	if (read_fields(result, tenant_id, fields, N, params + 3, bufs, err, errlen) != 0)
+	if (read_fields(result, tenant_id, processing_fields, N, params + 3, bufs, err, errlen) != 0)
 		return DB_ERROR;
 	return write_row(db, &stmt, f, params, res, err, errlen, "the video row is missing");
 }
@@ -167,11 +202,6 @@ enum db_status
 videos_record_layout(struct db *db, const struct fence *f, const char *video_id, const char *tenant_id,
     const struct params_crop *crop, json_object *result, enum fence_result *res, char *err, size_t errlen)
 {
-	static const struct field out[] = {
-		{ { "version", NULL }, F_INT, true },
-		{ { "cropped_frames_key", NULL }, F_PREFIX, false },
-		{ { "caption_frame_extents_key", "caption_frame_extents_db_key" }, F_KEY, false },
-	};
 	static const struct db_stmt stmt = {
 		"videos_record_layout",
 		"WITH " FENCE_CTE ", w AS ("
@@ -181,18 +211,20 @@ videos_record_layout(struct db *db, const struct fence *f, const char *video_id,
 		"  WHERE id = $3 AND EXISTS (SELECT 1 FROM lease) RETURNING 1)" FENCE_ANSWER,
 		10, true
 	};
+	const double region[4] = { crop->left, crop->top, crop->right, crop->bottom };
 	const char *params[10];
-	char bufs[7 * 1100];
+	char bufs[7 * FIELD_BYTES];
 
 	params[2] = video_id;
-	if (str_fmt(bufs, 1100, "%.6f", crop->left) != 0 || str_fmt(bufs + 1100, 1100, "%.6f", crop->top) != 0 ||
-	    str_fmt(bufs + 2200, 1100, "%.6f", crop->right) != 0 || str_fmt(bufs + 3300, 1100, "%.6f", crop->bottom) != 0) {
-		(void)str_fmt(err, errlen, "the crop region cannot be written");
-		return DB_ERROR;
+	for (int i = 0; i < 4; i++) {
+		if (str_fmt(bufs + (size_t)i * FIELD_BYTES, FIELD_BYTES, "%.6f", region[i]) != 0) {
+			(void)str_fmt(err, errlen, "the crop region cannot be written");
+			return DB_ERROR;
+		}
+		params[3 + i] = bufs + (size_t)i * FIELD_BYTES;
 	}
-	for (int i = 0; i < 4; i++)
-		params[3 + i] = bufs + (size_t)i * 1100;
-	if (read_fields(result, tenant_id, out, 3, params + 7, bufs + 4 * 1100, err, errlen) != 0)
+	if (read_fields(result, tenant_id, layout_fields, NFIELDS(layout_fields), params + 7, bufs + 4 * FIELD_BYTES, err,
+	    errlen) != 0)
 		return DB_ERROR;
 	return write_row(db, &stmt, f, params, res, err, errlen, "the video row is missing");
 }
@@ -201,9 +233,6 @@ enum db_status
 videos_record_captions(struct db *db, const struct fence *f, const char *video_id, const char *tenant_id,
     json_object *result, enum fence_result *res, char *err, size_t errlen)
 {
-	static const struct field out[] = {
-		{ { "captions_db_key", NULL }, F_KEY, true },
-	};
 	static const struct db_stmt stmt = {
 		"videos_record_captions",
 		"WITH " FENCE_CTE ", w AS ("
@@ -212,10 +241,11 @@ videos_record_captions(struct db *db, const struct fence *f, const char *video_i
 		4, true
 	};
 	const char *params[4];
-	char bufs[1100];
+	char bufs[FIELD_BYTES];
 
 	params[2] = video_id;
-	if (read_fields(result, tenant_id, out, 1, params + 3, bufs, err, errlen) != 0)
+	if (read_fields(result, tenant_id, captions_fields, NFIELDS(captions_fields), params + 3, bufs, err,
+	    errlen) != 0)
 		return DB_ERROR;
 	return write_row(db, &stmt, f, params, res, err, errlen, "the video row is missing");
 }

@@ -32,6 +32,17 @@ enum db_status videos_record_layout(struct db *db, const struct fence *f, const 
 /* caption_ocr's output: the captions.db key. */
 enum db_status videos_record_captions(struct db *db, const struct fence *f, const char *video_id,
     const char *tenant_id, json_object *result, enum fence_result *res, char *err, size_t errlen);
+/* The GPU results the writers above read. */
+enum videos_result {
+	VIDEOS_RESULT_PROCESSING,  /* extract_frames_and_ocr's, for videos_record_processing */
+	VIDEOS_RESULT_LAYOUT,      /* crop_and_infer's, for videos_record_layout */
+	VIDEOS_RESULT_CAPTIONS,    /* caption_ocr's, for videos_record_captions */
+	VIDEOS_RESULT__MAX
+};
+/* The check a result of kind passes before it is written (the same one the writers run): 0, or -1 with
+ * the reason in err (a missing field, a wrong type or range, a key outside the tenant's prefix). */
+int videos_result_check(enum videos_result kind, json_object *result, const char *tenant_id, char *err,
+    size_t errlen);
 /* True when the video exists for this tenant. */
 enum db_status videos_exists(struct db *db, const char *video_id, const char *tenant_id, bool *exists, char *key,
     size_t keylen, char *err, size_t errlen);

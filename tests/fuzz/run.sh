@@ -8,7 +8,7 @@
 set -eu
 srcdir=$1 seconds=$2 sources=$3 cflags=$4 libs=$5
 shift 5
-targets=${*:-json webhook params validate token config}
+targets=${*:-json webhook params validate token config gpu}
 cc=${FUZZ_CC:-clang}
 build=fuzz-build
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
