@@ -110,8 +110,8 @@ for how in kept new; do
 	fi
 	sleep 1
 	kill -TERM "$w"; wait "$w" || true
-	pickup_figures | awk -v how="$how" '{
-		printf "pick-up, inserts from %s: p50 %.2f ms, p99 %.2f ms over %d jobs%s\n", how == "kept" ?
-			"one kept connection (as captionacc-fcgi)" : "a new psql session each", $1, $2, $3,
-			how == "kept" ? " (target p50 < 5 ms)" : "" }'
+	from="a new psql session each"; target=""
+	[ "$how" = new ] || { from="one kept connection (as captionacc-fcgi)"; target=" (target p50 < 5 ms)"; }
+	pickup_figures | awk -v from="$from" -v target="$target" '{
+		printf "pick-up, inserts from %s: p50 %.2f ms, p99 %.2f ms over %d jobs%s\n", from, $1, $2, $3, target }'
 done
