@@ -20,6 +20,7 @@
 struct local {
 	struct source base;       /* first: a struct source * is a struct local * */
 	PGconn *listening_on;     /* the connection LISTEN was issued on */
+	int listening_pid;        /* and its backend (a reconnection may reuse the PGconn's address) */
 	bool registered;          /* registered as waiting on listening_on (queue_wait_register) */
 	long long maintained_ms;
 	bool claim_unknown;       /* a claim's answer was lost: it may have committed */
@@ -46,19 +47,30 @@ local_next(struct source *s, struct queue_job *job, bool *found, char *err, size
 	return st == DB_OK ? 0 : -1;
 }
 
-/* LISTENs and registers as waiting on the current connection; the caller claims once more before the
- * first wait (queue_wait_register). false when the database failed (logged; the caller sleeps). */
+/* True if c is the session LISTEN was issued on (a session listens until it ends). */
+static bool
+listening(const struct local *l, PGconn *c)
+{
+	return c != NULL && c == l->listening_on && PQbackendPID(c) == l->listening_pid;
+}
+
+/* LISTENs (once per session) and registers as waiting on the current connection; the caller claims once
+ * more before the first wait (queue_wait_register). false when the database failed (logged; the caller
+ * sleeps). */
 static bool
 get_ready_to_wait(struct local *l)
 {
 	struct db *db = l->base.env.r->db;
 	char err[256];
 
-	if (db_script(db, "LISTEN captionacc_jobs", err, sizeof(err)) != DB_OK) {
-		log_warn("LISTEN failed: %s", err);
-		return false;
+	if (!listening(l, db_conn(db))) {
+		if (db_script(db, "LISTEN captionacc_jobs", err, sizeof(err)) != DB_OK) {
+			log_warn("LISTEN failed: %s", err);
+			return false;
+		}
+		l->listening_on = db_conn(db);
+		l->listening_pid = PQbackendPID(l->listening_on);
 	}
-	l->listening_on = db_conn(db);
 	if (queue_wait_register(db, l->base.env.worker, err, sizeof(err)) != DB_OK) {
 		log_warn("cannot register as waiting: %s", err);
 		l->listening_on = NULL;
@@ -95,7 +107,7 @@ local_wait(struct source *s, long ms)
 	struct timeval tv = { 0, (ms < 1000 ? ms : 999) * 1000 };
 	fd_set fds;
 
-	if (c == NULL || c != l->listening_on || !l->registered) {
+	if (!listening(l, c) || !l->registered) {
 		if (!get_ready_to_wait(l))
 			(void)clock_sleep_unless(ms < 1000 ? ms : 1000, NULL, NULL);
 		return;

@@ -25,3 +25,18 @@ counters() {
 per_job() {
 	echo "$1 $2" | awk -v n="$3" '{ printf "%.2f %.2f", ($3 - $1) / n, ($4 - $2) / n }'
 }
+# pickup_jobs N TENANT: inserts N no-op jobs 20 ms apart from one kept connection (pgbench, prepared), as
+# captionacc-fcgi does (a new psql per job would time a fresh backend's first insert: catalogs loaded, the
+# trigger compiled; pickup_figures reads the result).
+pickup_jobs() {
+	printf "%s\n" "INSERT INTO jobs (flow, tenant_id, parameters, priority, base_priority) VALUES ('noop', '$2', '{}', 50, 50);" \
+		'\sleep 20 ms' >"$dir/pickup.sql"
+	$PGBENCH -n -M prepared -c 1 -t "$1" -h "$STACK_DIR/pgsock" -U postgres -f "$dir/pickup.sql" captionacc \
+		>"$dir/pickup.out" 2>&1 || { cat "$dir/pickup.out" >&2; exit 1; }
+}
+# pickup_figures: "p50 p99 n" of inserted -> claimed (ms) over the completed jobs.
+pickup_figures() {
+	$PSQL -c "SELECT round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - created_at)) * 1000)::numeric, 2)
+		|| ' ' || round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - created_at)) * 1000)::numeric, 2)
+		|| ' ' || count(*) FROM jobs WHERE status = 'completed'"
+}

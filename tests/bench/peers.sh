@@ -39,7 +39,7 @@ fi
 dir=$(mktemp -d "${TMPDIR:-/tmp}/captionacc-peers.XXXXXX")
 trap '"$top_srcdir/tests/harness/stack.sh" stop "$dir" || true' EXIT
 trap 'exit 1' INT TERM
-PG_FSYNC=on FCGI_CHILDREN=32 NGINX_RATE=1000000r/s NGINX_BURST=1000000 EXTRA_CONFIG="LOG_LEVEL = warn" \
+PG_FSYNC=on FCGI_CHILDREN=32 NGINX_KEEPALIVE=15 NGINX_RATE=1000000r/s NGINX_BURST=1000000 EXTRA_CONFIG="LOG_LEVEL = warn" \
 	"$top_srcdir/tests/harness/stack.sh" start "$dir" >/dev/null
 . "$dir/env"
 . "$top_srcdir/tests/bench/lib.sh"
@@ -113,20 +113,16 @@ enqueue() { # SYSTEM CLIENTS
 		res "$1 enqueue_$2 $(peer "$1" enqueue "$2" "$SECS" | sed -n 's/jobs_per_s=//p')"
 	fi
 }
-pickup() { # SYSTEM
+pickup() { # SYSTEM (after a checkpoint, so the drains' dirty pages are not flushed into its commits)
+	q "CHECKPOINT"
 	if [ "$1" = us ]; then
 		q "TRUNCATE jobs CASCADE"
 		"$runner" run --wait --max-seconds 60 --worker-id waiter >"$dir/waiter.out" 2>&1 & w=$!
 		sleep 1
-		for i in $(seq 1 200); do
-			q "INSERT INTO jobs (flow, tenant_id, parameters, priority, base_priority) VALUES ('noop', 'b', '{}', 50, 50)"
-			sleep 0.02
-		done
+		pickup_jobs 200 b
 		sleep 1
 		kill -TERM "$w" 2>/dev/null || cat "$dir/waiter.out" >&2; wait "$w" || true
-		res "us pickup $(q "SELECT round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - created_at)) * 1000)::numeric, 1) || '/' ||
-			round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - created_at)) * 1000)::numeric, 1)
-			FROM jobs WHERE status = 'completed'")"
+		res "us pickup $(pickup_figures | awk '{ printf "%.1f/%.1f", $1, $2 }')"
 	else
 		res "$1 pickup $(peer "$1" pickup 200 | sed -n 's/.*p50_ms=\([0-9]*\) p99_ms=\([0-9]*\).*/\1\/\2/p')"
 	fi

@@ -94,6 +94,18 @@ check_eq "a runner that found work no longer counts as waiting (enqueues stop no
 	"$(q "SELECT count(*) FROM queue_waiters")" 0
 check "once its job is done it waits again" wait_for 10 sh -c "test \"\$($PSQL -c \"SELECT count(*)
 	FROM queue_waiters WHERE worker = 'waiter'\")\" = 1"
+again=$(q "INSERT INTO jobs (flow, tenant_id, parameters, priority, base_priority) VALUES ('noop', 't', '{}', 50, 50)
+	RETURNING id")
+check "waiting again on the same session (LISTEN once per session), it is woken at once" wait_for 3 sh -c "test \"\$($PSQL -c \"
+	SELECT started_at - created_at < interval '500 ms' FROM jobs WHERE id = '$again' AND status = 'completed'\")\" = t"
+q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'captionacc-runner%'" >/dev/null
+check "after its session was killed it waits again on a new one" wait_for 10 sh -c "test \"\$($PSQL -c \"SELECT count(*)
+	FROM queue_waiters w JOIN pg_stat_activity a ON a.pid = w.pid WHERE w.worker = 'waiter'\")\" = 1"
+sleep 0.3
+fresh=$(q "INSERT INTO jobs (flow, tenant_id, parameters, priority, base_priority) VALUES ('noop', 't', '{}', 50, 50)
+	RETURNING id")
+check "and listens on the new session: woken at once" wait_for 3 sh -c "test \"\$($PSQL -c \"
+	SELECT started_at - created_at < interval '500 ms' FROM jobs WHERE id = '$fresh' AND status = 'completed'\")\" = t"
 kill -TERM "$w"; wait "$w" || true
 check_eq "a runner that stops no longer counts as waiting" "$(q "SELECT count(*) FROM queue_waiters")" 0
 q "INSERT INTO queue_waiters (worker, pid) VALUES ('gone', 999999)"
