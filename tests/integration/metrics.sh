@@ -2,7 +2,7 @@
 # metrics.sh: GET /metrics against a stack (PostgreSQL, two captionacc-fcgi processes, nginx) after a
 # scripted sequence of jobs run by real runners against the Modal double: completed, retried then
 # completed, failed for good, cancelled, still waiting, refused a held layout lock then run; plus backfill
-# months and webhooks answered 202, 401, 400, 415. promtool (Debian `prometheus`) accepts the output; every
+# months and webhooks answered 202, 401, 400, 415, 503 (PostgreSQL stopped). promtool (Debian `prometheus`) accepts the output; every
 # figure matches the database (jobs by flow and status, jobs ended, retries, the durations' count and sum,
 # the oldest waiting job, backfill months) or what happened (steps, GPU calls and failures, lock refusals
 # and waits, HTTP answers by route and code, from both processes), whichever process answers; 401 without
@@ -153,6 +153,14 @@ check_eq "HTTP answers: a path no route has" "$(http other 404)" 1
 check_eq "HTTP answers: the two refused scrapes" "$(http /metrics 401)" 2
 check_eq "HTTP answers: the nine scrapes answered 200 before this one" "$(http /metrics 200)" 9
 check "promtool check metrics accepts the new figures" sh -c "promtool check metrics <'$dir/metrics' >'$dir/promtool.out' 2>&1"
+# the database away: webhooks answered 503; the counts wait in the processes and arrive once it is back
+"$stack" pg-stop "$dir"
+check_eq "the database away: webhooks answered 503" \
+	"$(hook "$WEBHOOK_SECRET" application/json "$good") $(hook "$WEBHOOK_SECRET" application/json "$good")" "503 503"
+sleep 1.5
+"$stack" pg-start "$dir"
+check "the 503s counted once the database is back" wait_for 15 sh -c \
+	"curl -s -H 'X-Cron-Secret: cron-m' '$STACK_URL/metrics' | grep -qx 'captionacc_http_responses_total{route=\"/webhooks/supabase/videos\",code=\"503\"} 2'"
 
 # --- cheap at any size: the scrape reads job_stats (a row per flow and status) and one index entry
 q "INSERT INTO jobs (flow, tenant_id, video_id, parameters, priority, base_priority, status, finished_at)
