@@ -2,12 +2,13 @@
 # metrics.sh: GET /metrics against a stack (PostgreSQL, two captionacc-fcgi processes, nginx) after a
 # scripted sequence of jobs run by real runners against the Modal double: completed, retried then
 # completed, failed for good, cancelled, still waiting, refused a held layout lock then run; plus backfill
-# months and webhooks answered 202, 401, 400, 415, 503 (PostgreSQL stopped). promtool (Debian `prometheus`) accepts the output; every
-# figure matches the database (jobs by flow and status, jobs ended, retries, the durations' count and sum,
-# the oldest waiting job, backfill months) or what happened (steps, GPU calls and failures, lock refusals
-# and waits, HTTP answers by route and code, from both processes), whichever process answers; 401 without
-# or with a wrong X-Cron-Secret, 200 for anyone with METRICS_ALLOW_ANONYMOUS; the oldest-waiting query reads
-# its partial index among 100,000 finished jobs, not the table.
+# months and webhooks answered 202, 401, 400, 415, 503 (PostgreSQL stopped). promtool (Debian
+# `prometheus`) accepts the output; every figure matches the database (jobs by flow and status, jobs
+# ended, retries, the durations' count and sum, the oldest waiting job, backfill months) or what happened
+# (steps, GPU calls and failures, lock refusals and waits, HTTP answers by route and code, from both
+# processes), whichever process answers; 401 without or with a wrong X-Cron-Secret, 200 for anyone with
+# METRICS_ALLOW_ANONYMOUS; the oldest-waiting query reads its partial index among 100,000 finished jobs,
+# not the table.
 set -eu
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top_srcdir/tests/harness/check.sh"
