@@ -2,6 +2,7 @@
  * spawn-fcgi: the listening socket is fd 0; each process serves one request at a time. */
 #include "build-config.h"
 
+#include "fcgi/answers.h"
 #include "fcgi/handlers.h"
 #include "fcgi/request.h"
 #include "fcgi/routes.h"
@@ -136,6 +137,7 @@ serve_one(struct app *app, FCGX_Request *fcgx, unsigned long seq)
 	routes_dispatch(app, &req, &resp, allow, sizeof(allow));
 	request_drain(&req);
 	response_send(&req, &resp);
+	answers_count(req.route, resp.status);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (resp.status >= 500)
 		log_warn("%s %s -> %d", request_method_name(req.method), req.path, resp.status);
@@ -165,10 +167,15 @@ serve(struct app *app)
 	catch_signals();
 	FCGX_InitRequest(&fcgx, 0, 0);
 	log_info("serving requests");
-	while (!stopping && FCGX_Accept_r(&fcgx) >= 0) {
+	for (;;) {
+		answers_idle(app->db, &fcgx);
+		if (stopping || FCGX_Accept_r(&fcgx) < 0)
+			break;
 		serve_one(app, &fcgx, ++seq);
 		FCGX_Finish_r(&fcgx); /* frees the parameters the request pointed into: last */
+		answers_flush(app->db, false); /* the client has its answer */
 	}
+	answers_flush(app->db, true);
 	log_info("stopping");
 	return 0;
 }

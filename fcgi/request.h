@@ -35,6 +35,7 @@ struct request {
 	/* Set by routing (routes.c), before the handler runs: */
 	char params[REQUEST_PARAMS_MAX][VALIDATE_ID_MAX + 1];  /* the path's {} segments, valid ids */
 	int nparams;
+	const char *route;                     /* the route table's pattern the path matched, NULL none */
 	char user_id[VALIDATE_ID_MAX + 1];     /* AUTH_USER routes: the signed-in user (token's sub) */
 	char tenant_id[VALIDATE_ID_MAX + 1];   /* AUTH_USER routes: that user's tenant */
 };

@@ -101,6 +101,7 @@ find(struct request *req, bool *known)
 		if (routes_match(routes[i].pattern, req->path, req->params, REQUEST_PARAMS_MAX, &req->nparams) != 0)
 			continue;
 		*known = true;
+		req->route = routes[i].pattern;
 		if (routes[i].method == req->method || (routes[i].method == METHOD_GET && req->method == METHOD_HEAD))
 			return &routes[i];
 	}

@@ -14,6 +14,7 @@
 #include "shared/flows/registry.h"
 #include "shared/intake/params.h"
 #include "shared/log.h"
+#include "shared/metrics/figures.h"
 #include "shared/str.h"
 
 #include <stdlib.h>
@@ -91,8 +92,15 @@ step_age(const struct attempt *a)
 	return (double)(clock_ms() - a->step_started_ms) / 1000.0;
 }
 
-/* Writes the current step's row (a checkpoint, its result, or its failure). -1: the lease was lost, or
- * the database stayed away. */
+/* Notes the current step's duration for GET /metrics; its next row write carries it (figures.h). */
+static void
+note_step(struct attempt *a, const char *how)
+{
+	figures_note(&a->ctx.figures, "step", a->job->flow, a->ctx.step_name, how, step_age(a));
+}
+
+/* Writes the current step's row (a checkpoint, its result, or its failure), with the figures noted so
+ * far. -1: the lease was lost, or the database stayed away. */
 static int
 save_step(struct attempt *a, enum queue_step_status status, json_object *result, const char *error)
 {
@@ -101,12 +109,15 @@ save_step(struct attempt *a, enum queue_step_status status, json_object *result,
 	long long deadline = 0;
 	enum db_status st;
 
+	if (status != QUEUE_STEP_RUNNING)
+		note_step(a, status == QUEUE_STEP_COMPLETED ? "completed" : "failed");
 	while ((st = queue_step_save(a->ctx.db, a->job, a->ctx.step_index, a->ctx.step_name, status, result, error,
-	    step_age(a), &ours, a->cancel, sizeof(a->cancel), err, sizeof(err))) == DB_UNAVAILABLE &&
+	    step_age(a), a->ctx.figures, &ours, a->cancel, sizeof(a->cancel), err, sizeof(err))) == DB_UNAVAILABLE &&
 	    db_back(a, &deadline, "saving a step", err))
 		;
 	if (st != DB_OK)
 		log_warn("job %s: cannot save step %s: %s", a->job->id, a->ctx.step_name, err);
+	figures_clear(&a->ctx.figures);
 	return st == DB_OK && ours ? 0 : -1;
 }
 
@@ -170,7 +181,7 @@ write_row(struct attempt *a, enum job_end end, double delay, const char *message
 	case JOB_COMPLETED:
 		if (a->last_unsaved)
 			return queue_complete_step(db, a->job, a->flow->nsteps - 1, a->flow->steps[a->flow->nsteps - 1].name,
-			    a->last, step_age(a), ours, err, errlen);
+			    a->last, step_age(a), a->ctx.figures, ours, err, errlen);
 		return queue_complete(db, a->job, a->last, ours, err, errlen);
 	case JOB_FAILED:
 		return queue_fail(db, a->job, message, ours, err, errlen);
@@ -249,6 +260,8 @@ finish(struct attempt *a, enum job_end end, double delay, const char *message)
 static enum job_end
 end_done(struct attempt *a)
 {
+	if (a->last_unsaved)
+		note_step(a, "completed"); /* written with the completion */
 	return finish(a, JOB_COMPLETED, 0, NULL);
 }
 
@@ -479,6 +492,7 @@ attempt_free(struct attempt *a)
 	free(a->steps);
 	json_object_put(a->last);
 	json_object_put(a->saved);
+	figures_clear(&a->ctx.figures);
 	params_free(&a->params);
 }
 

@@ -32,6 +32,8 @@ struct flow_ctx {
 	json_object *checkpoint;  /* what this step last saved (this or an earlier attempt), or NULL (borrowed) */
 	char error[512];          /* set by a step that does not return STEP_OK */
 	double wait_seconds;      /* set with STEP_WAIT */
+	json_object *figures;     /* figures for GET /metrics noted during the step (shared/metrics/figures.h),
+	                           * written with the step's next row by the runner, which owns them */
 	/* Saves partial state of the current step (e.g. a GPU call id) so a re-run can pick it up; it also
 	 * becomes ctx->checkpoint, which a failure of the step keeps. Returns -1 when it could not (lease
 	 * lost or database down): the step should stop. */

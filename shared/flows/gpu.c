@@ -6,6 +6,7 @@
 #include "shared/clock.h"
 #include "shared/local/localgpu.h"
 #include "shared/log.h"
+#include "shared/metrics/figures.h"
 #include "shared/str.h"
 #include "shared/validate.h"
 
@@ -81,8 +82,9 @@ spawn_and_poll(struct flow_ctx *ctx, enum gpu_function fn, const struct modal_op
 	}
 }
 
-enum step_outcome
-gpu_run(struct flow_ctx *ctx, const struct gpu_input *in, json_object **result)
+/* Calls in->fn on the configured backend (see gpu_run). */
+static enum step_outcome
+call(struct flow_ctx *ctx, const struct gpu_input *in, json_object **result)
 {
 	enum gpu_function fn = in->fn;
 	const struct config *c = ctx->cfg;
@@ -113,5 +115,19 @@ gpu_run(struct flow_ctx *ctx, const struct gpu_input *in, json_object **result)
 	else
 		oc = outcome(ctx, fn, modal_request(&o, urls[fn], input, result, &status, err, sizeof(err)), err);
 	json_object_put(input);
+	return oc;
+}
+
+enum step_outcome
+gpu_run(struct flow_ctx *ctx, const struct gpu_input *in, json_object **result)
+{
+	static const char *const outcomes[] = { [STEP_OK] = "ok", [STEP_RETRY] = "transient", [STEP_FAIL] = "permanent",
+		[STEP_WAIT] = "transient", [STEP_LOST] = "transient" };
+	long long t0 = clock_ms();
+	enum step_outcome oc = call(ctx, in, result);
+
+	figures_note(&ctx->figures, "gpu", gpufn_name(in->fn),
+	    ctx->cfg->functions_backend == CONFIG_FUNCTIONS_LOCAL ? "local" : "modal", outcomes[oc],
+	    (double)(clock_ms() - t0) / 1000.0);
 	return oc;
 }

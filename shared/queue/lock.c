@@ -7,6 +7,18 @@
 
 #include <string.h>
 
+/* The figures of GET /metrics (sql/010_figures.sql), in the acquisition's own statement: a refusal is
+ * counted and, the first time, the job noted in lock_waits; the acquisition that ends a job's wait adds
+ * how long it waited. ($1 job, $4 database; w: the acquisition.) */
+#define LOCK_FIGURES \
+	" waited AS (DELETE FROM lock_waits WHERE job_id = $1::uuid AND EXISTS (SELECT 1 FROM w) RETURNING since)," \
+	" waited_figure AS (INSERT INTO metric_events (metric, l1, seconds)" \
+	"  SELECT 'lock_wait', $4, greatest(0, extract(epoch FROM now() - since)) FROM waited)," \
+	" refused AS (INSERT INTO lock_waits (job_id, database_name) SELECT $1::uuid, $4 FROM lease" \
+	"  WHERE NOT EXISTS (SELECT 1 FROM w) ON CONFLICT (job_id) DO NOTHING)," \
+	" refused_figure AS (INSERT INTO metric_events (metric, l1) SELECT 'lock_refused', $4 FROM lease" \
+	"  WHERE NOT EXISTS (SELECT 1 FROM w))"
+
 /* $1 job $2 lease token $3 video $4 database $5 holder $6 ttl seconds. Answers whether the lease held,
  * whether we hold the lock now, and the previous holder and whether its lock had expired. */
 static const struct db_stmt acquire_stmt = {
@@ -26,7 +38,7 @@ static const struct db_stmt acquire_stmt = {
 	"  WHERE video_database_state.lock_holder IS NULL OR video_database_state.lock_holder = EXCLUDED.lock_holder"
 	"     OR video_database_state.lock_expires_at < now()"
 	"  RETURNING 1"
-	")"
+	")," LOCK_FIGURES
 	" SELECT (SELECT count(*) FROM lease), (SELECT count(*) FROM w),"
 	"  (SELECT lock_holder FROM prev),"
 	"  COALESCE((SELECT stale FROM prev), false),"

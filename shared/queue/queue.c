@@ -5,6 +5,7 @@
 #include "shared/json.h"
 #include "shared/queue/fence.h"
 #include "shared/log.h"
+#include "shared/metrics/figures.h"
 #include "shared/str.h"
 
 #include <math.h>
@@ -87,13 +88,13 @@ static const struct db_stmt step_save_stmt = {
 	"  ON CONFLICT (job_id, step_index) DO UPDATE SET status = EXCLUDED.status, result = EXCLUDED.result,"
 	"    error_message = EXCLUDED.error_message, attempt = EXCLUDED.attempt, finished_at = EXCLUDED.finished_at"
 	"    WHERE job_steps.status <> 'completed'"
-	"  RETURNING 1)" FENCE_ANSWER_CANCEL,
-	9, true
+	"  RETURNING 1)," FIGURES_CTE("$10") FENCE_ANSWER_CANCEL,
+	10, true
 };
 
 /* The last step's result and the job's completion in one statement (one transaction, one commit): the
  * step row as step_save_stmt writes it and the jobs row as complete_stmt does, both fenced by the lease.
- * $3 step index $4 name $5 result $6 attempt $7 seconds since the step started. */
+ * $3 step index $4 name $5 result $6 attempt $7 seconds since the step started $8 the runner's figures. */
 static const struct db_stmt complete_step_stmt = {
 	"queue_complete_step",
 	"WITH " FENCE_CTE ", s AS ("
@@ -106,8 +107,8 @@ static const struct db_stmt complete_step_stmt = {
 	"  UPDATE jobs SET status = 'completed', result = $5::jsonb, error_message = NULL, finished_at = now(),"
 	"    updated_at = now(), " LEASE_CLEARED
 	"  WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM lease)"
-	"  RETURNING 1)" FENCE_ANSWER,
-	7, true
+	"  RETURNING 1)," FIGURES_CTE("$8") FENCE_ANSWER,
+	8, true
 };
 
 static const struct db_stmt complete_stmt = {
@@ -352,11 +353,11 @@ step_params(const struct queue_job *job, int index, double started_ago, char *id
 
 enum db_status
 queue_step_save(struct db *db, const struct queue_job *job, int index, const char *name,
-    enum queue_step_status status, json_object *result, const char *error, double started_ago, bool *ours,
-    char *cancel, size_t cancellen, char *err, size_t errlen)
+    enum queue_step_status status, json_object *result, const char *error, double started_ago, json_object *figures,
+    bool *ours, char *cancel, size_t cancellen, char *err, size_t errlen)
 {
 	char idx[16], attempt[16], ago[32];
-	const char *params[9];
+	const char *params[10];
 	struct fence f = { job->id, job->lease_token };
 	enum fence_result res = FENCE_LOST;
 	enum db_status st;
@@ -372,6 +373,7 @@ queue_step_save(struct db *db, const struct queue_job *job, int index, const cha
 	params[6] = error;
 	params[7] = attempt;
 	params[8] = ago;
+	params[9] = figures_param(figures);
 	if ((st = fence_exec_cancel(db, &step_save_stmt, &f, params, &res, cancel, cancellen, err, errlen)) == DB_OK)
 		*ours = res != FENCE_LOST;
 	return st;
@@ -379,10 +381,11 @@ queue_step_save(struct db *db, const struct queue_job *job, int index, const cha
 
 enum db_status
 queue_complete_step(struct db *db, const struct queue_job *job, int index, const char *name, json_object *result,
-    double started_ago, bool *ours, char *err, size_t errlen)
+    double started_ago, json_object *figures, bool *ours, char *err, size_t errlen)
 {
 	char idx[16], attempt[16], ago[32];
-	const char *params[7] = { NULL, NULL, idx, name, result ? json_text(result, NULL) : NULL, attempt, ago };
+	const char *params[8] = { NULL, NULL, idx, name, result ? json_text(result, NULL) : NULL, attempt, ago,
+		figures_param(figures) };
 	struct fence f = { job->id, job->lease_token };
 	enum fence_result res = FENCE_LOST;
 	enum db_status st;

@@ -77,14 +77,16 @@ void queue_steps_free(struct queue_step *steps, int nsteps);
 /* Writes step index's row: QUEUE_STEP_RUNNING (a checkpoint), _COMPLETED or _FAILED; the step started
  * started_ago seconds ago (kept from its first write). A completed step is never written again. *ours
  * false: the lease was lost and nothing was written. cancel gets an operator's request to stop the job
- * (control.h), "" when none, read in the same statement: the runner asks for it at no extra cost. */
+ * (control.h), "" when none, read in the same statement: the runner asks for it at no extra cost. figures
+ * (may be NULL): the runner's figures (shared/metrics/figures.h), written with the row. */
 enum db_status queue_step_save(struct db *db, const struct queue_job *job, int index, const char *name,
-    enum queue_step_status status, json_object *result, const char *error, double started_ago, bool *ours,
-    char *cancel, size_t cancellen, char *err, size_t errlen);
+    enum queue_step_status status, json_object *result, const char *error, double started_ago, json_object *figures,
+    bool *ours, char *cancel, size_t cancellen, char *err, size_t errlen);
 /* The job's last step completed with result: its row and the job's completion (result) in one fenced
- * statement, so finishing a job costs one commit. *ours false: the lease was lost, nothing written. */
+ * statement, so finishing a job costs one commit. *ours false: the lease was lost, nothing written. figures as
+ * for queue_step_save. */
 enum db_status queue_complete_step(struct db *db, const struct queue_job *job, int index, const char *name,
-    json_object *result, double started_ago, bool *ours, char *err, size_t errlen);
+    json_object *result, double started_ago, json_object *figures, bool *ours, char *err, size_t errlen);
 enum db_status queue_complete(struct db *db, const struct queue_job *job, json_object *result, bool *ours,
     char *err, size_t errlen);
 enum db_status queue_fail(struct db *db, const struct queue_job *job, const char *error, bool *ours, char *err,
@@ -124,7 +126,7 @@ enum db_status queue_cancel(struct db *db, const struct queue_job *job, const ch
 enum db_status queue_peek(struct db *db, const struct priority_params *p, int limit,
     void (*fn)(void *arg, const struct queue_waiting *w), void *arg, char *err, size_t errlen);
 /* The claim's and the fused completion's SQL text ($1.. parameters as queue_claim and
- * queue_complete_step bind them: id, lease token, step index, name, result, attempt, seconds), for the
+ * queue_complete_step bind them: id, lease token, step index, name, result, attempt, seconds, figures), for the
  * benchmark's pgbench ceiling, which must run exactly the statements the runner runs. */
 const char *queue_claim_sql(void);
 const char *queue_complete_step_sql(void);
