@@ -163,6 +163,19 @@ level_between(int outline, int strokes)
 	return outline + (strokes - outline) * LEVEL / 10;
 }
 
+/* The caption's stable strokes (its reference's) in its rows, width x rows, or NULL on no memory. */
+static uint8_t *
+stable_strokes(const struct captions *c)
+{
+	size_t w = (size_t)c->t->width, first = (size_t)c->top * w, n = (size_t)c->rows * w;
+	uint8_t *m = calloc(n, 1);
+
+	for (size_t i = 0; m != NULL && i < c->ref.nfill; i++)
+		if (c->ref.fill[i] >= first && c->ref.fill[i] - first < n)
+			m[c->ref.fill[i] - first] = 1;
+	return m;
+}
+
 /* The caption ends at frame end: handed over if it lasted long enough, then forgotten. */
 static int
 emit(struct captions *c, int end)
@@ -173,13 +186,16 @@ emit(struct captions *c, int end)
 		.height = c->rows, .left = c->ref.x0, .right = c->ref.x1, .combined = c->combined, .votes = c->votes,
 		.frames = c->combined_frames,
 		.before = c->before, .after = after ? after + (size_t)c->top * (size_t)c->t->width : NULL,
-		.strokes = c->strokes,
+		.strokes = c->strokes, .stable = stable_strokes(c),
 		.level = level_between(median_level(c, c->ref.ring, c->ref.nring), median_level(c, c->ref.fill, c->ref.nfill)),
 	};
 	int rc = 0;
 
-	if ((double)(end - c->start + 1) * 1000.0 >= (double)c->o.min_ms * c->o.fps)
+	if (f.stable == NULL)
+		rc = -1;
+	else if ((double)(end - c->start + 1) * 1000.0 >= (double)c->o.min_ms * c->o.fps)
 		rc = c->fn(c->arg, &f);
+	free((void *)f.stable);
 	c->last_end = end;
 	drop(c);
 	return rc;

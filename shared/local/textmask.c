@@ -6,10 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A subtitle colour as decoded: luma within FILL_LUMA, chroma (|dU| + |dV|) within FILL_CHROMA (4:2:0
- * smears thin coloured strokes towards grey, so this is generous). */
+/* A subtitle colour as decoded: luma within FILL_LUMA, chroma (|dU| + |dV|) within FILL_CHROMA, or on the
+ * way from the colour's chroma to grey: 4:2:0 keeps one chroma sample for 2x2 pixels, which on a thin
+ * stroke is its colour mixed with its neutral (black or white) outline, so a saturated colour's thin
+ * strokes decode anywhere from MIX_LEAST/10 of its chroma to all of it (within MIX_OFF of that line). */
 #define FILL_LUMA 48
 #define FILL_CHROMA 64
+#define MIX_LEAST 3
+#define MIX_OFF 16
 /* An outline or box: at least CONTRAST luma levels darker (lighter) than the lightest (darkest) colour. */
 #define CONTRAST 70
 /* A glyph: at most MAX_HEIGHT/1000 and MAX_WIDTH/1000 of the video's height, strokes at most
@@ -25,12 +29,13 @@
 
 /* A combined image with the frames around its caption. */
 struct textmask_still {
-	const uint8_t *grey, *before, *after;
+	const uint8_t *grey, *before, *after, *stable;
 };
 
 struct textmask_comp {
 	uint32_t area, edge, walled;
 	uint32_t same_before, same_after;  /* pixels as they were before (after) the caption */
+	uint32_t stable;                   /* pixels among the strokes the caption was found by */
 	int x0, y0, x1, y1;
 	bool keep;
 };
@@ -137,6 +142,20 @@ textmask_is_fill(const struct textmask *t, int y, int u, int v, unsigned colours
 	return (t->luma_colours[y] & t->chroma_colours[u << 8 | v] & colours) != 0;
 }
 
+/* Whether chroma u, v is colour col's mixed with grey (its outline's) in a share from MIX_LEAST/10 to 1,
+ * within MIX_OFF of that line. */
+static bool
+mixed_with_grey(const struct textmask_colour *col, int u, int v)
+{
+	int cu = col->u - 128, cv = col->v - 128, du = u - 128, dv = v - 128;
+	long len2 = (long)cu * cu + (long)cv * cv, along = (long)du * cu + (long)dv * cv, across = (long)du * cv - (long)dv * cu;
+
+	if (len2 < (long)FILL_CHROMA * FILL_CHROMA)
+		return false;   /* a colour near grey: the plain rule covers its mixes */
+	return along * 10 >= len2 * MIX_LEAST && along <= len2 + (long)MIX_OFF * MIX_OFF &&
+	    across * across <= (long)MIX_OFF * MIX_OFF * len2;
+}
+
 static int
 make_tables(struct textmask *t)
 {
@@ -155,7 +174,7 @@ make_tables(struct textmask *t)
 			lightest_dark = col->y > lightest_dark ? col->y : lightest_dark;
 		for (int u = 0; u < 256; u++)
 			for (int v = 0; v < 256; v++)
-				if (absdiff(u, col->u) + absdiff(v, col->v) <= FILL_CHROMA)
+				if (absdiff(u, col->u) + absdiff(v, col->v) <= FILL_CHROMA || mixed_with_grey(col, u, v))
 					t->chroma_colours[u << 8 | v] |= (uint8_t)(1u << k);
 	}
 	for (int y = 0; y < 256; y++) {
@@ -341,6 +360,7 @@ measure(struct textmask *t, uint32_t n, uint8_t bits, const struct textmask_stil
 			if (still != NULL) {
 				c->same_before += abs(still->grey[p] - still->before[p]) <= STILL;
 				c->same_after += abs(still->grey[p] - still->after[p]) <= STILL;
+				c->stable += still->stable != NULL && still->stable[p];
 			}
 		}
 }
@@ -355,8 +375,10 @@ letter_like(const struct textmask *t, const struct textmask_comp *c, int min_hei
 		return false;
 	if (2000.0 * c->area > ((double)MAX_STROKE * vh + 2000.0) * c->edge)
 		return false;
-	/* The same before the caption or after it: a still background's patch between outlines. */
-	if (c->same_before * 10 >= c->area * STILL_SHARE || c->same_after * 10 >= c->area * STILL_SHARE)
+	/* The same before the caption or after it: a still background's patch between outlines, unless it is
+	 * where the caption's own strokes appeared with their outline. */
+	if ((c->same_before * 10 >= c->area * STILL_SHARE || c->same_after * 10 >= c->area * STILL_SHARE) &&
+	    c->stable * 2 < c->area)
 		return false;
 	return c->walled * 100 >= (uint32_t)WALLED * c->edge;
 }
@@ -436,9 +458,9 @@ textmask_find(struct textmask *t, const struct textmask_frame *f, int min_height
 
 size_t
 textmask_find_grey(struct textmask *t, const uint8_t *grey, bool light, int level, int min_height,
-    const uint8_t *before, const uint8_t *after, uint8_t *mask)
+    const uint8_t *before, const uint8_t *after, const uint8_t *stable, uint8_t *mask)
 {
-	struct textmask_still still = { grey, before, after };
+	struct textmask_still still = { grey, before, after, stable };
 	size_t px = (size_t)t->width * (size_t)t->height;
 
 	for (size_t p = 0; p < px; p++) {
