@@ -336,6 +336,24 @@ captions_free(struct captions *c)
 	free(c);
 }
 
+/* A caption just ended: the masks of the two samples before this one, which were not made while it was
+ * followed (most of the cost of a sample), made now from the ring, for look. */
+static void
+catch_up(struct captions *c)
+{
+	for (int k = 1; k <= 2; k++) {
+		const uint8_t *yuv = ring_frame(c, c->mask_frame[k]);
+		struct textmask_frame f;
+
+		if (yuv == NULL) {
+			memset(c->mask[k], 0, c->px);
+			continue;
+		}
+		frame_of(c, yuv, &f);
+		(void)textmask_find(c->t, &f, c->min_height, c->mask[k]);
+	}
+}
+
 int
 captions_push(struct captions *c, int index, const struct textmask_frame *f, int *sample)
 {
@@ -365,11 +383,13 @@ captions_push(struct captions *c, int index, const struct textmask_frame *f, int
 	c->mask_frame[1] = c->mask_frame[0];
 	c->mask_frame[0] = index;
 	frame_of(c, slot->yuv, &own);
-	(void)textmask_find(c->t, &own, c->min_height, c->mask[0]);
-	if (c->active)
-		rc = follow(c, index, &own);
-	if (rc == 0 && !c->active && s >= 1)
-		rc = look(c, s, index, &own);
+	if (c->active && (rc = follow(c, index, &own)) == 0 && !c->active)
+		catch_up(c);
+	if (rc == 0 && !c->active) {
+		(void)textmask_find(c->t, &own, c->min_height, c->mask[0]);
+		if (s >= 1)
+			rc = look(c, s, index, &own);
+	}
 	if (rc != 0)
 		return rc;
 	*sample = s;
