@@ -36,7 +36,8 @@ struct captions_found {
 	const uint8_t *before, *after;  /* the same rows of the frames just before and after it (luma), or
 	                                 * NULL when there is none (the video's start or end) */
 	size_t strokes;              /* stable stroke pixels it was found by */
-	const uint8_t *stable;       /* width x height: 1 where those strokes are */
+	const uint8_t *stable;       /* width x height: 1 where those strokes are, or the per-frame masks of its
+	                              * last two samples both found a stroke */
 	int level;                   /* grey level halfway between its strokes' and their outline's (or box's)
 	                              * in combined */
 };

@@ -26,6 +26,8 @@
  * before the caption (or the one after) was there all along: a still background's. */
 #define STILL 12
 #define STILL_SHARE 7
+/* A dot or comma of a combined image is text within NEAR/10 of a glyph height of a letter. */
+#define NEAR 15
 
 /* A combined image with the frames around its caption. */
 struct textmask_still {
@@ -44,6 +46,12 @@ static int
 absdiff(int a, int b)
 {
 	return a > b ? a - b : b - a;
+}
+
+int
+textmask_letter_height(const struct textmask *t)
+{
+	return t->video_height / 80 < 3 ? 3 : t->video_height / 80;
 }
 
 struct textmask_colour
@@ -357,11 +365,12 @@ measure(struct textmask *t, uint32_t n, uint8_t bits, const struct textmask_stil
 				c->edge++;
 				c->walled += t->near[p];
 			}
-			if (still != NULL) {
+			if (still != NULL && still->before != NULL && still->after != NULL) {
 				c->same_before += abs(still->grey[p] - still->before[p]) <= STILL;
 				c->same_after += abs(still->grey[p] - still->after[p]) <= STILL;
-				c->stable += still->stable != NULL && still->stable[p];
 			}
+			if (still != NULL && still->stable != NULL)
+				c->stable += still->stable[p];
 		}
 }
 
@@ -407,6 +416,42 @@ median_height(const struct textmask *t, uint32_t n)
 	return 0;
 }
 
+/* The gap between the boxes of glyphs a and b, in pixels (0 when they overlap), the larger of the
+ * horizontal and the vertical one. */
+static int
+gap(const struct textmask_comp *a, const struct textmask_comp *b)
+{
+	int dx = a->x0 > b->x1 ? a->x0 - b->x1 : b->x0 > a->x1 ? b->x0 - a->x1 : 0;
+	int dy = a->y0 > b->y1 ? a->y0 - b->y1 : b->y0 > a->y1 ? b->y0 - a->y1 : 0;
+
+	return dx > dy ? dx : dy;
+}
+
+/* With the caption's stable strokes known: a kept glyph as tall as the per-frame masks find (a letter)
+ * must hold some of those strokes (else it is background that outlasted the caption's frames), and a
+ * smaller one (a dot, a comma, a dash) must lie within NEAR/10 of the text's glyph height of a letter. */
+static void
+on_text(struct textmask *t, uint32_t n)
+{
+	int found = textmask_letter_height(t), height;
+
+	for (uint32_t i = 1; i < n; i++)
+		if (t->comps[i].keep && t->comps[i].y1 - t->comps[i].y0 + 1 >= found && t->comps[i].stable == 0)
+			t->comps[i].keep = false;
+	height = median_height(t, n);
+	for (uint32_t i = 1; i < n; i++) {
+		struct textmask_comp *c = &t->comps[i];
+		bool near = false;
+
+		if (!c->keep || c->y1 - c->y0 + 1 >= found)
+			continue;
+		for (uint32_t j = 1; j < n && !near; j++)
+			near = j != i && t->comps[j].keep && t->comps[j].y1 - t->comps[j].y0 + 1 >= found &&
+			    gap(c, &t->comps[j]) * 10 <= height * NEAR;
+		c->keep = near;
+	}
+}
+
 /* The glyphs of one colour class (fill bits, walled by contrast bits) into mask; returns their pixels. */
 static size_t
 glyphs(struct textmask *t, uint8_t fill, uint8_t contrast, int min_height, const struct textmask_still *still,
@@ -421,6 +466,8 @@ glyphs(struct textmask *t, uint8_t fill, uint8_t contrast, int min_height, const
 	measure(t, n, fill, still);
 	for (uint32_t i = 1; i < n; i++)
 		t->comps[i].keep = t->parent[i] == i && letter_like(t, &t->comps[i], min_height);
+	if (still != NULL && still->stable != NULL)
+		on_text(t, n);
 	t->median_height = median_height(t, n);
 	for (size_t p = 0; p < px; p++)
 		if (t->labels[p] != 0 && t->comps[t->labels[p]].keep) {
@@ -470,7 +517,7 @@ textmask_find_grey(struct textmask *t, const uint8_t *grey, bool light, int leve
 			c |= light ? TEXTMASK_FILL_LIGHT : TEXTMASK_FILL_DARK;
 		t->cls[p] = c;
 	}
-	return find_classified(t, min_height, before != NULL && after != NULL ? &still : NULL, mask);
+	return find_classified(t, min_height, &still, mask);
 }
 
 /* The offsets of the set pixels of plane into *out (caller frees). */

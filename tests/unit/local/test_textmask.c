@@ -164,6 +164,16 @@ test_presence_and_walled(void **state)
 	textmask_free(&t);
 }
 
+/* Sets the rectangles' pixels in plane. */
+static void
+mark(uint8_t *plane, const struct synth_rect *r, int n)
+{
+	for (int k = 0; k < n; k++)
+		for (int y = r[k].y; y < r[k].y + r[k].h; y++)
+			for (int x = r[k].x; x < r[k].x + r[k].w; x++)
+				plane[y * SYNTH_W + x] = 1;
+}
+
 /* The luma plane of s into grey. */
 static void
 luma_of(const struct synth *s, uint8_t *grey)
@@ -174,12 +184,13 @@ luma_of(const struct synth *s, uint8_t *grey)
 /* The still-background filter alone: in a caption's combined frames, outlined light glyphs that were
  * already there in the frames before and after the caption (a sign in a still picture) are the
  * background's, dropped; the caption's own glyphs are kept; without the frames around it, or where the
- * still glyphs are the caption's own stable strokes (text over a still background of its colour), both. */
+ * still glyphs are the caption's own stable strokes (text over a still background of its colour), both;
+ * with the stable strokes known, glyphs outside them and specks far from the letters are dropped. */
 static void
 test_still_background(void **state)
 {
 	static uint8_t before[SYNTH_PX], combined[SYNTH_PX], stable[SYNTH_PX];
-	struct synth_rect sign[16];
+	struct synth_rect sign[16], dots[2] = { { 150, 34, 2, 2 }, { 300, 4, 2, 2 } };
 	struct textmask t;
 	int n = synth_glyphs(rects, 8, 40, 20), m = synth_glyphs(sign, 4, 220, 20);
 	size_t text = 8 * 69, still = 4 * 69;
@@ -199,13 +210,22 @@ test_still_background(void **state)
 	synth_background(&frame, 0, 90);
 	luma_of(&frame, stable);   /* a frame after, without the sign */
 	assert_int_equal(textmask_find_grey(&t, combined, true, 160, 0, before, stable, NULL, mask), text);
-	/* Still glyphs that are where the caption's stable strokes appeared with their outline are text. */
+	/* Still glyphs that are where the caption's stable strokes appeared with their outline are text (the
+	 * caption's own glyphs are among those strokes too). */
 	memset(stable, 0, sizeof(stable));
-	for (int k = 0; k < m; k++)
-		for (int y = sign[k].y; y < sign[k].y + sign[k].h; y++)
-			for (int x = sign[k].x; x < sign[k].x + sign[k].w; x++)
-				stable[y * SYNTH_W + x] = 1;
+	mark(stable, sign, m);
+	mark(stable, rects, n);
 	assert_int_equal(textmask_find_grey(&t, combined, true, 160, 0, before, before, stable, mask), text + still);
+	/* Letters not among the caption's stable strokes are background that outlasted its frames; a dot far
+	 * from the letters is a speck, one next to them a full stop. */
+	memset(stable, 0, sizeof(stable));
+	mark(stable, rects, n);
+	synth_text(&frame, sign, m, SYNTH_WHITE, 2, 16);
+	synth_text(&frame, rects, n, SYNTH_WHITE, 2, 16);
+	synth_text(&frame, dots, 2, SYNTH_WHITE, 2, 16);
+	luma_of(&frame, combined);
+	assert_int_equal(textmask_find_grey(&t, combined, true, 160, 0, NULL, NULL, stable, mask), text + 4);
+	assert_int_equal(mask[34 * SYNTH_W + 150], 1);
 	textmask_free(&t);
 }
 
