@@ -163,9 +163,45 @@ level_between(int outline, int strokes)
 	return outline + (strokes - outline) * LEVEL / 10;
 }
 
-/* The caption ends at frame end: handed over if it lasted long enough, then forgotten. */
+/* The caption ends: the masks of samples k and k + 1 (0: this one, 1: the one before...), which were not
+ * made while it was followed (most of the cost of a sample), made now from the ring: for the strokes it
+ * showed last (emit) and for look. */
+static void
+catch_up(struct captions *c, int k0)
+{
+	for (int k = k0; k <= k0 + 1; k++) {
+		const uint8_t *yuv = ring_frame(c, c->mask_frame[k]);
+		struct textmask_frame f;
+
+		if (yuv == NULL) {
+			memset(c->mask[k], 0, c->px);
+			continue;
+		}
+		frame_of(c, yuv, &f);
+		(void)textmask_find(c->t, &f, c->min_height, c->mask[k]);
+	}
+}
+
+/* The caption's stable strokes in its rows, width x rows, or NULL on no memory: its reference's (those it
+ * was found by) and those of masks k and k + 1 (the last two samples that showed it). */
+static uint8_t *
+stable_strokes(const struct captions *c, int k)
+{
+	size_t w = (size_t)c->t->width, first = (size_t)c->top * w, n = (size_t)c->rows * w;
+	uint8_t *m = calloc(n, 1);
+
+	for (size_t i = 0; m != NULL && i < c->ref.nfill; i++)
+		if (c->ref.fill[i] >= first && c->ref.fill[i] - first < n)
+			m[c->ref.fill[i] - first] = 1;
+	for (size_t p = 0; m != NULL && p < n; p++)
+		m[p] |= c->mask[k][first + p] & c->mask[k + 1][first + p];
+	return m;
+}
+
+/* The caption ends at frame end: handed over if it lasted long enough, then forgotten. Masks k and k + 1
+ * are of the last two samples that showed it. */
 static int
-emit(struct captions *c, int end)
+emit(struct captions *c, int end, int k)
 {
 	const uint8_t *after = ring_frame(c, end + 1);
 	struct captions_found f = {
@@ -173,13 +209,16 @@ emit(struct captions *c, int end)
 		.height = c->rows, .left = c->ref.x0, .right = c->ref.x1, .combined = c->combined, .votes = c->votes,
 		.frames = c->combined_frames,
 		.before = c->before, .after = after ? after + (size_t)c->top * (size_t)c->t->width : NULL,
-		.strokes = c->strokes,
+		.strokes = c->strokes, .stable = stable_strokes(c, k),
 		.level = level_between(median_level(c, c->ref.ring, c->ref.nring), median_level(c, c->ref.fill, c->ref.nfill)),
 	};
 	int rc = 0;
 
-	if ((double)(end - c->start + 1) * 1000.0 >= (double)c->o.min_ms * c->o.fps)
+	if (f.stable == NULL)
+		rc = -1;
+	else if ((double)(end - c->start + 1) * 1000.0 >= (double)c->o.min_ms * c->o.fps)
 		rc = c->fn(c->arg, &f);
+	free((void *)f.stable);
 	c->last_end = end;
 	drop(c);
 	return rc;
@@ -200,7 +239,8 @@ follow(struct captions *c, int i, const struct textmask_frame *f)
 	while (end + 1 < i && shows(c, end + 1))
 		end++;
 	combine(c, c->seen + 1, end, true);
-	return emit(c, end);
+	catch_up(c, 1);
+	return emit(c, end, 1);
 }
 
 /* Keeps the caption's rows of the frame before its start, when the ring still has it. */
@@ -278,7 +318,7 @@ captions_new(struct textmask *t, const struct captions_opts *o, captions_fn *fn,
 	c->arg = arg;
 	c->px = (size_t)t->width * (size_t)t->height;
 	c->frame_size = c->px * 3 / 2;
-	c->min_height = t->video_height / 80 < 3 ? 3 : t->video_height / 80;
+	c->min_height = textmask_letter_height(t);
 	c->min_pixels = (size_t)(t->video_height / 60) * (size_t)(t->video_height / 60) * 2;
 	c->min_pixels = c->min_pixels < 20 ? 20 : c->min_pixels;
 	step = (int)ceil(c->o.fps / c->o.sample_fps) + 1;
@@ -349,11 +389,13 @@ captions_push(struct captions *c, int index, const struct textmask_frame *f, int
 	c->mask_frame[1] = c->mask_frame[0];
 	c->mask_frame[0] = index;
 	frame_of(c, slot->yuv, &own);
-	(void)textmask_find(c->t, &own, c->min_height, c->mask[0]);
 	if (c->active)
 		rc = follow(c, index, &own);
-	if (rc == 0 && !c->active && s >= 1)
-		rc = look(c, s, index, &own);
+	if (rc == 0 && !c->active) {
+		(void)textmask_find(c->t, &own, c->min_height, c->mask[0]);
+		if (s >= 1)
+			rc = look(c, s, index, &own);
+	}
 	if (rc != 0)
 		return rc;
 	*sample = s;
@@ -371,5 +413,6 @@ captions_finish(struct captions *c)
 	while (end < c->last_index && shows(c, end + 1))
 		end++;
 	combine(c, c->seen + 1, end, true);
-	return emit(c, end);
+	catch_up(c, 0);
+	return emit(c, end, 0);
 }

@@ -2,7 +2,8 @@
  * OCR. A subtitle's strokes stay put for its whole life and then change at once; a moving background does
  * not stay put. Every sample frame (sample_fps of them a second) gets a text mask; a caption starts when
  * strokes that were not there before are present in two samples in a row, and lasts while a frame still
- * shows those strokes walled in by their outline or box. Each boundary is then moved to the exact decoded
+ * shows those strokes walled in by their outline or box (while it lasts, that cheap test is all a sample
+ * gets; when it ends, the two samples before are masked from the ring, as if they had been all along). Each boundary is then moved to the exact decoded
  * frame by the same cheap test on the frames between the two samples around it (kept in a ring), and a
  * caption shorter than min_ms is dropped. While a caption lasts its frames are combined into one grey image
  * (per pixel the darkest level for light text, the lightest for dark text), in which a moving background
@@ -35,6 +36,8 @@ struct captions_found {
 	const uint8_t *before, *after;  /* the same rows of the frames just before and after it (luma), or
 	                                 * NULL when there is none (the video's start or end) */
 	size_t strokes;              /* stable stroke pixels it was found by */
+	const uint8_t *stable;       /* width x height: 1 where those strokes are, or the per-frame masks of its
+	                              * last two samples both found a stroke */
 	int level;                   /* grey level halfway between its strokes' and their outline's (or box's)
 	                              * in combined */
 };

@@ -10,7 +10,7 @@
 /* White margin around the text after scaling, in pixels. */
 #define MARGIN 16
 /* A stroke pixel has the subtitle's colour in at least VOTES/10 of the caption's frames. */
-#define VOTES 3
+#define VOTES 8
 
 /* The bounding box of the set pixels of mask (w x h); false when there are none. */
 static bool
@@ -113,7 +113,7 @@ int
 cleanimage_make(const struct textmask *like, const struct captions_found *c, struct cleanimage *out)
 {
 	struct textmask t;
-	uint8_t *grey = NULL, *mask = NULL, *before = NULL, *after = NULL;
+	uint8_t *grey = NULL, *mask = NULL, *before = NULL, *after = NULL, *stable = NULL;
 	int rows = c->height + (c->height & 1), x0, y0, x1, y1, rc = -1;
 	float scale;
 
@@ -123,10 +123,11 @@ cleanimage_make(const struct textmask *like, const struct captions_found *c, str
 	if ((grey = uncoloured(c, t.height)) == NULL ||
 	    (mask = malloc((size_t)t.width * (size_t)t.height)) == NULL ||
 	    (c->before != NULL && (before = padded(c->before, c->width, c->height, t.height)) == NULL) ||
-	    (c->after != NULL && (after = padded(c->after, c->width, c->height, t.height)) == NULL))
+	    (c->after != NULL && (after = padded(c->after, c->width, c->height, t.height)) == NULL) ||
+	    (c->stable != NULL && (stable = padded(c->stable, c->width, c->height, t.height)) == NULL))
 		goto out;
 	rc = 0;
-	if (textmask_find_grey(&t, grey, c->light, c->level, 0, before, after, mask) == 0 || t.median_height == 0)
+	if (textmask_find_grey(&t, grey, c->light, c->level, 0, before, after, stable, mask) == 0 || t.median_height == 0)
 		goto out;
 	keep_columns(mask, t.width, t.height, c->left - 2 * t.median_height, c->right + 2 * t.median_height);
 	if (
@@ -143,6 +144,7 @@ out:
 	free(mask);
 	free(before);
 	free(after);
+	free(stable);
 	textmask_free(&t);
 	return rc;
 }

@@ -75,6 +75,8 @@ caption_found(void *arg, const struct captions_found *c)
 	r->out->read++;
 	words = ocr_grey(r->ocr, img.pixels, img.width, img.height, r->o->min_confidence, text, sizeof(text), &conf,
 	    why, sizeof(why));
+	if (r->o->on_image != NULL)
+		r->o->on_image(r->o->image_arg, c, img.pixels, img.width, img.height, words > 0 ? text : "");
 	cleanimage_free(&img);
 	if (words <= 0)
 		return 0;

@@ -5,6 +5,7 @@
 #ifndef CAPTIONACC_SUBTITLES_H
 #define CAPTIONACC_SUBTITLES_H
 
+#include "shared/local/captions.h"
 #include "shared/local/media.h"
 #include "shared/local/ocr.h"
 #include "shared/local/textmask.h"
@@ -19,6 +20,11 @@ struct subtitles_opts {
 	double sample_fps;         /* frames a second examined in full */
 	long min_ms;               /* shortest caption */
 	int min_confidence;        /* OCR words below it are dropped */
+	/* For tests and debugging (NULL otherwise): each caption read (its combined frames in c), the clean
+	 * image given to OCR (width x height grey levels) and the words read at the floor ("" when none). */
+	void (*on_image)(void *arg, const struct captions_found *c, const uint8_t *clean, int width, int height,
+	    const char *text);
+	void *image_arg;
 };
 
 struct subtitle {

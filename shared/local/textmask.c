@@ -6,10 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A subtitle colour as decoded: luma within FILL_LUMA, chroma (|dU| + |dV|) within FILL_CHROMA (4:2:0
- * smears thin coloured strokes towards grey, so this is generous). */
+/* A subtitle colour as decoded: luma within FILL_LUMA, chroma (|dU| + |dV|) within FILL_CHROMA, or on the
+ * way from the colour's chroma to grey: 4:2:0 keeps one chroma sample for 2x2 pixels, which on a thin
+ * stroke is its colour mixed with its neutral (black or white) outline, so a saturated colour's thin
+ * strokes decode anywhere from MIX_LEAST/10 of its chroma to all of it (within MIX_OFF of that line). */
 #define FILL_LUMA 48
 #define FILL_CHROMA 64
+#define MIX_LEAST 3
+#define MIX_OFF 16
 /* An outline or box: at least CONTRAST luma levels darker (lighter) than the lightest (darkest) colour. */
 #define CONTRAST 70
 /* A glyph: at most MAX_HEIGHT/1000 and MAX_WIDTH/1000 of the video's height, strokes at most
@@ -22,15 +26,18 @@
  * before the caption (or the one after) was there all along: a still background's. */
 #define STILL 12
 #define STILL_SHARE 7
+/* A dot or comma of a combined image is text within NEAR/10 of a glyph height of a letter. */
+#define NEAR 15
 
 /* A combined image with the frames around its caption. */
 struct textmask_still {
-	const uint8_t *grey, *before, *after;
+	const uint8_t *grey, *before, *after, *stable;
 };
 
 struct textmask_comp {
 	uint32_t area, edge, walled;
 	uint32_t same_before, same_after;  /* pixels as they were before (after) the caption */
+	uint32_t stable;                   /* pixels among the strokes the caption was found by */
 	int x0, y0, x1, y1;
 	bool keep;
 };
@@ -39,6 +46,12 @@ static int
 absdiff(int a, int b)
 {
 	return a > b ? a - b : b - a;
+}
+
+int
+textmask_letter_height(const struct textmask *t)
+{
+	return t->video_height / 80 < 3 ? 3 : t->video_height / 80;
 }
 
 struct textmask_colour
@@ -137,6 +150,20 @@ textmask_is_fill(const struct textmask *t, int y, int u, int v, unsigned colours
 	return (t->luma_colours[y] & t->chroma_colours[u << 8 | v] & colours) != 0;
 }
 
+/* Whether chroma u, v is colour col's mixed with grey (its outline's) in a share from MIX_LEAST/10 to 1,
+ * within MIX_OFF of that line. */
+static bool
+mixed_with_grey(const struct textmask_colour *col, int u, int v)
+{
+	int cu = col->u - 128, cv = col->v - 128, du = u - 128, dv = v - 128;
+	long len2 = (long)cu * cu + (long)cv * cv, along = (long)du * cu + (long)dv * cv, across = (long)du * cv - (long)dv * cu;
+
+	if (len2 < (long)FILL_CHROMA * FILL_CHROMA)
+		return false;   /* a colour near grey: the plain rule covers its mixes */
+	return along * 10 >= len2 * MIX_LEAST && along <= len2 + (long)MIX_OFF * MIX_OFF &&
+	    across * across <= (long)MIX_OFF * MIX_OFF * len2;
+}
+
 static int
 make_tables(struct textmask *t)
 {
@@ -155,7 +182,7 @@ make_tables(struct textmask *t)
 			lightest_dark = col->y > lightest_dark ? col->y : lightest_dark;
 		for (int u = 0; u < 256; u++)
 			for (int v = 0; v < 256; v++)
-				if (absdiff(u, col->u) + absdiff(v, col->v) <= FILL_CHROMA)
+				if (absdiff(u, col->u) + absdiff(v, col->v) <= FILL_CHROMA || mixed_with_grey(col, u, v))
 					t->chroma_colours[u << 8 | v] |= (uint8_t)(1u << k);
 	}
 	for (int y = 0; y < 256; y++) {
@@ -338,10 +365,12 @@ measure(struct textmask *t, uint32_t n, uint8_t bits, const struct textmask_stil
 				c->edge++;
 				c->walled += t->near[p];
 			}
-			if (still != NULL) {
+			if (still != NULL && still->before != NULL && still->after != NULL) {
 				c->same_before += abs(still->grey[p] - still->before[p]) <= STILL;
 				c->same_after += abs(still->grey[p] - still->after[p]) <= STILL;
 			}
+			if (still != NULL && still->stable != NULL)
+				c->stable += still->stable[p];
 		}
 }
 
@@ -355,8 +384,10 @@ letter_like(const struct textmask *t, const struct textmask_comp *c, int min_hei
 		return false;
 	if (2000.0 * c->area > ((double)MAX_STROKE * vh + 2000.0) * c->edge)
 		return false;
-	/* The same before the caption or after it: a still background's patch between outlines. */
-	if (c->same_before * 10 >= c->area * STILL_SHARE || c->same_after * 10 >= c->area * STILL_SHARE)
+	/* The same before the caption or after it: a still background's patch between outlines, unless it is
+	 * where the caption's own strokes appeared with their outline. */
+	if ((c->same_before * 10 >= c->area * STILL_SHARE || c->same_after * 10 >= c->area * STILL_SHARE) &&
+	    c->stable * 2 < c->area)
 		return false;
 	return c->walled * 100 >= (uint32_t)WALLED * c->edge;
 }
@@ -385,6 +416,42 @@ median_height(const struct textmask *t, uint32_t n)
 	return 0;
 }
 
+/* The gap between the boxes of glyphs a and b, in pixels (0 when they overlap), the larger of the
+ * horizontal and the vertical one. */
+static int
+gap(const struct textmask_comp *a, const struct textmask_comp *b)
+{
+	int dx = a->x0 > b->x1 ? a->x0 - b->x1 : b->x0 > a->x1 ? b->x0 - a->x1 : 0;
+	int dy = a->y0 > b->y1 ? a->y0 - b->y1 : b->y0 > a->y1 ? b->y0 - a->y1 : 0;
+
+	return dx > dy ? dx : dy;
+}
+
+/* With the caption's stable strokes known: a kept glyph as tall as the per-frame masks find (a letter)
+ * must hold some of those strokes (else it is background that outlasted the caption's frames), and a
+ * smaller one (a dot, a comma, a dash) must lie within NEAR/10 of the text's glyph height of a letter. */
+static void
+on_text(struct textmask *t, uint32_t n)
+{
+	int found = textmask_letter_height(t), height;
+
+	for (uint32_t i = 1; i < n; i++)
+		if (t->comps[i].keep && t->comps[i].y1 - t->comps[i].y0 + 1 >= found && t->comps[i].stable == 0)
+			t->comps[i].keep = false;
+	height = median_height(t, n);
+	for (uint32_t i = 1; i < n; i++) {
+		struct textmask_comp *c = &t->comps[i];
+		bool near = false;
+
+		if (!c->keep || c->y1 - c->y0 + 1 >= found)
+			continue;
+		for (uint32_t j = 1; j < n && !near; j++)
+			near = j != i && t->comps[j].keep && t->comps[j].y1 - t->comps[j].y0 + 1 >= found &&
+			    gap(c, &t->comps[j]) * 10 <= height * NEAR;
+		c->keep = near;
+	}
+}
+
 /* The glyphs of one colour class (fill bits, walled by contrast bits) into mask; returns their pixels. */
 static size_t
 glyphs(struct textmask *t, uint8_t fill, uint8_t contrast, int min_height, const struct textmask_still *still,
@@ -399,6 +466,8 @@ glyphs(struct textmask *t, uint8_t fill, uint8_t contrast, int min_height, const
 	measure(t, n, fill, still);
 	for (uint32_t i = 1; i < n; i++)
 		t->comps[i].keep = t->parent[i] == i && letter_like(t, &t->comps[i], min_height);
+	if (still != NULL && still->stable != NULL)
+		on_text(t, n);
 	t->median_height = median_height(t, n);
 	for (size_t p = 0; p < px; p++)
 		if (t->labels[p] != 0 && t->comps[t->labels[p]].keep) {
@@ -436,9 +505,9 @@ textmask_find(struct textmask *t, const struct textmask_frame *f, int min_height
 
 size_t
 textmask_find_grey(struct textmask *t, const uint8_t *grey, bool light, int level, int min_height,
-    const uint8_t *before, const uint8_t *after, uint8_t *mask)
+    const uint8_t *before, const uint8_t *after, const uint8_t *stable, uint8_t *mask)
 {
-	struct textmask_still still = { grey, before, after };
+	struct textmask_still still = { grey, before, after, stable };
 	size_t px = (size_t)t->width * (size_t)t->height;
 
 	for (size_t p = 0; p < px; p++) {
@@ -448,7 +517,7 @@ textmask_find_grey(struct textmask *t, const uint8_t *grey, bool light, int leve
 			c |= light ? TEXTMASK_FILL_LIGHT : TEXTMASK_FILL_DARK;
 		t->cls[p] = c;
 	}
-	return find_classified(t, min_height, before != NULL && after != NULL ? &still : NULL, mask);
+	return find_classified(t, min_height, &still, mask);
 }
 
 /* The offsets of the set pixels of plane into *out (caller frees). */

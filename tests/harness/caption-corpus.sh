@@ -43,7 +43,7 @@ background() {
 }
 
 case $set_ in
-check) combos="testsrc2:white mandelbrot:yellow cellauto:box grain:yellow pan:box still:white" ;;
+check) combos="testsrc2:yellow mandelbrot:white cellauto:box grain:yellow pan:box still:white" ;;
 bench) combos=
 	for b in testsrc2 mandelbrot cellauto grain pan still; do
 		for s in white yellow box; do combos="$combos $b:$s"; done

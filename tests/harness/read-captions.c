@@ -5,7 +5,9 @@
  *   read-captions [--decode-only] [--band TOP] [--colours RRGGBB,...] [--sample-fps F] [--min-ms MS] [--min-confidence C]
  *                 VIDEO
  * --band: the band's top as a fraction of the height (default 0.7: the bottom 30 %, as the demo).
- * --decode-only: decodes the band as the reader does and nothing else (the benchmark's ceiling). */
+ * --decode-only: decodes the band as the reader does and nothing else (the benchmark's ceiling).
+ * --dump DIR: writes each caption's combined frames (DIR/N-combined.pgm) and the clean image OCR read
+ * (DIR/N-clean.pgm, N from 1), and on stderr "dump N START END TEXT" (frames): to see why a caption misreads. */
 #include "shared/local/media.h"
 #include "shared/local/ocr.h"
 #include "shared/local/subtitles.h"
@@ -59,6 +61,35 @@ decode_only(const char *path, const struct media_opts *mo, const struct media_in
 	return 0;
 }
 
+struct dump {
+	const char *dir;
+	int n;
+};
+
+static void
+write_pgm(const struct dump *d, const char *what, const uint8_t *pixels, int width, int height)
+{
+	char path[4096];
+	FILE *f;
+
+	if (str_fmt(path, sizeof(path), "%s/%d-%s.pgm", d->dir, d->n, what) != 0 || (f = fopen(path, "wb")) == NULL)
+		return;
+	fprintf(f, "P5\n%d %d\n255\n", width, height);
+	(void)fwrite(pixels, 1, (size_t)width * (size_t)height, f);
+	(void)fclose(f);
+}
+
+static void
+dump_image(void *arg, const struct captions_found *c, const uint8_t *clean, int width, int height, const char *text)
+{
+	struct dump *d = arg;
+
+	d->n++;
+	write_pgm(d, "combined", c->combined, c->width, c->height);
+	write_pgm(d, "clean", clean, width, height);
+	fprintf(stderr, "dump %d %d %d %s\n", d->n, c->start, c->end, text);
+}
+
 static int
 colours_of(const char *list, uint32_t *out, int max)
 {
@@ -92,12 +123,17 @@ main(int argc, char **argv)
 	double band = 0.7;
 	char err[512];
 	bool decode = false;
+	struct dump dump = { NULL, 0 };
 	int i;
 
 	for (i = 1; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
 		if (strcmp(argv[i], "--decode-only") == 0) {
 			decode = true;
 			i--;
+		} else if (strcmp(argv[i], "--dump") == 0) {
+			dump.dir = argv[i + 1];
+			o.on_image = dump_image;
+			o.image_arg = &dump;
 		} else if (strcmp(argv[i], "--band") == 0)
 			band = atof(argv[i + 1]);
 		else if (strcmp(argv[i], "--colours") == 0) {
@@ -115,7 +151,7 @@ main(int argc, char **argv)
 			break;
 	}
 	if (i + 1 != argc || !(band >= 0 && band < 1)) {
-		fprintf(stderr, "usage: read-captions [--decode-only] [--band TOP] [--colours RRGGBB,...] [--sample-fps F]"
+		fprintf(stderr, "usage: read-captions [--decode-only] [--dump DIR] [--band TOP] [--colours RRGGBB,...] [--sample-fps F]"
 		    " [--min-ms MS] [--min-confidence C] VIDEO\n");
 		return 2;
 	}

@@ -2,7 +2,8 @@
  * colour are text, over a still grey or moving noise; the same strokes without an outline, a solid blob, a
  * colour not configured and shreds of noise are not; dark text on a light outline when configured; dots
  * kept only when asked; a reference's presence in its own frame, in a blank one and in other text; the
- * parts of a stable mask that keep their outline; bad sizes refused. */
+ * parts of a stable mask that keep their outline; the still-background filter of a caption's combined
+ * frames; bad sizes refused. */
 #include "shared/local/textmask.h"
 #include "synth.h"
 
@@ -163,6 +164,71 @@ test_presence_and_walled(void **state)
 	textmask_free(&t);
 }
 
+/* Sets the rectangles' pixels in plane. */
+static void
+mark(uint8_t *plane, const struct synth_rect *r, int n)
+{
+	for (int k = 0; k < n; k++)
+		for (int y = r[k].y; y < r[k].y + r[k].h; y++)
+			for (int x = r[k].x; x < r[k].x + r[k].w; x++)
+				plane[y * SYNTH_W + x] = 1;
+}
+
+/* The luma plane of s into grey. */
+static void
+luma_of(const struct synth *s, uint8_t *grey)
+{
+	memcpy(grey, s->yuv, SYNTH_PX);
+}
+
+/* The still-background filter alone: in a caption's combined frames, outlined light glyphs that were
+ * already there in the frames before and after the caption (a sign in a still picture) are the
+ * background's, dropped; the caption's own glyphs are kept; without the frames around it, or where the
+ * still glyphs are the caption's own stable strokes (text over a still background of its colour), both;
+ * with the stable strokes known, glyphs outside them and specks far from the letters are dropped. */
+static void
+test_still_background(void **state)
+{
+	static uint8_t before[SYNTH_PX], combined[SYNTH_PX], stable[SYNTH_PX];
+	struct synth_rect sign[16], dots[2] = { { 150, 34, 2, 2 }, { 300, 4, 2, 2 } };
+	struct textmask t;
+	int n = synth_glyphs(rects, 8, 40, 20), m = synth_glyphs(sign, 4, 220, 20);
+	size_t text = 8 * 69, still = 4 * 69;
+
+	(void)state;
+	synth_background(&frame, 0, 90);
+	synth_text(&frame, sign, m, SYNTH_WHITE, 2, 16);
+	luma_of(&frame, before);
+	synth_text(&frame, rects, n, SYNTH_WHITE, 2, 16);
+	luma_of(&frame, combined);
+	assert_int_equal(textmask_init(&t, SYNTH_W, SYNTH_H, SYNTH_VIDEO_H, white_yellow, 2), 0);
+	assert_int_equal(textmask_find_grey(&t, combined, true, 160, 0, NULL, NULL, NULL, mask), text + still);
+	/* The same before and after the caption: only the caption's glyphs are left. */
+	assert_int_equal(textmask_find_grey(&t, combined, true, 160, 0, before, before, NULL, mask), text);
+	assert_int_equal(stroke_pixels(n), text);
+	/* Unchanged from only one side (the sign goes with the caption's end) is still the background's. */
+	synth_background(&frame, 0, 90);
+	luma_of(&frame, stable);   /* a frame after, without the sign */
+	assert_int_equal(textmask_find_grey(&t, combined, true, 160, 0, before, stable, NULL, mask), text);
+	/* Still glyphs that are where the caption's stable strokes appeared with their outline are text (the
+	 * caption's own glyphs are among those strokes too). */
+	memset(stable, 0, sizeof(stable));
+	mark(stable, sign, m);
+	mark(stable, rects, n);
+	assert_int_equal(textmask_find_grey(&t, combined, true, 160, 0, before, before, stable, mask), text + still);
+	/* Letters not among the caption's stable strokes are background that outlasted its frames; a dot far
+	 * from the letters is a speck, one next to them a full stop. */
+	memset(stable, 0, sizeof(stable));
+	mark(stable, rects, n);
+	synth_text(&frame, sign, m, SYNTH_WHITE, 2, 16);
+	synth_text(&frame, rects, n, SYNTH_WHITE, 2, 16);
+	synth_text(&frame, dots, 2, SYNTH_WHITE, 2, 16);
+	luma_of(&frame, combined);
+	assert_int_equal(textmask_find_grey(&t, combined, true, 160, 0, NULL, NULL, stable, mask), text + 4);
+	assert_int_equal(mask[34 * SYNTH_W + 150], 1);
+	textmask_free(&t);
+}
+
 static void
 test_bad_sizes(void **state)
 {
@@ -185,6 +251,7 @@ main(void)
 		cmocka_unit_test(test_not_text),
 		cmocka_unit_test(test_dark_text_and_dots),
 		cmocka_unit_test(test_presence_and_walled),
+		cmocka_unit_test(test_still_background),
 		cmocka_unit_test(test_bad_sizes),
 	};
 
