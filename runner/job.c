@@ -6,7 +6,10 @@
  * and the write tried again: every write here is fenced, so trying again cannot apply it twice.
  * What a job costs the database: the claim (which brings the step rows), one write per step that is not
  * the last, and the last step's row fused with the completion (queue_complete_step): 1 + n commits for n
- * steps. A step's start is kept in memory and written with its first row (a checkpoint or its result). */
+ * steps. A step's start is kept in memory and written with its first row (a checkpoint or its result).
+ * A step that only writes the database (flows.h: atomic) commits its writes with its row, in one
+ * transaction (the last step: in finish()'s, with the completion), so its effect lands exactly once: a
+ * crash or a lost session before that commit leaves nothing of it, and the next attempt runs it afresh. */
 #include "runner/job.h"
 
 #include "shared/backfill/backfill_complete.h"
@@ -41,6 +44,11 @@ struct attempt {
 	json_object *saved;         /* the checkpoint the current step saved this attempt (owned) */
 	long long step_started_ms;  /* when the current step started (clock_ms) */
 	bool last_unsaved;          /* the last step completed; its result (last) is written with the completion */
+	int pending;                /* an atomic last step finish() runs in its transaction, or -1 */
+	json_object *pending_in;    /* its input (owned) */
+	enum step_outcome pending_oc; /* how it went (STEP_OK unless it failed) */
+	bool pending_noted;         /* its duration is noted for the completion's write */
+	bool skip_react;            /* the reactions failed beside it: it ends the job without them */
 	char cancel[256];           /* an operator's request to stop the job (control.h), "" none */
 	struct job_outcome *out;
 };
@@ -105,20 +113,20 @@ static int
 save_step(struct attempt *a, enum queue_step_status status, json_object *result, const char *error)
 {
 	char err[512];
-	bool ours = false;
+	enum fence_result res = FENCE_LOST;
 	long long deadline = 0;
 	enum db_status st;
 
 	if (status != QUEUE_STEP_RUNNING)
 		note_step(a, status == QUEUE_STEP_COMPLETED ? "completed" : "failed");
 	while ((st = queue_step_save(a->ctx.db, a->job, a->ctx.step_index, a->ctx.step_name, status, result, error,
-	    step_age(a), a->ctx.figures, &ours, a->cancel, sizeof(a->cancel), err, sizeof(err))) == DB_UNAVAILABLE &&
+	    step_age(a), a->ctx.figures, &res, a->cancel, sizeof(a->cancel), err, sizeof(err))) == DB_UNAVAILABLE &&
 	    db_back(a, &deadline, "saving a step", err))
 		;
 	if (st != DB_OK)
 		log_warn("job %s: cannot save step %s: %s", a->job->id, a->ctx.step_name, err);
 	figures_clear(&a->ctx.figures);
-	return st == DB_OK && ours ? 0 : -1;
+	return st == DB_OK && res != FENCE_LOST ? 0 : -1;
 }
 
 static int
@@ -146,6 +154,37 @@ outcome(struct attempt *a, enum job_end end, double delay, const char *message)
 }
 
 /* --- ending an attempt ---------------------------------------------------------------------------- */
+
+static enum step_outcome step_run(struct attempt *a, int i, json_object **result);
+static enum job_end step_failed(struct attempt *a, enum step_outcome oc);
+static enum job_end end_wait(struct attempt *a);
+
+/* finish()'s share of an atomic last step (flows.h): runs it inside the open transaction, from the input
+ * it had the first time. DB_UNAVAILABLE: the database failed under it; all is tried again. */
+static enum db_status
+pending_step(struct attempt *a, char *err, size_t errlen)
+{
+	json_object *result = NULL;
+
+	json_object_put(a->last);
+	a->last = json_object_get(a->pending_in);
+	a->last_unsaved = false;
+	if ((a->pending_oc = step_run(a, a->pending, &result)) != STEP_OK) {
+		json_object_put(result);
+		if (a->pending_oc != STEP_RETRY)
+			return DB_OK;
+		a->pending_oc = STEP_OK; /* a step that only writes the database retries for the database */
+		(void)str_fmt(err, errlen, "%s", a->ctx.error);
+		return DB_UNAVAILABLE;
+	}
+	if (!a->pending_noted)
+		note_step(a, "completed"); /* written with the completion */
+	a->pending_noted = true;
+	json_object_put(a->last);
+	a->last = result;
+	a->last_unsaved = true;
+	return DB_OK;
+}
 
 /* Does this end run the flow's reactions: on_failure when the job ends for good without completing,
  * on_exit always (only for a job whose video is known). */
@@ -205,14 +244,18 @@ static enum db_status
 finish_once(struct attempt *a, enum job_end end, double delay, const char *message, bool *ours, char *err,
     size_t errlen)
 {
-	bool tx = reacts(a, end);
+	bool tx = reacts(a, end) || a->pending >= 0;
 	enum step_outcome oc = STEP_OK;
 	enum db_status st;
 
 	*ours = false;
 	if (tx && (st = db_begin(a->ctx.db, err, errlen)) != DB_OK)
 		return st;
-	if (tx && (oc = react(a, end, message)) != STEP_OK) {
+	if (a->pending >= 0 && ((st = pending_step(a, err, errlen)) != DB_OK || a->pending_oc != STEP_OK)) {
+		db_rollback(a->ctx.db);
+		return st;
+	}
+	if (tx && !a->skip_react && (oc = react(a, end, message)) != STEP_OK) {
 		db_rollback(a->ctx.db);
 		if (oc == STEP_LOST)
 			return DB_OK;
@@ -221,6 +264,9 @@ finish_once(struct attempt *a, enum job_end end, double delay, const char *messa
 			return DB_UNAVAILABLE;
 		log_error("job %s: the flow's %s handling failed: %s; ending the job without it", a->job->id,
 		    job_end_name(end), err);
+		a->skip_react = true;
+		if (a->pending >= 0) /* the step's writes went with the rollback: again, without the reactions */
+			return finish_once(a, end, delay, message, ours, err, errlen);
 		tx = false;
 	}
 	st = write_row(a, end, delay, message, ours, err, errlen);
@@ -246,6 +292,13 @@ finish(struct attempt *a, enum job_end end, double delay, const char *message)
 	while ((st = finish_once(a, end, delay, msg, &ours, err, sizeof(err))) == DB_UNAVAILABLE &&
 	    db_back(a, &deadline, job_end_name(end), err))
 		;
+	if (a->pending >= 0 && a->pending_oc != STEP_OK) { /* the atomic last step failed: nothing was written */
+		enum step_outcome oc = a->pending_oc;
+
+		a->pending = -1;
+		return oc == STEP_WAIT ? end_wait(a) : step_failed(a, oc);
+	}
+	a->pending = -1;
 	if (st != DB_OK)
 		return outcome(a, JOB_ABANDONED, 0, err);
 	if (!ours)
@@ -340,10 +393,10 @@ step_failed(struct attempt *a, enum step_outcome oc)
 /* A step succeeded: its result becomes the next step's input, and is written now (fenced), or for the
  * last step with the job's completion. -1: lease lost. */
 static int
-step_done(struct attempt *a, json_object *result)
+step_done(struct attempt *a, json_object *result, bool saved)
 {
 	a->last_unsaved = a->ctx.step_index == a->flow->nsteps - 1;
-	if (!a->last_unsaved && save_step(a, QUEUE_STEP_COMPLETED, result, NULL) != 0) {
+	if (!a->last_unsaved && !saved && save_step(a, QUEUE_STEP_COMPLETED, result, NULL) != 0) {
 		json_object_put(result);
 		return -1;
 	}
@@ -369,6 +422,65 @@ step_run(struct attempt *a, int i, json_object **result)
 	*result = NULL;
 	a->step_started_ms = clock_ms();
 	return a->flow->steps[i].run(ctx, result);
+}
+
+/* One try of atomic step i that is not the last (flows.h): the step and its completed row in one
+ * transaction. DB_OK with *oc: STEP_OK (committed, or committed already by an earlier try whose COMMIT
+ * lost its answer: this repeat is rolled back), or the step's failure with nothing kept. DB_UNAVAILABLE:
+ * try again from nothing. *result is the caller's. */
+static enum db_status
+atomic_once(struct attempt *a, int i, bool *noted, json_object **result, enum step_outcome *oc, char *err,
+    size_t errlen)
+{
+	enum fence_result res = FENCE_LOST;
+	enum db_status st;
+
+	*result = NULL;
+	if ((st = db_begin(a->ctx.db, err, errlen)) != DB_OK)
+		return st;
+	if ((*oc = step_run(a, i, result)) != STEP_OK) {
+		db_rollback(a->ctx.db);
+		(void)str_fmt(err, errlen, "%s", a->ctx.error);
+		return *oc == STEP_RETRY ? DB_UNAVAILABLE : DB_OK; /* it only writes the database */
+	}
+	if (!*noted)
+		note_step(a, "completed");
+	*noted = true;
+	st = queue_step_save(a->ctx.db, a->job, i, a->ctx.step_name, QUEUE_STEP_COMPLETED, *result, NULL, step_age(a),
+	    a->ctx.figures, &res, a->cancel, sizeof(a->cancel), err, errlen);
+	if (st != DB_OK || res != FENCE_WRITTEN) {
+		db_rollback(a->ctx.db);
+		if (st == DB_OK && res == FENCE_LOST)
+			*oc = flows_error(&a->ctx, STEP_LOST, "the job's lease was lost; nothing written");
+		return st;
+	}
+	return db_commit(a->ctx.db, err, errlen);
+}
+
+/* Atomic step i, not the last, riding out a database outage (DB_OUTAGE_SECONDS). */
+static enum step_outcome
+atomic_step(struct attempt *a, int i, json_object **result)
+{
+	char err[512];
+	long long deadline = 0;
+	enum step_outcome oc = STEP_OK;
+	enum db_status st;
+	bool noted = false;
+
+	while ((st = atomic_once(a, i, &noted, result, &oc, err, sizeof(err))) == DB_UNAVAILABLE) {
+		json_object_put(*result);
+		*result = NULL;
+		if (!db_back(a, &deadline, a->ctx.step_name, err))
+			return flows_error(&a->ctx, STEP_RETRY, "%s", err);
+	}
+	if (st != DB_OK) {
+		json_object_put(*result);
+		*result = NULL;
+		return flows_error(&a->ctx, STEP_FAIL, "%s", err);
+	}
+	if (oc == STEP_OK)
+		figures_clear(&a->ctx.figures); /* written with the row */
+	return oc;
 }
 
 /* The first step to run: the one after the last completed step, whose result is the input. */
@@ -401,7 +513,12 @@ run_steps(struct attempt *a)
 			return end_cancel(a, a->cancel);
 		if (a->env->cancelling != NULL && (cancelled = a->env->cancelling(a->env->cancelling_arg, a->job)) != NULL)
 			return end_cancel(a, cancelled);
-		oc = step_run(a, i, &result);
+		if (a->flow->steps[i].atomic && i == a->flow->nsteps - 1) { /* runs in finish()'s transaction */
+			a->pending = i;
+			a->pending_in = json_object_get(a->last);
+			return finish(a, JOB_COMPLETED, 0, NULL);
+		}
+		oc = a->flow->steps[i].atomic ? atomic_step(a, i, &result) : step_run(a, i, &result);
 		if (lease_lost(a) || oc == STEP_LOST) {
 			json_object_put(result);
 			log_warn("job %s: step %s: the lease was lost; writing nothing more", a->job->id, a->ctx.step_name);
@@ -409,7 +526,7 @@ run_steps(struct attempt *a)
 		}
 		switch (oc) {
 		case STEP_OK:
-			if (step_done(a, result) != 0)
+			if (step_done(a, result, a->flow->steps[i].atomic) != 0)
 				return outcome(a, JOB_ABANDONED, 0, NULL);
 			break;
 		case STEP_WAIT:
@@ -479,6 +596,7 @@ attempt_init(struct attempt *a, const struct job_env *env, struct queue_job *job
 	a->env = env;
 	a->job = job;
 	a->out = out;
+	a->pending = -1;
 	a->ctx = (struct flow_ctx){ .db = env->db, .cfg = env->cfg, .job_id = job->id,
 		.fence = { .job_id = job->id, .token = job->lease_token }, .params = &a->params,
 		.save_checkpoint = save_checkpoint, .should_stop = should_stop, .runner = a };
@@ -492,6 +610,7 @@ attempt_free(struct attempt *a)
 	free(a->steps);
 	json_object_put(a->last);
 	json_object_put(a->saved);
+	json_object_put(a->pending_in);
 	figures_clear(&a->ctx.figures);
 	params_free(&a->params);
 }

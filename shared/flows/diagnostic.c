@@ -12,7 +12,7 @@ noop_step(struct flow_ctx *ctx, json_object **result)
 	return STEP_OK;
 }
 
-static const struct flow_step noop_steps[] = { { "noop", noop_step } };
+static const struct flow_step noop_steps[] = { { "noop", noop_step, false } };
 
 /* Sleeps sleep_ms (waking when the runner must stop), then fails as asked or returns {"step": n, "after":
  * <previous step's n or null>}. */
@@ -38,9 +38,9 @@ diagnostic_step(struct flow_ctx *ctx, json_object **result)
 }
 
 static const struct flow_step diagnostic_steps[] = {
-	{ "first", diagnostic_step },
-	{ "second", diagnostic_step },
-	{ "third", diagnostic_step },
+	{ "first", diagnostic_step, false },
+	{ "second", diagnostic_step, false },
+	{ "third", diagnostic_step, false },
 };
 
 const struct flow diagnostic_noop = { .id = FLOW_NOOP, .steps = FLOW_STEPS(noop_steps) };

@@ -48,6 +48,10 @@ typedef enum step_outcome (*flow_step_fn)(struct flow_ctx *ctx, json_object **re
 struct flow_step {
 	const char *name;
 	flow_step_fn run;
+	/* The step only writes the database (no GPU call, no storage): the runner commits its writes in one
+	 * transaction with its row (a last step's: with the job's completion), so a crash or a lost session
+	 * before that commit leaves nothing of it and the step's effect lands exactly once. */
+	bool atomic;
 };
 
 struct flow {

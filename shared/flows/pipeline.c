@@ -102,9 +102,9 @@ initial_failed(struct flow_ctx *ctx, const char *error)
 }
 
 static const struct flow_step initial_steps[] = {
-	{ "mark_processing", mark_processing },
-	{ "extract_frames_and_ocr", extract_frames_and_ocr },
-	{ "record_metadata", record_metadata },
+	{ "mark_processing", mark_processing, true },
+	{ "extract_frames_and_ocr", extract_frames_and_ocr, false },
+	{ "record_metadata", record_metadata, true },
 };
 
 const struct flow pipeline_initial_processing = {
@@ -202,8 +202,8 @@ release_layout_lock(struct flow_ctx *ctx)
 }
 
 static const struct flow_step crop_steps[] = {
-	{ "crop_and_infer", crop_and_infer },
-	{ "record_layout", record_layout },
+	{ "crop_and_infer", crop_and_infer, false },
+	{ "record_layout", record_layout, true },
 };
 
 const struct flow pipeline_crop_and_infer = {
@@ -247,8 +247,8 @@ record_captions(struct flow_ctx *ctx, json_object **result)
 }
 
 static const struct flow_step caption_steps[] = {
-	{ "caption_ocr", caption_ocr },
-	{ "record_captions", record_captions },
+	{ "caption_ocr", caption_ocr, false },
+	{ "record_captions", record_captions, true },
 };
 
 const struct flow pipeline_caption_ocr = { .id = FLOW_CAPTION_OCR, .steps = FLOW_STEPS(caption_steps) };

@@ -354,15 +354,13 @@ step_params(const struct queue_job *job, int index, double started_ago, char *id
 enum db_status
 queue_step_save(struct db *db, const struct queue_job *job, int index, const char *name,
     enum queue_step_status status, json_object *result, const char *error, double started_ago, json_object *figures,
-    bool *ours, char *cancel, size_t cancellen, char *err, size_t errlen)
+    enum fence_result *res, char *cancel, size_t cancellen, char *err, size_t errlen)
 {
 	char idx[16], attempt[16], ago[32];
 	const char *params[10];
 	struct fence f = { job->id, job->lease_token };
-	enum fence_result res = FENCE_LOST;
-	enum db_status st;
 
-	*ours = false;
+	*res = FENCE_LOST;
 	if (status <= QUEUE_STEP_NONE || status >= QUEUE_STEP__MAX ||
 	    step_params(job, index, started_ago, idx, attempt, ago) != 0)
 		return DB_ERROR;
@@ -374,9 +372,7 @@ queue_step_save(struct db *db, const struct queue_job *job, int index, const cha
 	params[7] = attempt;
 	params[8] = ago;
 	params[9] = figures_param(figures);
-	if ((st = fence_exec_cancel(db, &step_save_stmt, &f, params, &res, cancel, cancellen, err, errlen)) == DB_OK)
-		*ours = res != FENCE_LOST;
-	return st;
+	return fence_exec_cancel(db, &step_save_stmt, &f, params, res, cancel, cancellen, err, errlen);
 }
 
 enum db_status

@@ -5,6 +5,7 @@
 
 #include "shared/db.h"
 #include "shared/intake/priority.h"
+#include "shared/queue/fence.h"
 #include "shared/validate.h"
 
 #include <json-c/json.h>
@@ -75,13 +76,14 @@ enum db_status queue_extend(struct db *db, const char *job_id, const char *token
 int queue_steps_of(const struct queue_job *job, struct queue_step *steps, int nsteps, char *err, size_t errlen);
 void queue_steps_free(struct queue_step *steps, int nsteps);
 /* Writes step index's row: QUEUE_STEP_RUNNING (a checkpoint), _COMPLETED or _FAILED; the step started
- * started_ago seconds ago (kept from its first write). A completed step is never written again. *ours
- * false: the lease was lost and nothing was written. cancel gets an operator's request to stop the job
+ * started_ago seconds ago (kept from its first write). A completed step is never written again. *res:
+ * FENCE_WRITTEN, FENCE_NO_ROW (the step was completed already: a repeat), FENCE_LOST (the lease was lost
+ * and nothing was written). cancel gets an operator's request to stop the job
  * (control.h), "" when none, read in the same statement: the runner asks for it at no extra cost. figures
  * (may be NULL): the runner's figures (shared/metrics/figures.h), written with the row. */
 enum db_status queue_step_save(struct db *db, const struct queue_job *job, int index, const char *name,
     enum queue_step_status status, json_object *result, const char *error, double started_ago, json_object *figures,
-    bool *ours, char *cancel, size_t cancellen, char *err, size_t errlen);
+    enum fence_result *res, char *cancel, size_t cancellen, char *err, size_t errlen);
 /* The job's last step completed with result: its row and the job's completion (result) in one fenced
  * statement, so finishing a job costs one commit. *ours false: the lease was lost, nothing written. figures as
  * for queue_step_save. */
