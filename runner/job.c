@@ -159,23 +159,36 @@ static enum step_outcome step_run(struct attempt *a, int i, json_object **result
 static enum job_end step_failed(struct attempt *a, enum step_outcome oc);
 static enum job_end end_wait(struct attempt *a);
 
-/* finish()'s share of an atomic last step (flows.h): runs it inside the open transaction, from the input
- * it had the first time. DB_UNAVAILABLE: the database failed under it; all is tried again. */
+/* Runs atomic step i (flows.h) inside the open transaction. DB_OK with *oc its outcome (*result set only
+ * for STEP_OK); DB_UNAVAILABLE when it asks to be retried: a step that only writes the database retries
+ * for the database, so the caller rolls back, waits for it and runs the step again from nothing. */
+static enum db_status
+atomic_run(struct attempt *a, int i, json_object **result, enum step_outcome *oc, char *err, size_t errlen)
+{
+	if ((*oc = step_run(a, i, result)) == STEP_OK)
+		return DB_OK;
+	json_object_put(*result);
+	*result = NULL;
+	(void)str_fmt(err, errlen, "%s", a->ctx.error);
+	return *oc == STEP_RETRY ? DB_UNAVAILABLE : DB_OK;
+}
+
+/* finish()'s share of an atomic last step: runs it inside the open transaction, from the input it had the
+ * first time. DB_UNAVAILABLE: all is tried again. */
 static enum db_status
 pending_step(struct attempt *a, char *err, size_t errlen)
 {
 	json_object *result = NULL;
+	enum db_status st;
 
 	json_object_put(a->last);
 	a->last = json_object_get(a->pending_in);
 	a->last_unsaved = false;
-	if ((a->pending_oc = step_run(a, a->pending, &result)) != STEP_OK) {
-		json_object_put(result);
-		if (a->pending_oc != STEP_RETRY)
-			return DB_OK;
-		a->pending_oc = STEP_OK; /* a step that only writes the database retries for the database */
-		(void)str_fmt(err, errlen, "%s", a->ctx.error);
-		return DB_UNAVAILABLE;
+	if ((st = atomic_run(a, a->pending, &result, &a->pending_oc, err, errlen)) != DB_OK ||
+	    a->pending_oc != STEP_OK) {
+		if (st != DB_OK)
+			a->pending_oc = STEP_OK; /* not a failure of the step: finish() tries it again */
+		return st;
 	}
 	if (!a->pending_noted)
 		note_step(a, "completed"); /* written with the completion */
@@ -438,10 +451,9 @@ atomic_once(struct attempt *a, int i, bool *noted, json_object **result, enum st
 	*result = NULL;
 	if ((st = db_begin(a->ctx.db, err, errlen)) != DB_OK)
 		return st;
-	if ((*oc = step_run(a, i, result)) != STEP_OK) {
+	if ((st = atomic_run(a, i, result, oc, err, errlen)) != DB_OK || *oc != STEP_OK) {
 		db_rollback(a->ctx.db);
-		(void)str_fmt(err, errlen, "%s", a->ctx.error);
-		return *oc == STEP_RETRY ? DB_UNAVAILABLE : DB_OK; /* it only writes the database */
+		return st;
 	}
 	if (!*noted)
 		note_step(a, "completed");

@@ -177,9 +177,15 @@ caption_fields(json_object *obj, struct flow_params *out, char *why, size_t whyl
 		out->caption_ids[i] = (long)id;
 	}
 	out->ncaption_ids = n;
-	if (repeats(out->caption_ids, n) != 0)
+	switch (repeats(out->caption_ids, n)) {
+	case 0:
+		return 0;
+	case -1:
+		(void)str_fmt(why, whylen, "out of memory");
+		return -1;
+	default:
 		goto bad;
-	return 0;
+	}
 bad:
 	(void)str_fmt(why, whylen, CAPTION_IDS_RULE);
 	return -1;
