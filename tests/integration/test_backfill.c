@@ -580,6 +580,32 @@ test_completed_excluded(void **state)
 	json_object_put(o);
 }
 
+/* [extra: never processing] a month in progress is not taken again, not even with force_retry (dry or
+ * real): its started_at and counts stay; the failed month beside it is taken. */
+static void
+test_processing_never_taken(void **state)
+{
+	json_object *o;
+	char months[200];
+
+	month_row(2017, 9, "processing", 0);
+	month_row(2017, 8, "failed", 5);
+	support_sql_do(pg, "UPDATE backfill_log SET started_at = '2020-01-01 00:00:00+00', videos_found = 3,"
+	    " videos_queued = 3 WHERE month = 9", 0, NULL);
+	video("pv", "2017-09-09 00:00:00+00");
+	o = schedule("{\"batch_size\":5,\"force_retry\":true,\"dry_run\":true}");
+	months_of(o, months, sizeof(months));
+	assert_string_equal(months, "2017-08");
+	json_object_put(o);
+	o = schedule("{\"batch_size\":5,\"force_retry\":true}");
+	months_of(o, months, sizeof(months));
+	assert_string_equal(months, "2017-08");
+	json_object_put(o);
+	assert_true(month_is(2017, 9, "processing"));
+	assert_int_equal(month_long(2017, 9, "(started_at = '2020-01-01 00:00:00+00')::int * 10 + videos_found"), 13);
+	assert_int_equal(support_sql_long(pg, "SELECT count(*) FROM jobs", 0, NULL), 0);
+}
+
 /* Exactly once: eight database connections end the last jobs of one month at the same moment. */
 struct ender {
 	const char *job_id;
@@ -1007,6 +1033,23 @@ test_seed_idempotent(void **state)
 	refused(SEED, "{\"year_range\":[2000,2001]}", "unknown field");
 }
 
+/* [extra: seeding's default range] no years given: the 25 years up to this one (UTC), batch 20. */
+static void
+test_seed_default_range(void **state)
+{
+	json_object *o = expect("POST", SEED, SECRET, "{}", 200);
+	long this_year = support_sql_long(pg, "SELECT extract(year FROM now() AT TIME ZONE 'UTC')::int", 0, NULL);
+
+	assert_int_equal(get_int(o, "end_year"), this_year);
+	assert_int_equal(get_int(o, "start_year"), this_year - 24);
+	assert_int_equal(get_int(o, "inserted"), 300);
+	assert_int_equal(get_int(o, "batch_size"), 20);
+	json_object_put(o);
+	assert_int_equal(support_sql_long(pg, "SELECT count(*) FROM backfill_log WHERE year = extract(year FROM now()"
+	    " AT TIME ZONE 'UTC') AND batch_size = 20", 0, NULL), 12);
+	assert_int_equal(support_sql_long(pg, "SELECT min(year) + 24 - max(year) FROM backfill_log", 0, NULL), 0);
+}
+
 /* [8.3 variant set per month: the pipeline version] seeded rows carry BACKFILL_PIPELINE_VERSION (the
  * stack sets 4), and the answer says which. */
 static void
@@ -1123,6 +1166,7 @@ main(void)
 		cmocka_unit_test_setup(test_failed_counted, setup),
 		cmocka_unit_test_setup(test_success_rate, setup),
 		cmocka_unit_test_setup(test_completed_excluded, setup),
+		cmocka_unit_test_setup(test_processing_never_taken, setup),
 		cmocka_unit_test_setup(test_completion_exactly_once, setup),
 		cmocka_unit_test_setup(test_four_runners_one_completion, setup),
 		cmocka_unit_test_setup(test_sweep, setup),
@@ -1141,6 +1185,7 @@ main(void)
 		cmocka_unit_test_setup(test_stats_recent, setup),
 		cmocka_unit_test_setup(test_seed_300, setup),
 		cmocka_unit_test_setup(test_seed_idempotent, setup),
+		cmocka_unit_test_setup(test_seed_default_range, setup),
 		cmocka_unit_test_setup(test_seed_pipeline_version, setup),
 		cmocka_unit_test_setup(test_seed_batch_size, setup),
 		cmocka_unit_test_setup(test_end_to_end, setup),
