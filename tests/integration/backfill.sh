@@ -55,6 +55,24 @@ check_eq "cli: their jobs carry version 4 in their keys" \
 	"backfill:v4:2011-11:c2,backfill:v4:2011-12:c1"
 check "cli: stats" bf stats
 check "cli: stats counts" grep -q '"processing":2' "$dir/cli.out"
+# --force-retry (README's way to retry failed months): a failed month is passed over, then taken.
+q "UPDATE backfill_log SET status = 'failed', retry_count = 5 WHERE year = 2011 AND month = 9"
+check "cli: dry run without --force-retry" bf schedule --dry-run --batch-size 1 --year-range 2011:2011
+check "cli: passes the failed month over" grep -q '"month":8' "$dir/cli.out"
+check "cli: schedule --force-retry" bf schedule --force-retry --batch-size 1 --year-range 2011:2011
+check_eq "cli: the failed month is taken (no video: completed at once)" \
+	"$(q "SELECT status || ' ' || retry_count FROM backfill_log WHERE year = 2011 AND month = 9")" "completed 5"
+
+# cron/captionacc's commented examples work as written: the command (as a dry run) and the endpoint.
+line=$(sed -n 's|^#.*/captionacc-runner \(backfill [^>]*\)>.*|\1|p' "$top_srcdir/cron/captionacc")
+check "cron: a commented backfill line" test -n "$line"
+# shellcheck disable=SC2086 # the line's words are the arguments
+check "cron: its command is accepted" sh -c '"$@" --dry-run >"$0/cli.out" 2>&1' "$dir" "$runner" $line
+check "cron: and schedules (a dry run here)" grep -q '"dry_run":true' "$dir/cli.out"
+body=$(sed -n "s|^#.*-d '\([^']*\)' http://[^/]*\(/api/internal/schedule-backfill\) .*|\1 \2|p" "$top_srcdir/cron/captionacc")
+check "cron: a commented endpoint line" test -n "$body"
+check_eq "cron: its body, posted to its path, is accepted" "$(curl -s -o "$dir/cron.out" -w '%{http_code}' -X POST \
+	-H 'X-Cron-Secret: cron-now' -H 'Content-Type: application/json' --data "${body% *}" "$STACK_URL${body##* }")" 200
 check "the cron secret is never logged" sh -c "! grep -q 'cron-now\|cron-before' '$dir/captionacc.log' '$dir/runner.out'"
 "$stack" fcgi-stop "$dir"
 check "no sanitizer report from captionacc-fcgi" sh -c "! grep -E 'Sanitizer|runtime error' '$dir/spawn-fcgi.log' \
