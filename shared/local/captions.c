@@ -11,6 +11,8 @@
 /* In the combined image, strokes are the pixels at least LEVEL/10 of the way from their outline's level to
  * their own. */
 #define LEVEL 7
+/* ... and only pixels at most WALL/10 of the way from the outline's level to the strokes' are outline. */
+#define WALL 5
 /* The combined image folds in every COMBINE_EVERY-th frame of a caption. */
 #define COMBINE_EVERY 3
 
@@ -156,11 +158,11 @@ median_level(const struct captions *c, const uint32_t *at, size_t n)
 	return c->ref.light ? 255 : 0;
 }
 
-/* The grey level that parts strokes from outline: LEVEL/10 of the way from the outline's to the strokes'. */
+/* The grey level tenths/10 of the way from the outline's to the strokes'. */
 static int
-level_between(int outline, int strokes)
+level_between(int outline, int strokes, int tenths)
 {
-	return outline + (strokes - outline) * LEVEL / 10;
+	return outline + (strokes - outline) * tenths / 10;
 }
 
 /* The caption ends: the masks of samples k and k + 1 (0: this one, 1: the one before...), which were not
@@ -204,13 +206,14 @@ static int
 emit(struct captions *c, int end, int k)
 {
 	const uint8_t *after = ring_frame(c, end + 1);
+	int outline = median_level(c, c->ref.ring, c->ref.nring), strokes = median_level(c, c->ref.fill, c->ref.nfill);
 	struct captions_found f = {
 		.start = c->start, .end = end, .light = c->ref.light, .top = c->top, .width = c->t->width,
 		.height = c->rows, .left = c->ref.x0, .right = c->ref.x1, .combined = c->combined, .votes = c->votes,
 		.frames = c->combined_frames,
 		.before = c->before, .after = after ? after + (size_t)c->top * (size_t)c->t->width : NULL,
 		.strokes = c->strokes, .stable = stable_strokes(c, k),
-		.level = level_between(median_level(c, c->ref.ring, c->ref.nring), median_level(c, c->ref.fill, c->ref.nfill)),
+		.level = level_between(outline, strokes, LEVEL), .wall = level_between(outline, strokes, WALL),
 	};
 	int rc = 0;
 

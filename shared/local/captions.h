@@ -38,8 +38,9 @@ struct captions_found {
 	size_t strokes;              /* stable stroke pixels it was found by */
 	const uint8_t *stable;       /* width x height: 1 where those strokes are, or the per-frame masks of its
 	                              * last two samples both found a stroke */
-	int level;                   /* grey level halfway between its strokes' and their outline's (or box's)
-	                              * in combined */
+	int level;                   /* grey level between its strokes' and their outline's (or box's) in
+	                              * combined: the strokes' side of it is stroke */
+	int wall;                    /* grey level halfway between the two: the outline's side of it is outline */
 };
 
 /* Receives each caption (in order); non-zero stops captions_push / captions_finish with that value. */

@@ -46,19 +46,23 @@ padded(const uint8_t *src, int w, int h, int rows)
 }
 
 /* The combined image (with `rows` rows) in which a pixel that had the subtitle's colour in fewer than
- * VOTES/10 of the caption's frames is background: a light patch of another colour is not a stroke. NULL on
- * no memory. Caller frees. */
+ * VOTES/10 of the caption's frames is background: a light patch of another colour is not a stroke. Such a
+ * pixel keeps its level up to just short of a stroke's, not the outline's shade: a background of the
+ * text's own colour under grain passes the vote here and there, and specks walled in by made-up outline
+ * would read as text. NULL on no memory. Caller frees. */
 static uint8_t *
 uncoloured(const struct captions_found *c, int rows)
 {
 	uint8_t *grey = padded(c->combined, c->width, c->height, rows);
 	size_t n = (size_t)c->width * (size_t)c->height;
+	int below = c->light ? c->level - 1 : c->level + 1;
 
 	if (grey == NULL)
 		return NULL;
+	below = below < 0 ? 0 : below > 255 ? 255 : below;
 	for (size_t p = 0; p < n; p++)
-		if (c->votes[p] * 10 < c->frames * VOTES)
-			grey[p] = c->light ? 0 : 255;
+		if (c->votes[p] * 10 < c->frames * VOTES && (c->light ? grey[p] > below : grey[p] < below))
+			grey[p] = (uint8_t)below;
 	return grey;
 }
 
@@ -127,7 +131,7 @@ cleanimage_make(const struct textmask *like, const struct captions_found *c, str
 	    (c->stable != NULL && (stable = padded(c->stable, c->width, c->height, t.height)) == NULL))
 		goto out;
 	rc = 0;
-	if (textmask_find_grey(&t, grey, c->light, c->level, 0, before, after, stable, mask) == 0 || t.median_height == 0)
+	if (textmask_find_grey(&t, grey, c->light, c->level, c->wall, 0, before, after, stable, mask) == 0 || t.median_height == 0)
 		goto out;
 	keep_columns(mask, t.width, t.height, c->left - 2 * t.median_height, c->right + 2 * t.median_height);
 	if (

@@ -26,8 +26,12 @@
  * before the caption (or the one after) was there all along: a still background's. */
 #define STILL 12
 #define STILL_SHARE 7
-/* A dot or comma of a combined image is text within NEAR/10 of a glyph height of a letter. */
+/* A dot or comma of a combined image is text within NEAR/10 of a glyph height of a letter, with its own
+ * outline: RING/10 of the pixels RING_AT out from its box around it in the outline's shade (a speck of a
+ * background of the text's colour next to a letter's outline has it on one side only). */
 #define NEAR 15
+#define RING 7
+#define RING_AT 2
 
 /* A combined image with the frames around its caption. */
 struct textmask_still {
@@ -427,11 +431,30 @@ gap(const struct textmask_comp *a, const struct textmask_comp *b)
 	return dx > dy ? dx : dy;
 }
 
+/* Whether glyph c has the contrast shade (bits) all around it: RING/10 of the pixels of the rectangle
+ * RING_AT pixels out from its box (those inside the image). */
+static bool
+ringed(const struct textmask *t, const struct textmask_comp *c, uint8_t bits)
+{
+	int x0 = c->x0 - RING_AT, x1 = c->x1 + RING_AT, y0 = c->y0 - RING_AT, y1 = c->y1 + RING_AT;
+	unsigned seen = 0, walled = 0;
+
+	for (int y = y0; y <= y1; y++)
+		for (int x = x0; x <= x1; x++) {
+			if ((y != y0 && y != y1 && x != x0 && x != x1) || x < 0 || y < 0 || x >= t->width || y >= t->height)
+				continue;
+			seen++;
+			walled += (t->cls[(size_t)y * t->width + x] & bits) != 0;
+		}
+	return seen > 0 && walled * 10 >= seen * RING;
+}
+
 /* With the caption's stable strokes known: a kept glyph as tall as the per-frame masks find (a letter)
  * must hold some of those strokes (else it is background that outlasted the caption's frames), and a
- * smaller one (a dot, a comma, a dash) must lie within NEAR/10 of the text's glyph height of a letter. */
+ * smaller one (a dot, a comma, a dash) must lie within NEAR/10 of the text's glyph height of a letter and
+ * have its own outline around it (contrast bits). */
 static void
-on_text(struct textmask *t, uint32_t n)
+on_text(struct textmask *t, uint32_t n, uint8_t contrast)
 {
 	int found = textmask_letter_height(t), height;
 
@@ -448,7 +471,7 @@ on_text(struct textmask *t, uint32_t n)
 		for (uint32_t j = 1; j < n && !near; j++)
 			near = j != i && t->comps[j].keep && t->comps[j].y1 - t->comps[j].y0 + 1 >= found &&
 			    gap(c, &t->comps[j]) * 10 <= height * NEAR;
-		c->keep = near;
+		c->keep = near && ringed(t, c, contrast);
 	}
 }
 
@@ -467,7 +490,7 @@ glyphs(struct textmask *t, uint8_t fill, uint8_t contrast, int min_height, const
 	for (uint32_t i = 1; i < n; i++)
 		t->comps[i].keep = t->parent[i] == i && letter_like(t, &t->comps[i], min_height);
 	if (still != NULL && still->stable != NULL)
-		on_text(t, n);
+		on_text(t, n, contrast);
 	t->median_height = median_height(t, n);
 	for (size_t p = 0; p < px; p++)
 		if (t->labels[p] != 0 && t->comps[t->labels[p]].keep) {
@@ -504,7 +527,7 @@ textmask_find(struct textmask *t, const struct textmask_frame *f, int min_height
 }
 
 size_t
-textmask_find_grey(struct textmask *t, const uint8_t *grey, bool light, int level, int min_height,
+textmask_find_grey(struct textmask *t, const uint8_t *grey, bool light, int level, int wall, int min_height,
     const uint8_t *before, const uint8_t *after, const uint8_t *stable, uint8_t *mask)
 {
 	struct textmask_still still = { grey, before, after, stable };
@@ -513,6 +536,10 @@ textmask_find_grey(struct textmask *t, const uint8_t *grey, bool light, int leve
 	for (size_t p = 0; p < px; p++) {
 		uint8_t c = t->luma_flags[grey[p]];
 
+		/* Only the outline's own shades wall a stroke in: a background of the text's colour under grain
+		 * combines into speckles darker than the text, but nowhere near its outline. */
+		if (light ? grey[p] > wall : grey[p] < wall)
+			c &= (uint8_t)~(TEXTMASK_DARK | TEXTMASK_LIGHT);
 		if (light ? grey[p] >= level : grey[p] <= level)
 			c |= light ? TEXTMASK_FILL_LIGHT : TEXTMASK_FILL_DARK;
 		t->cls[p] = c;

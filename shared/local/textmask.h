@@ -78,13 +78,14 @@ void textmask_free(struct textmask *t);
  * text pixels. */
 size_t textmask_find(struct textmask *t, const struct textmask_frame *f, int min_height, uint8_t *mask);
 /* The same for one plane of grey levels (a caption's frames combined) with light (dark) text: strokes are
- * the pixels at or above (below) level. With before and after (the same rows of the frames just before and
+ * the pixels at or above (below) level, and only pixels at or below (above) wall, the outline's or box's
+ * side, wall them in. With before and after (the same rows of the frames just before and
  * after the caption; NULL: none), a glyph mostly unchanged from either is a still background's, dropped,
  * unless half of it is in stable (1 = a stroke the per-frame masks found in the caption's frames, whose
  * outline came with it: text over a still background of its own colour). With stable (NULL: none), a
  * letter-tall glyph with none of it there is background that outlasted the caption's frames, dropped,
  * and a dot, comma or dash far from the letters left is a speck, dropped. */
-size_t textmask_find_grey(struct textmask *t, const uint8_t *grey, bool light, int level, int min_height,
+size_t textmask_find_grey(struct textmask *t, const uint8_t *grey, bool light, int level, int wall, int min_height,
     const uint8_t *before, const uint8_t *after, const uint8_t *stable, uint8_t *mask);
 
 /* Keeps in mask (a set of stroke pixels, e.g. strokes stable over two frames) the 8-connected parts whose

@@ -1,5 +1,5 @@
 /* caption-score.c: scores captions read from a video against the .srt it was made from.
- *   caption-score [--floors F1,CER,SECONDS] [--verbose] NAME=REF.srt:READ.tsv ...
+ *   caption-score [--floors F1,CER,SECONDS] [--each F1,CER] [--verbose] NAME=REF.srt:READ.tsv ...
  * READ.tsv holds what tests/harness/read-captions prints: "START<TAB>END<TAB>TEXT" per caption (seconds).
  * The .srt's text loses its tags (<i>, {\an8}) and its line breaks become spaces.
  * Matching: a caption read and a caption drawn match when their times overlap by at least half of the
@@ -7,7 +7,8 @@
  * matched / read, recall = matched / drawn, F1 their harmonic mean; CER = the edit distance (Unicode
  * characters) between the texts of matched pairs / the drawn texts' length, after collapsing spaces and
  * writing typographic quotes as ASCII ones; timing = |start error| and |end error| of matched pairs.
- * Prints one line per NAME and one for all of them together; with --floors, exits 1 unless the total has
+ * Prints one line per NAME and one for all of them together; with --each, exits 1 unless every NAME has
+ * F1 >= F1 and CER <= CER; with --floors, exits 1 unless the total has
  * F1 >= F1, CER <= CER and every start and end within SECONDS. */
 #include <stdbool.h>
 #include <stdint.h>
@@ -284,12 +285,20 @@ print_score(const char *name, const struct score *s)
 	    s->matched ? s->end_sum / s->matched : 0, s->end_max);
 }
 
+/* Whether s has F1 >= min_f1, CER <= max_cer and every start and end within max_err seconds. */
+static bool
+meets(const struct score *s, double min_f1, double max_cer, double max_err)
+{
+	return f1_of(s) >= min_f1 && (s->chars > 0 ? s->edits / s->chars : 1) <= max_cer && s->start_max <= max_err &&
+	    s->end_max <= max_err;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct score total = { 0 };
-	double min_f1 = -1, max_cer = 2, max_err = 1e9;
-	bool verbose = false, floors = false;
+	double min_f1 = -1, max_cer = 2, max_err = 1e9, each_f1 = -1, each_cer = 2;
+	bool verbose = false, floors = false, below = false;
 	int i = 1;
 
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
@@ -299,11 +308,15 @@ main(int argc, char **argv)
 		    sscanf(argv[i + 1], "%lf,%lf,%lf", &min_f1, &max_cer, &max_err) == 3) {
 			floors = true;
 			i++;
-		} else
+		} else if (strcmp(argv[i], "--each") == 0 && i + 1 < argc &&
+		    sscanf(argv[i + 1], "%lf,%lf", &each_f1, &each_cer) == 2)
+			i++;
+		else
 			break;
 	}
 	if (i >= argc) {
-		fprintf(stderr, "usage: caption-score [--floors F1,CER,SECONDS] [--verbose] NAME=REF.srt:READ.tsv ...\n");
+		fprintf(stderr, "usage: caption-score [--floors F1,CER,SECONDS] [--each F1,CER] [--verbose] "
+		    "NAME=REF.srt:READ.tsv ...\n");
 		return 2;
 	}
 	for (; i < argc; i++) {
@@ -322,6 +335,10 @@ main(int argc, char **argv)
 		match(nd, ng);
 		add_pairs(&s, nd, ng, verbose);
 		print_score(name, &s);
+		if (!meets(&s, each_f1, each_cer, 1e9)) {
+			printf("%s is below F1 >= %.3f, CER <= %.4f\n", name, each_f1, each_cer);
+			below = true;
+		}
 		total.drawn += s.drawn;
 		total.read += s.read;
 		total.matched += s.matched;
@@ -333,10 +350,9 @@ main(int argc, char **argv)
 		total.end_max = s.end_max > total.end_max ? s.end_max : total.end_max;
 	}
 	print_score("all", &total);
-	if (floors && !(f1_of(&total) >= min_f1 && (total.chars > 0 ? total.edits / total.chars : 1) <= max_cer &&
-	    total.start_max <= max_err && total.end_max <= max_err)) {
+	if (floors && !meets(&total, min_f1, max_cer, max_err)) {
 		printf("below the floors: F1 >= %.3f, CER <= %.4f, start and end within %.3f s\n", min_f1, max_cer, max_err);
 		return 1;
 	}
-	return 0;
+	return below ? 1 : 0;
 }

@@ -202,20 +202,20 @@ test_still_background(void **state)
 	synth_text(&frame, rects, n, SYNTH_WHITE, 2, 16);
 	luma_of(&frame, combined);
 	assert_int_equal(textmask_init(&t, SYNTH_W, SYNTH_H, SYNTH_VIDEO_H, white_yellow, 2), 0);
-	assert_int_equal(textmask_find_grey(&t, combined, true, 160, 0, NULL, NULL, NULL, mask), text + still);
+	assert_int_equal(textmask_find_grey(&t, combined, true, 160, 90, 0, NULL, NULL, NULL, mask), text + still);
 	/* The same before and after the caption: only the caption's glyphs are left. */
-	assert_int_equal(textmask_find_grey(&t, combined, true, 160, 0, before, before, NULL, mask), text);
+	assert_int_equal(textmask_find_grey(&t, combined, true, 160, 90, 0, before, before, NULL, mask), text);
 	assert_int_equal(stroke_pixels(n), text);
 	/* Unchanged from only one side (the sign goes with the caption's end) is still the background's. */
 	synth_background(&frame, 0, 90);
 	luma_of(&frame, stable);   /* a frame after, without the sign */
-	assert_int_equal(textmask_find_grey(&t, combined, true, 160, 0, before, stable, NULL, mask), text);
+	assert_int_equal(textmask_find_grey(&t, combined, true, 160, 90, 0, before, stable, NULL, mask), text);
 	/* Still glyphs that are where the caption's stable strokes appeared with their outline are text (the
 	 * caption's own glyphs are among those strokes too). */
 	memset(stable, 0, sizeof(stable));
 	mark(stable, sign, m);
 	mark(stable, rects, n);
-	assert_int_equal(textmask_find_grey(&t, combined, true, 160, 0, before, before, stable, mask), text + still);
+	assert_int_equal(textmask_find_grey(&t, combined, true, 160, 90, 0, before, before, stable, mask), text + still);
 	/* Letters not among the caption's stable strokes are background that outlasted its frames; a dot far
 	 * from the letters is a speck, one next to them a full stop. */
 	memset(stable, 0, sizeof(stable));
@@ -224,8 +224,54 @@ test_still_background(void **state)
 	synth_text(&frame, rects, n, SYNTH_WHITE, 2, 16);
 	synth_text(&frame, dots, 2, SYNTH_WHITE, 2, 16);
 	luma_of(&frame, combined);
-	assert_int_equal(textmask_find_grey(&t, combined, true, 160, 0, NULL, NULL, stable, mask), text + 4);
+	assert_int_equal(textmask_find_grey(&t, combined, true, 160, 90, 0, NULL, NULL, stable, mask), text + 4);
 	assert_int_equal(mask[34 * SYNTH_W + 150], 1);
+	textmask_free(&t);
+}
+
+/* Rectangles r painted into grey: level fill, inside an outline `width` pixels wide at level `outline`. */
+static void
+paint(uint8_t *grey, const struct synth_rect *r, int n, uint8_t fill, int width, uint8_t outline)
+{
+	for (int k = 0; k < n; k++)
+		for (int y = r[k].y - width; y < r[k].y + r[k].h + width; y++)
+			for (int x = r[k].x - width; x < r[k].x + r[k].w + width; x++)
+				if (x >= 0 && y >= 0 && x < SYNTH_W && y < SYNTH_H && grey[y * SYNTH_W + x] != fill)
+					grey[y * SYNTH_W + x] = outline;
+	for (int k = 0; k < n; k++)
+		for (int y = r[k].y; y < r[k].y + r[k].h; y++)
+			for (int x = r[k].x; x < r[k].x + r[k].w; x++)
+				grey[y * SYNTH_W + x] = fill;
+}
+
+/* Text over a background of its own colour under grain (the combined frames' background a little darker
+ * than the strokes, never as dark as the outline): only the outline's shades wall a stroke in, so letters
+ * walled by darkened background are not text; and a speck of that background next to a letter's outline
+ * (outline on one side only) is dropped where a full stop with its own outline is kept. */
+static void
+test_own_outline(void **state)
+{
+	static uint8_t grey[SYNTH_PX], stable[SYNTH_PX];
+	struct synth_rect dot = { 40 + 14 * 4, 34, 2, 2 }, speck = { 40, 16, 2, 2 };
+	struct textmask t;
+	int n = synth_glyphs(rects, 4, 40, 20);
+	size_t text = 4 * 69;
+
+	(void)state;
+	assert_int_equal(textmask_init(&t, SYNTH_W, SYNTH_H, SYNTH_VIDEO_H, white_yellow, 2), 0);
+	memset(grey, 150, sizeof(grey));
+	paint(grey, rects, n, 230, 2, 120);   /* walled by darkened background only */
+	assert_int_equal(textmask_find_grey(&t, grey, true, 160, 100, 0, NULL, NULL, NULL, mask), 0);
+	assert_int_equal(textmask_find_grey(&t, grey, true, 160, 130, 0, NULL, NULL, NULL, mask), text);
+	memset(grey, 150, sizeof(grey));
+	paint(grey, rects, n, 230, 2, 16);
+	paint(grey, &dot, 1, 230, 2, 16);
+	paint(grey, &speck, 1, 230, 0, 16);   /* touches the first letter's outline from above */
+	memset(stable, 0, sizeof(stable));
+	mark(stable, rects, n);
+	assert_int_equal(textmask_find_grey(&t, grey, true, 160, 100, 0, NULL, NULL, stable, mask), text + 4);
+	assert_int_equal(mask[34 * SYNTH_W + dot.x], 1);
+	assert_int_equal(mask[16 * SYNTH_W + speck.x], 0);
 	textmask_free(&t);
 }
 
@@ -252,6 +298,7 @@ main(void)
 		cmocka_unit_test(test_dark_text_and_dots),
 		cmocka_unit_test(test_presence_and_walled),
 		cmocka_unit_test(test_still_background),
+		cmocka_unit_test(test_own_outline),
 		cmocka_unit_test(test_bad_sizes),
 	};
 
