@@ -8,7 +8,8 @@
 #   - a runner frozen (SIGSTOP) at an exact point past its lease while a second runner takes its job
 #     over and finishes: once resumed it changes no row, and no client gets the lock the new holder
 #     still holds (frozen in the GPU call holding the lock; before mark_processing's write; before
-#     record_metadata's write, via the CAPTIONACC_TEST_STOP_BEFORE hook);
+#     record_metadata's write, via the CAPTIONACC_TEST_STOP_BEFORE hook; inside the job's ending
+#     transaction, holding the jobs row, whose session the server ends after a lease);
 #   - a randomised run: 500 jobs, 4 runners, 25 SIGSTOPs of 1-2 leases: every video's status and
 #     metadata match its job's outcome, no status goes back, no lock is left held.
 set -eu
@@ -150,6 +151,24 @@ before=$(snapshot)
 kill -CONT "$a"; rc=0; wait "$a" || rc=$?
 check_eq "frozen before record_metadata: resumed, it changes no row" "$rc $(snapshot)" "0 $before"
 check_eq "frozen before record_metadata: the later metadata stays" "$(video v-frozen2 frame_count)" 999
+
+# --- frozen inside the job's ending transaction (the video written, the completion not yet): its
+# session holds the jobs row FOR UPDATE; the server ends that session once it idles a lease in the
+# transaction, so a second runner takes the job over instead of waiting for the frozen one
+job=$(initial v-frozen3)
+CAPTIONACC_TEST_STOP_BEFORE=queue_complete_step LEASE_SECONDS=2 LOG_FILE="$dir/frozen-tx.log" \
+	"$runner" run --max-jobs 1 --worker-id frozen-tx >/dev/null 2>&1 & a=$!; pids="$pids $a"
+wait_for 10 stopped "$a"
+wait_for 10 lease_expired "$job"
+check "frozen in its transaction: the server ends the frozen session" wait_for 10 sh -c \
+	"test \"\$($PSQL -c \"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'captionacc-runner' AND state LIKE 'idle in transaction%'\")\" = 0"
+LEASE_SECONDS=2 "$runner" run --max-jobs 1 >/dev/null 2>&1
+check_eq "frozen in its transaction: another runner took the job over and completed it" \
+	"$(job_state "$job") $(video v-frozen3 status)" "completed 2 active"
+before=$(snapshot)
+kill -CONT "$a"; rc=0; wait "$a" || rc=$?
+check_eq "frozen in its transaction: resumed, it changes no row" "$rc $(snapshot)" "0 $before"
+check "frozen in its transaction: it says the lease was lost" grep -q "abandoned (lease lost)" "$dir/frozen-tx.log"
 
 # --- randomised: 500 jobs, 4 runners, 25 SIGSTOPs of 1 to 2 leases
 q "TRUNCATE jobs CASCADE; TRUNCATE status_log; DELETE FROM video_database_state" >/dev/null
