@@ -4,7 +4,9 @@
 #   - the last allowed attempt dies with its runner: the reaper runs the flow's failure handling (video
 #     error) and frees the layout lock, so the video's next crop job runs at once;
 #   - a runner's sessions terminated again and again while it drains: no runner exits, no job waits for
-#     its lease; runners started while every session is being terminated wait it out and exit 0;
+#     its lease; runners started while every session is being terminated wait it out and exit 0; the
+#     database stopped for 3 s mid-job is ridden out, stopped for good ends a runner after
+#     DB_OUTAGE_SECONDS (exit 1);
 #   - a runner frozen (SIGSTOP) at an exact point past its lease while a second runner takes its job
 #     over and finishes: once resumed it changes no row, and no client gets the lock the new holder
 #     still holds (frozen in the GPU call holding the lock; before mark_processing's write; before
@@ -47,6 +49,8 @@ check_eq "last attempt killed: the reaper fails the job" "$(job_state "$job")" "
 check_eq "last attempt killed: the video ends in error" "$(video v-last status)" error
 check "last attempt killed: the video says why" sh -c \
 	"$PSQL -c \"SELECT error_message FROM videos WHERE id = 'v-last'\" | grep -q 'lease expired: runner dies stopped during attempt 1 (out of attempts)'"
+check_eq "last attempt killed: the failure handling ran once (the video's statuses)" \
+	"$(q "SELECT string_agg(status, ',' ORDER BY n) FROM status_log WHERE video_id = 'v-last'")" "processing,error"
 
 job=$(crop v-crop 1)
 MODAL_CROP_AND_INFER_URL="$MODAL_URL/crop/slow?ms=30000" LEASE_SECONDS=2 \
@@ -101,6 +105,28 @@ for i in $(seq 1 40); do rc=0; "$runner" run >/dev/null 2>>"$dir/starts.log" || 
 kill "$killer" 2>/dev/null || true; wait "$killer" 2>/dev/null || true
 check_eq "sessions terminated at start: every one of 40 runners exits 0" "$rcs" \
 	0000000000000000000000000000000000000000
+
+# --- the database away: a runner mid-job rides out 3 s of it; one waiting for work stops once it has
+# stayed away DB_OUTAGE_SECONDS (exit 1), not before
+job=$(initial v-outage)
+MODAL_EXTRACT_FRAMES_AND_OCR_URL="$MODAL_URL/extract/slow?ms=2000" DB_OUTAGE_SECONDS=30 LOG_FILE="$dir/outage.log" \
+	"$runner" run --max-jobs 1 --worker-id outage >/dev/null 2>&1 & a=$!; pids="$pids $a"
+wait_for 10 sh -c "test \"\$($PSQL -c \"SELECT status FROM videos WHERE id = 'v-outage'\")\" = processing"
+"$stack" pg-stop "$dir" >/dev/null
+sleep 3
+"$stack" pg-start "$dir" >/dev/null
+rc=0; wait "$a" || rc=$?
+check_eq "database away 3 s mid-job: the runner carries on, the job completes on its first attempt" \
+	"$rc $(job_state "$job") $(video v-outage status)" "0 completed 1 active"
+DB_OUTAGE_SECONDS=2 "$runner" run --wait --max-seconds 60 --worker-id outage2 >/dev/null 2>&1 & a=$!; pids="$pids $a"
+sleep 1
+"$stack" pg-stop "$dir" >/dev/null
+t0=$(date +%s)
+rc=0; wait "$a" || rc=$?
+t=$(($(date +%s) - t0))
+"$stack" pg-start "$dir" >/dev/null
+check_eq "database away for good: the waiting runner stops (exit 1)" "$rc" 1
+check "database away for good: not before DB_OUTAGE_SECONDS (2 s; took $t s)" test "$t" -ge 2
 
 # --- frozen in the GPU call while holding the layout lock
 job=$(crop v-crop)
