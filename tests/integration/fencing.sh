@@ -10,7 +10,8 @@
 #   - a runner frozen (SIGSTOP) at an exact point past its lease while a second runner takes its job
 #     over and finishes: once resumed it changes no row, and no client gets the lock the new holder
 #     still holds (frozen in the GPU call holding the lock; before mark_processing's write; before
-#     record_metadata's write, via the CAPTIONACC_TEST_STOP_BEFORE hook; inside the job's ending
+#     record_metadata's write, via the CAPTIONACC_TEST_STOP_BEFORE hook, also resumed while the new
+#     holder still runs the job, so only the lease token refuses it; inside the job's ending
 #     transaction, holding the jobs row, whose session the server ends after a lease);
 #   - a randomised run: 500 jobs, 4 runners, 25 SIGSTOPs of 1-2 leases: every video's status and
 #     metadata match its job's outcome, no status goes back, no lock is left held.
@@ -177,6 +178,24 @@ before=$(snapshot)
 kill -CONT "$a"; rc=0; wait "$a" || rc=$?
 check_eq "frozen before record_metadata: resumed, it changes no row" "$rc $(snapshot)" "0 $before"
 check_eq "frozen before record_metadata: the later metadata stays" "$(video v-frozen2 frame_count)" 999
+
+# --- frozen before record_metadata's write, resumed while the job's new holder still runs it (frozen in
+# turn at the same point, its lease valid): the job is still running, so only the lease token refuses
+job=$(initial v-frozen4)
+CAPTIONACC_TEST_STOP_BEFORE=videos_record_processing LEASE_SECONDS=2 LOG_FILE="$dir/frozen4.log" \
+	"$runner" run --max-jobs 1 --worker-id frozen4 >/dev/null 2>&1 & a=$!; pids="$pids $a"
+wait_for 10 stopped "$a"
+wait_for 10 lease_expired "$job"
+CAPTIONACC_TEST_STOP_BEFORE=videos_record_processing LOG_FILE="$dir/holder4.log" \
+	"$runner" run --max-jobs 1 --worker-id holder4 >/dev/null 2>&1 & b=$!; pids="$pids $b"
+check "new holder still running: it holds the job, stopped before the same write" wait_for 15 sh -c \
+	"test \"\$(awk '{print \$3}' /proc/$b/stat)\" = T && test \"\$($PSQL -c \"SELECT lease_owner FROM jobs WHERE id = '$job'\")\" = holder4"
+before=$(snapshot)
+kill -CONT "$a"; rc=0; wait "$a" || rc=$?
+check_eq "new holder still running: the resumed runner changes no row" "$rc $(snapshot)" "0 $before"
+kill -CONT "$b"; rc=0; wait "$b" || rc=$?
+check_eq "new holder still running: the new holder completes the job once" \
+	"$rc $(job_state "$job") $(video v-frozen4 "status || ' ' || frame_count")" "0 completed 2 active 100"
 
 # --- frozen inside the job's ending transaction (the video written, the completion not yet): its
 # session holds the jobs row FOR UPDATE; the server ends that session once it idles a lease in the
