@@ -23,6 +23,7 @@ struct db {
 	char appname[64];
 	char connect_timeout[16];
 	char statement_timeout[24];
+	char idle_tx_timeout[24]; /* ms: LEASE_SECONDS (see setup_session) */
 	const struct db_stmt *prepared[DB_MAX_PREPARED];
 	int nprepared;
 	long long last_failed_ms; /* monotonic time of the last failed connect, 0 = none */
@@ -58,7 +59,8 @@ db_new(const struct config *cfg, const char *appname)
 	db->retry_ms = cfg->db_retry_ms;
 	if (db->url == NULL || db->schema == NULL || str_copy(db->appname, sizeof(db->appname), appname) != 0 ||
 	    str_fmt(db->connect_timeout, sizeof(db->connect_timeout), "%ld", cfg->db_connect_timeout) != 0 ||
-	    str_fmt(db->statement_timeout, sizeof(db->statement_timeout), "%ld", cfg->db_statement_timeout_ms) != 0) {
+	    str_fmt(db->statement_timeout, sizeof(db->statement_timeout), "%ld", cfg->db_statement_timeout_ms) != 0 ||
+	    str_fmt(db->idle_tx_timeout, sizeof(db->idle_tx_timeout), "%ld", cfg->lease_seconds * 1000) != 0) {
 		db_free(db);
 		return NULL;
 	}
@@ -117,16 +119,22 @@ on_notice(void *arg, const PGresult *r)
 	log_debug("database %s: %s", severity ? severity : "notice", msg ? msg : "");
 }
 
-/* Session settings every connection gets: our schema first on the search path, a statement timeout, and
- * generic plans: every statement is ours, small and prepared, so re-planning per call is pure cost. */
+/* Session settings every connection gets: our schema first on the search path, a statement timeout,
+ * generic plans (every statement is ours, small and prepared, so re-planning per call is pure cost), and
+ * no session idle inside a transaction for longer than a lease: a runner frozen (SIGSTOP, a VM pause)
+ * between two statements of a job's transaction holds the jobs row FOR UPDATE, which would keep every
+ * other runner from taking the job over for as long as it stays frozen; the server ends that session
+ * instead, rolling its transaction back, and the resumed runner finds its lease gone. Our transactions
+ * only ever wait on the database, so a lease is far more than they idle. */
 static enum db_status
 setup_session(struct db *db, char *err, size_t errlen)
 {
-	const char *params[2] = { db->schema, db->statement_timeout };
+	const char *params[3] = { db->schema, db->statement_timeout, db->idle_tx_timeout };
 	PGresult *r = PQexecParams(db->conn,
 	    "SELECT set_config('search_path', $1, false), set_config('statement_timeout', $2, false),"
+	    " set_config('idle_in_transaction_session_timeout', $3, false),"
 	    " set_config('client_min_messages', 'warning', false),"
-	    " set_config('plan_cache_mode', 'force_generic_plan', false)", 2, NULL,
+	    " set_config('plan_cache_mode', 'force_generic_plan', false)", 3, NULL,
 	    params, NULL, NULL, 0);
 	enum db_status st = DB_OK;
 

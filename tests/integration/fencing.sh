@@ -4,11 +4,15 @@
 #   - the last allowed attempt dies with its runner: the reaper runs the flow's failure handling (video
 #     error) and frees the layout lock, so the video's next crop job runs at once;
 #   - a runner's sessions terminated again and again while it drains: no runner exits, no job waits for
-#     its lease; runners started while every session is being terminated wait it out and exit 0;
+#     its lease; runners started while every session is being terminated wait it out and exit 0; the
+#     database stopped for 3 s mid-job is ridden out, stopped for good ends a runner after
+#     DB_OUTAGE_SECONDS (exit 1);
 #   - a runner frozen (SIGSTOP) at an exact point past its lease while a second runner takes its job
 #     over and finishes: once resumed it changes no row, and no client gets the lock the new holder
 #     still holds (frozen in the GPU call holding the lock; before mark_processing's write; before
-#     record_metadata's write, via the CAPTIONACC_TEST_STOP_BEFORE hook);
+#     record_metadata's write, via the CAPTIONACC_TEST_STOP_BEFORE hook, also resumed while the new
+#     holder still runs the job, so only the lease token refuses it; inside the job's ending
+#     transaction, holding the jobs row, whose session the server ends after a lease);
 #   - a randomised run: 500 jobs, 4 runners, 25 SIGSTOPs of 1-2 leases: every video's status and
 #     metadata match its job's outcome, no status goes back, no lock is left held.
 set -eu
@@ -46,6 +50,8 @@ check_eq "last attempt killed: the reaper fails the job" "$(job_state "$job")" "
 check_eq "last attempt killed: the video ends in error" "$(video v-last status)" error
 check "last attempt killed: the video says why" sh -c \
 	"$PSQL -c \"SELECT error_message FROM videos WHERE id = 'v-last'\" | grep -q 'lease expired: runner dies stopped during attempt 1 (out of attempts)'"
+check_eq "last attempt killed: the failure handling ran once (the video's statuses)" \
+	"$(q "SELECT string_agg(status, ',' ORDER BY n) FROM status_log WHERE video_id = 'v-last'")" "processing,error"
 
 job=$(crop v-crop 1)
 MODAL_CROP_AND_INFER_URL="$MODAL_URL/crop/slow?ms=30000" LEASE_SECONDS=2 \
@@ -101,6 +107,28 @@ kill "$killer" 2>/dev/null || true; wait "$killer" 2>/dev/null || true
 check_eq "sessions terminated at start: every one of 40 runners exits 0" "$rcs" \
 	0000000000000000000000000000000000000000
 
+# --- the database away: a runner mid-job rides out 3 s of it; one waiting for work stops once it has
+# stayed away DB_OUTAGE_SECONDS (exit 1), not before
+job=$(initial v-outage)
+MODAL_EXTRACT_FRAMES_AND_OCR_URL="$MODAL_URL/extract/slow?ms=2000" DB_OUTAGE_SECONDS=30 LOG_FILE="$dir/outage.log" \
+	"$runner" run --max-jobs 1 --worker-id outage >/dev/null 2>&1 & a=$!; pids="$pids $a"
+wait_for 10 sh -c "test \"\$($PSQL -c \"SELECT status FROM videos WHERE id = 'v-outage'\")\" = processing"
+"$stack" pg-stop "$dir" >/dev/null
+sleep 3
+"$stack" pg-start "$dir" >/dev/null
+rc=0; wait "$a" || rc=$?
+check_eq "database away 3 s mid-job: the runner carries on, the job completes on its first attempt" \
+	"$rc $(job_state "$job") $(video v-outage status)" "0 completed 1 active"
+DB_OUTAGE_SECONDS=2 "$runner" run --wait --max-seconds 60 --worker-id outage2 >/dev/null 2>&1 & a=$!; pids="$pids $a"
+sleep 1
+"$stack" pg-stop "$dir" >/dev/null
+t0=$(date +%s)
+rc=0; wait "$a" || rc=$?
+t=$(($(date +%s) - t0))
+"$stack" pg-start "$dir" >/dev/null
+check_eq "database away for good: the waiting runner stops (exit 1)" "$rc" 1
+check "database away for good: not before DB_OUTAGE_SECONDS (2 s; took $t s)" test "$t" -ge 2
+
 # --- frozen in the GPU call while holding the layout lock
 job=$(crop v-crop)
 MODAL_CROP_AND_INFER_URL="$MODAL_URL/crop/slow?ms=3000" LEASE_SECONDS=2 LOG_FILE="$dir/frozen.log" \
@@ -150,6 +178,42 @@ before=$(snapshot)
 kill -CONT "$a"; rc=0; wait "$a" || rc=$?
 check_eq "frozen before record_metadata: resumed, it changes no row" "$rc $(snapshot)" "0 $before"
 check_eq "frozen before record_metadata: the later metadata stays" "$(video v-frozen2 frame_count)" 999
+
+# --- frozen before record_metadata's write, resumed while the job's new holder still runs it (frozen in
+# turn at the same point, its lease valid): the job is still running, so only the lease token refuses
+job=$(initial v-frozen4)
+CAPTIONACC_TEST_STOP_BEFORE=videos_record_processing LEASE_SECONDS=2 LOG_FILE="$dir/frozen4.log" \
+	"$runner" run --max-jobs 1 --worker-id frozen4 >/dev/null 2>&1 & a=$!; pids="$pids $a"
+wait_for 10 stopped "$a"
+wait_for 10 lease_expired "$job"
+CAPTIONACC_TEST_STOP_BEFORE=videos_record_processing LOG_FILE="$dir/holder4.log" \
+	"$runner" run --max-jobs 1 --worker-id holder4 >/dev/null 2>&1 & b=$!; pids="$pids $b"
+check "new holder still running: it holds the job, stopped before the same write" wait_for 15 sh -c \
+	"test \"\$(awk '{print \$3}' /proc/$b/stat)\" = T && test \"\$($PSQL -c \"SELECT lease_owner FROM jobs WHERE id = '$job'\")\" = holder4"
+before=$(snapshot)
+kill -CONT "$a"; rc=0; wait "$a" || rc=$?
+check_eq "new holder still running: the resumed runner changes no row" "$rc $(snapshot)" "0 $before"
+kill -CONT "$b"; rc=0; wait "$b" || rc=$?
+check_eq "new holder still running: the new holder completes the job once" \
+	"$rc $(job_state "$job") $(video v-frozen4 "status || ' ' || frame_count")" "0 completed 2 active 100"
+
+# --- frozen inside the job's ending transaction (the video written, the completion not yet): its
+# session holds the jobs row FOR UPDATE; the server ends that session once it idles a lease in the
+# transaction, so a second runner takes the job over instead of waiting for the frozen one
+job=$(initial v-frozen3)
+CAPTIONACC_TEST_STOP_BEFORE=queue_complete_step LEASE_SECONDS=2 LOG_FILE="$dir/frozen-tx.log" \
+	"$runner" run --max-jobs 1 --worker-id frozen-tx >/dev/null 2>&1 & a=$!; pids="$pids $a"
+wait_for 10 stopped "$a"
+wait_for 10 lease_expired "$job"
+check "frozen in its transaction: the server ends the frozen session" wait_for 10 sh -c \
+	"test \"\$($PSQL -c \"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'captionacc-runner' AND state LIKE 'idle in transaction%'\")\" = 0"
+LEASE_SECONDS=2 "$runner" run --max-jobs 1 >/dev/null 2>&1
+check_eq "frozen in its transaction: another runner took the job over and completed it" \
+	"$(job_state "$job") $(video v-frozen3 status)" "completed 2 active"
+before=$(snapshot)
+kill -CONT "$a"; rc=0; wait "$a" || rc=$?
+check_eq "frozen in its transaction: resumed, it changes no row" "$rc $(snapshot)" "0 $before"
+check "frozen in its transaction: it says the lease was lost" grep -q "abandoned (lease lost)" "$dir/frozen-tx.log"
 
 # --- randomised: 500 jobs, 4 runners, 25 SIGSTOPs of 1 to 2 leases
 q "TRUNCATE jobs CASCADE; TRUNCATE status_log; DELETE FROM video_database_state" >/dev/null

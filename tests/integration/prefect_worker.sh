@@ -12,7 +12,9 @@
 # runs of other deployments at the head of a queue do not hide ours; --dry-run and status read Prefect;
 # an empty poll (another worker's poll locking the due runs) is confirmed before the runner gives up; a
 # run whose last attempt died with its runner ends FAILED and its video in error (the flow's failure
-# handling, run by the runner that took the run over).
+# handling, run by the runner that took the run over); a runner frozen (SIGSTOP) before its write of the
+# video past its lease, its run handed back and completed by another: resumed, it changes no row and no
+# state in Prefect (the lease fences Prefect's runs as it does local jobs).
 # Every runner logs to its own file (LOG_FILE in its environment wins over the settings file), so each
 # check reads what that runner did, and every runner must exit 0.
 set -eu
@@ -200,6 +202,32 @@ check_eq "last attempt killed: FAILED in Prefect, failed in the row" \
 check_eq "last attempt killed: the video ends in error, saying why" \
 	"$($PSQL -c "SELECT status || ': ' || error_message FROM videos WHERE id = 'v-pf'")" \
 	"error: lease expired: runner $(sed -n 's/.*runner \([^ ]*\) started.*/\1/p' "$dir/runner-last-killed.log" | head -n 1) stopped during attempt 1 (out of attempts)"
+
+# --- frozen (SIGSTOP) just before mark_processing's write, past its lease: the run is handed back and
+# completed by another runner; resumed, the frozen runner changes no row and tells Prefect nothing
+frun=$(api POST "/deployments/$vdep/create_flow_run" '{"parameters":{"video_id":"v-pfz","tenant_id":"tenant-w",
+	"storage_key":"tenant-w/videos/v-pfz.mp4"},"tags":["priority:50"],"work_queue_name":"captionacc-low",
+	"idempotency_key":"frozen-1"}' | sed 's/^{"id":"\([^"]*\)".*/\1/')
+CAPTIONACC_TEST_STOP_BEFORE=videos_processing LEASE_SECONDS=2 MODAL_KEY=wk-test MODAL_SECRET=ws-test-secret \
+	MODAL_EXTRACT_FRAMES_AND_OCR_URL="$MODAL_URL/extract/ok" runner_bg pf-frozen run --max-jobs 1
+rz=$bg
+check "frozen (Prefect): stopped before the video's write" wait_for 15 sh -c "test \"\$(awk '{print \$3}' /proc/$rz/stat)\" = T"
+sleep 2.5
+LEASE_SECONDS=2 MODAL_KEY=wk-test MODAL_SECRET=ws-test-secret MODAL_EXTRACT_FRAMES_AND_OCR_URL="$MODAL_URL/extract/ok" \
+	runner_ok pf-second run --max-jobs 1 --max-seconds 20 --wait
+check_eq "frozen (Prefect): handed back and completed by another runner" "$(history "$frun") $($PSQL -c "SELECT
+	status || ' ' || attempt FROM jobs WHERE id = '$frun'") $($PSQL -c "SELECT status FROM videos WHERE id = 'v-pfz'")" \
+	"SCHEDULED,PENDING,RUNNING,SCHEDULED,PENDING,RUNNING,COMPLETED completed 2 active"
+# every row a job can touch, as one digest, and the run's history in Prefect
+touched() {
+	echo "$($PSQL -c "SELECT md5(string_agg(t, '|' ORDER BY t)) FROM (SELECT v::text t FROM videos v
+		UNION ALL SELECT j::text FROM jobs j UNION ALL SELECT s::text FROM job_steps s) x") $(history "$1")"
+}
+before=$(touched "$frun")
+kill -CONT "$rz"
+exits_ok pf-frozen "$rz"
+check_eq "frozen (Prefect): resumed, it changes no row and no state in Prefect" "$(touched "$frun")" "$before"
+check "frozen (Prefect): it says the lease was lost" grep -q "abandoned (lease lost)" "$dir/runner-pf-frozen.log"
 
 # --- cancelled while the last step runs: CANCELLED in Prefect and in the row -------------------------
 last=$(new_run '{"tenant_id":"tenant-w","sleep_ms":1000}' captionacc-low 50 cancel-last)

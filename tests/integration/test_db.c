@@ -4,11 +4,18 @@
  * within DB_RETRY_MS; nothing else is repeated (a statement not declared safe that was killed mid-call,
  * statements inside a transaction, whose lost connection is never replaced behind the caller's back); a
  * COMMIT PostgreSQL turned into a rollback is reported; a database that stays down is reported as
- * unavailable once the budget is spent; and errors that retrying cannot fix are reported as such at once. */
+ * unavailable once the budget is spent; and errors that retrying cannot fix are reported as such at once.
+ * And the webhook's enqueue (jobs_enqueue) whose row committed but whose answer was lost (the connection
+ * died right after COMMIT, tests/integration/pgproxy.c), also when the database then stays away past
+ * DB_RETRY_MS: it answers with that row, never "unavailable", so a 503 means nothing was written. */
 #include "shared/clock.h"
 #include "shared/config.h"
 #include "shared/db.h"
+#include "shared/queue/jobs.h"
+#include "tests/integration/pgproxy.h"
 #include "tests/integration/support.h"
+
+#include <json-c/json.h>
 
 #include <libpq-fe.h>
 #include <poll.h>
@@ -59,16 +66,16 @@ adm(void)
 	return admin;
 }
 
-/* A db handle with the given retry budget, connected. */
+/* A db handle on the server of info with the given retry budget, connected. */
 static struct db *
-open_db(long retry_ms)
+open_db_on(const char *info, long retry_ms)
 {
 	struct config c;
 	struct db *db;
 	char err[256];
 
 	memset(&c, 0, sizeof(c));
-	c.database_url = (char *)conninfo;
+	c.database_url = (char *)info;
 	c.db_schema = (char *)"public";
 	c.db_connect_timeout = 2;
 	c.db_statement_timeout_ms = 5000;
@@ -77,6 +84,12 @@ open_db(long retry_ms)
 	assert_non_null(db);
 	assert_int_equal(db_connect(db, err, sizeof(err)), DB_OK);
 	return db;
+}
+
+static struct db *
+open_db(long retry_ms)
+{
+	return open_db_on(conninfo, retry_ms);
 }
 
 /* Runs stmt; returns its status and stores how long the call took. */
@@ -327,6 +340,57 @@ test_down_for_good(void **state)
 	db_free(impatient);
 }
 
+/* Enqueues a job keyed key through a proxy that loses the INSERT's answer once it committed, then refuses
+ * connections for refuse_ms: the answer must be the committed row (found again by its key), not
+ * "unavailable", and there must be exactly one row. */
+static void
+enqueue_answer_lost(const char *key, long retry_ms, long refuse_ms)
+{
+	char info[512], err[256];
+	const char *params[1] = { key }, *both[2];
+	json_object *p = json_object_new_object(), *m = json_object_new_object();
+	struct jobs_new job = { .flow = "video_initial_processing", .tenant_id = "t-lost", .video_id = key,
+		.parameters = p, .metadata = m, .priority = 50, .base_priority = 50, .idempotency_key = key,
+		.max_attempts = 5 };
+	struct jobs_enqueued out;
+	struct db *db;
+	int lost;
+
+	pgproxy_start(conninfo, info, sizeof(info));
+	db = open_db_on(info, retry_ms);
+	lost = pgproxy_lost();
+	pgproxy_lose_next_insert(refuse_ms);
+	assert_int_equal(jobs_enqueue(db, &job, &out, err, sizeof(err)), DB_OK);
+	assert_int_equal(pgproxy_lost(), lost + 1); /* the answer was lost indeed */
+	assert_false(out.created);                  /* found again by its key */
+	assert_int_equal(support_sql_long(adm(), "SELECT count(*) FROM jobs WHERE idempotency_key = $1", 1, params), 1);
+	both[0] = key;
+	both[1] = out.id;
+	assert_int_equal(support_sql_long(adm(), "SELECT count(*) FROM jobs WHERE idempotency_key = $1 AND id = $2::uuid", 2,
+	    both), 1); /* and the answer names it */
+	json_object_put(out.tags);
+	json_object_put(p);
+	json_object_put(m);
+	db_free(db);
+	pgproxy_stop();
+}
+
+static void
+test_enqueue_answer_lost_after_commit(void **state)
+{
+	(void)state;
+	enqueue_answer_lost("lost-answer", 2000, 0);
+}
+
+/* The database away longer than DB_RETRY_MS after the lost answer (the statement's own retries spent),
+ * back within the enqueue's second budget: still the committed row, not a 503. */
+static void
+test_enqueue_answer_lost_then_away_past_the_budget(void **state)
+{
+	(void)state;
+	enqueue_answer_lost("lost-answer-away", 3000, 2100);
+}
+
 int
 main(void)
 {
@@ -339,6 +403,8 @@ main(void)
 		cmocka_unit_test_setup(test_error_retrying_cannot_fix_is_reported_at_once, setup),
 		cmocka_unit_test_setup(test_restart_within_the_budget, setup),
 		cmocka_unit_test_setup(test_down_for_good, setup),
+		cmocka_unit_test_setup(test_enqueue_answer_lost_after_commit, setup),
+		cmocka_unit_test_setup(test_enqueue_answer_lost_then_away_past_the_budget, setup),
 	};
 	int rc;
 
