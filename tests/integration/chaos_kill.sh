@@ -8,7 +8,8 @@
 # active once; a layout is recorded once), each step row completed once, the GPU called once per job
 # plus at most once per kill (a kill between Modal's answer and the checkpoint is the only way to call it
 # again), no lock held, nothing left running. `make check` runs 60 jobs and 20 kills; `make chaos` 300 and
-# 100.
+# 100. Each GPU call takes 1 s (the double holds it), so the drain outlasts the kills even on a quiet
+# machine (at 0.5 s, 60 jobs once drained after 17 of the 20).
 set -eu
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top_srcdir/tests/harness/check.sh"
@@ -16,8 +17,8 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 JOBS=${CHAOS_JOBS:-60}
 KILLS=${CHAOS_KILLS:-20}
 flow_stack_start
-export MODAL_EXTRACT_FRAMES_AND_OCR_URL="$MODAL_URL/extract/slow?ms=500" \
-	MODAL_CROP_AND_INFER_URL="$MODAL_URL/crop/slow?ms=500" LEASE_SECONDS=2
+export MODAL_EXTRACT_FRAMES_AND_OCR_URL="$MODAL_URL/extract/slow?ms=1000" \
+	MODAL_CROP_AND_INFER_URL="$MODAL_URL/crop/slow?ms=1000" LEASE_SECONDS=2
 status_log_start
 q "CREATE TABLE layout_log (n bigserial, video_id text, version int);
    CREATE FUNCTION log_layout() RETURNS trigger LANGUAGE plpgsql AS
