@@ -2,7 +2,9 @@
 # runner.sh: captionacc-runner and captionacc-fcgi as a user meets them on the command line: --help lists
 # the commands and settings; a missing required setting stops start-up with one line naming it (and no
 # secret); migrate is idempotent (a second run applies nothing and changes nothing), safe when several run
-# at once, and honours DB_SCHEMA; captionacc-fcgi refuses to run outside spawn-fcgi with a clear message.
+# at once, and honours DB_SCHEMA; captionacc-fcgi refuses to run outside spawn-fcgi with a clear message;
+# each command's usage mistakes and a database that is gone end with the right exit status (2 usage,
+# 1 failure) and a line naming the problem.
 set -eu
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top_srcdir/tests/harness/check.sh"
@@ -15,6 +17,53 @@ unset WEBHOOK_SECRET
 out=$("$runner" --help)
 check "runner --help lists migrate" sh -c 'echo "$1" | grep -q "^  migrate "' _ "$out"
 check "runner --help lists DATABASE_URL" sh -c 'echo "$1" | grep -q "DATABASE_URL"' _ "$out"
+
+# Command-line mistakes and a lost database, command by command: the exit status (2 usage, 1 failure)
+# and the one line that says what is wrong. expect_rc WANT PATTERN ARGS...: stderr (stdout for rc 0)
+# must match the extended regular expression PATTERN; $expect_env (VAR=value ...) is added to its environment.
+expect_rc() {
+	want=$1 pattern=$2; shift 2
+	set +e
+	got=$(env ${expect_env:-} "$runner" "$@" 2>&1 >"$dir/expect.out"); rc=$?
+	set -e
+	[ "$want" = 0 ] && got=$(cat "$dir/expect.out")
+	if [ "$rc" = "$want" ] && printf '%s\n' "$got" | grep -Eq -e "$pattern"; then
+		ok "runner $* exits $want naming the problem"
+	else
+		not_ok "runner $* (got $rc: $(printf '%s' "$got" | head -c 300), want $want and /$pattern/)"
+	fi
+}
+expect_rc 0 "^captionacc-runner [0-9]" --version
+expect_rc 0 "^  show " help
+expect_rc 2 "^usage: captionacc-runner" --no-such-option
+expect_rc 2 "^usage: captionacc-runner"
+expect_rc 2 'unknown command "frobnicate"' frobnicate
+expect_rc 1 "no-such\.conf" --config "$dir/no-such.conf" status
+expect_rc 2 "--priority must be a whole number 0-1000" enqueue --priority 1001 noop '{}'
+expect_rc 2 "--priority must be a whole number 0-1000" enqueue --priority high noop '{}'
+expect_rc 2 "--idempotency-key must be 1-" enqueue --idempotency-key '' noop '{}'
+expect_rc 2 "^usage: captionacc-runner enqueue" enqueue --no-such-option noop '{}'
+expect_rc 2 "^usage: captionacc-runner enqueue" enqueue noop
+expect_rc 2 'unknown flow "extract_frames" \(video_initial_processing, ' enqueue extract_frames '{}'
+expect_rc 2 "JSON must be an object: it is not" enqueue noop '[1]'
+expect_rc 2 "JSON must be an object: " enqueue noop '{"tenant_id":'
+expect_rc 2 "enqueue: noop: .*tenant_id" enqueue noop '{}'
+expect_rc 2 "^usage: captionacc-runner show VIDEO_ID" show
+expect_rc 2 "VIDEO_ID must be an id of 1-128" show '../etc'
+expect_rc 1 "show: no video no-such-video" show no-such-video
+expect_rc 2 "^usage: captionacc-runner retry JOB_ID" retry
+expect_rc 2 "cancel: no job not-a-job-id" cancel not-a-job-id
+gone="postgresql://captionacc@127.0.0.1:$("$top_builddir/tests/harness/freeport")/captionacc"
+for cmd in status "show v1" "retry 00000000-0000-4000-8000-000000000001" \
+	"cancel 00000000-0000-4000-8000-000000000001" jobs reconcile "enqueue noop"; do
+	# shellcheck disable=SC2086 # the words of $cmd are the arguments
+	set -- $cmd
+	name=$1
+	[ "$name" = enqueue ] && set -- "$@" '{"tenant_id":"t1","video_id":"v1"}'
+	expect_env="DATABASE_URL=$gone DB_RETRY_MS=0"
+	expect_rc 1 "^captionacc-runner: $name: .*(connect|database)" "$@"
+done
+expect_env=
 
 # A missing required key: one clear line, exit 1, secrets not shown.
 printf 'WEBHOOK_SECRET = s3cr3t-value\n' >"$dir/partial.conf"

@@ -1,6 +1,6 @@
 /* test_config.c: settings (SPEC §3): defaults, the key = value file, environment overriding the file,
- * one clear line naming a missing required key, typed and ranged values, colour lists, unknown keys, and secrets never
- * shown in errors or --help. */
+ * one clear line naming a missing required key, typed and ranged values, colour lists, unknown keys, secrets never
+ * shown in errors or --help, files that cannot be read, and CAPTIONACC_CONFIG. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -255,6 +255,38 @@ test_missing_explicit_file(void **state)
 	assert_non_null(strstr(err, "/nonexistent/captionacc.conf"));
 }
 
+/* A line longer than the reader's buffer and a settings "file" that cannot be read (a directory) are
+ * refused naming the file and line; CAPTIONACC_CONFIG names the file when no path is given. */
+static void
+test_unreadable_files(void **state)
+{
+	struct config cfg;
+	char err[512], *text, want[128];
+	size_t n = 5000;
+
+	text = malloc(n + 32);
+	assert_non_null(text);
+	strcpy(text, "DB_SCHEMA = ");
+	memset(text + 12, 'a', n);
+	strcpy(text + 12 + n, "\n");
+	write_file(text);
+	free(text);
+	assert_int_equal(config_load(&cfg, path, CONFIG_RUNNER, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:1: line too long", path);
+	assert_string_equal(err, want);
+
+	assert_int_equal(config_load(&cfg, "/tmp", CONFIG_RUNNER, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "settings file /tmp"));
+
+	write_file("DATABASE_URL = postgres://u@h/db\nDB_SCHEMA = from_the_env_file\n");
+	setenv("CAPTIONACC_CONFIG", path, 1);
+	if (config_load(&cfg, NULL, CONFIG_RUNNER, err, sizeof(err)) != 0)
+		fail_msg("config_load: %s", err);
+	assert_string_equal(cfg.db_schema, "from_the_env_file");
+	config_free(&cfg);
+	unsetenv("CAPTIONACC_CONFIG");
+}
+
 static void
 test_usage_lists_settings_without_secret_defaults(void **state)
 {
@@ -282,6 +314,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_colours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_secrets_not_in_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_explicit_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unreadable_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_usage_lists_settings_without_secret_defaults, setup, teardown),
 	};
 

@@ -1,7 +1,7 @@
 /* test_prefect.c: the pure parts of shared/clients/prefect.c, no server: PREFECT_QUEUE_BANDS and
  * PREFECT_DEPLOYMENTS parsing table by table (valid lists, priorities not decreasing, no final 0 band,
  * empty names, too many entries, names too long, junk), then the work queue each priority goes to and the
- * names prefect_new keeps from a configuration. */
+ * names prefect_new keeps from a configuration, and the configurations it refuses. */
 #include "shared/clients/prefect.h"
 
 #include <setjmp.h>
@@ -199,6 +199,40 @@ test_queue_for(void **state)
 	assert_non_null(strstr(err, "PREFECT_QUEUE_BANDS"));
 }
 
+/* prefect_new refuses a configuration it could not use, naming the setting: no URL, not http(s), too long
+ * a URL, basic auth without a colon, no work pool. */
+static void
+test_new_refused(void **state)
+{
+	static char long_url[2100];
+	static const struct {
+		const char *url, *basic, *pool, *why;
+	} cases[] = {
+		{ NULL, NULL, "pool", "PREFECT_API_URL must be set to an http(s) URL" },
+		{ "ftp://prefect/api", NULL, "pool", "PREFECT_API_URL must be set to an http(s) URL" },
+		{ long_url, NULL, "pool", "PREFECT_API_URL is too long" },
+		{ "https://prefect/api", "user-without-colon", "pool", "PREFECT_BASIC_AUTH must be user:password" },
+		{ "https://prefect/api", NULL, "", "PREFECT_WORK_POOL is empty or too long" },
+	};
+	char bands[] = "0:low", deployments[] = "noop=captionacc/noop", err[256];
+
+	memcpy(long_url, "http://", 7);
+	memset(long_url + 7, 'h', sizeof(long_url) - 8);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config cfg = { 0 };
+
+		cfg.prefect_api_url = (char *)cases[i].url;
+		cfg.prefect_basic_auth = (char *)cases[i].basic;
+		cfg.prefect_work_pool = (char *)cases[i].pool;
+		cfg.prefect_queue_bands = bands;
+		cfg.prefect_deployments = deployments;
+		cfg.prefect_timeout_seconds = 1;
+		assert_null(prefect_new(&cfg, err, sizeof(err)));
+		if (strstr(err, cases[i].why) == NULL)
+			fail_msg("case %zu: \"%s\", expected \"%s\"", i, err, cases[i].why);
+	}
+}
+
 int
 main(void)
 {
@@ -208,6 +242,7 @@ main(void)
 		cmocka_unit_test(test_deployments_valid),
 		cmocka_unit_test(test_deployments_refused),
 		cmocka_unit_test(test_queue_for),
+		cmocka_unit_test(test_new_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

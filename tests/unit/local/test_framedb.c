@@ -1,5 +1,6 @@
 /* test_framedb.c: shared/framedb.c: the per-video schemas apply (twice), bound parameters round-trip
- * (text that looks like SQL included), and rollback discards (gzip is test_gzip.c's). */
+ * (text that looks like SQL included), and rollback discards; opens and commits that fail are errors naming
+ * the file (gzip is test_gzip.c's). */
 #include "shared/local/framedb.h"
 #include "shared/local/scratch.h"
 
@@ -101,12 +102,60 @@ test_round_trip(void **state)
 	assert_int_equal(framedb_close(&f, false, err, sizeof(err)), 0);
 }
 
+/* Opening fails with a line naming the file (too long a path, no such directory, a schema SQLite
+ * refuses) and leaves nothing open; framedb_error says what SQLite said; a commit SQLite refuses (a
+ * deferred foreign key) is an error naming the file, and nothing of it is kept. */
+static void
+test_failures(void **state)
+{
+	static const char fk_schema[] = "CREATE TABLE IF NOT EXISTS p (id INTEGER PRIMARY KEY);"
+	    "CREATE TABLE IF NOT EXISTS c (pid INTEGER REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED);";
+	char path[128], err[256], *long_path;
+	struct framedb f;
+	struct row r = { 0 };
+
+	(void)state;
+	long_path = malloc(5000);
+	assert_non_null(long_path);
+	memset(long_path, 'd', 4999);
+	long_path[4999] = '\0';
+	assert_int_equal(framedb_open(&f, long_path, fk_schema, err, sizeof(err)), -1);
+	assert_string_equal(err, "database path too long");
+	free(long_path);
+
+	snprintf(path, sizeof(path), "%s/no-such-dir/x.db", dir);
+	assert_int_equal(framedb_open(&f, path, fk_schema, err, sizeof(err)), -1);
+	assert_true(strncmp(err, "SQLite ", 7) == 0 && strstr(err, path) != NULL);
+	assert_null(f.db);
+	assert_string_equal(framedb_error(&f), "not open");
+	assert_int_equal(framedb_close(&f, true, err, sizeof(err)), 0);
+
+	snprintf(path, sizeof(path), "%s/fk.db", dir);
+	assert_int_equal(framedb_open(&f, path, "CREATE TABLE (", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "syntax error"));
+	assert_null(f.db);
+
+	assert_int_equal(framedb_open(&f, path, fk_schema, err, sizeof(err)), 0);
+	assert_int_equal(framedb_exec(&f, "SELECT * FROM nowhere", ""), -1);
+	assert_non_null(strstr(framedb_error(&f), "no such table: nowhere"));
+	assert_int_equal(framedb_exec(&f, "INSERT INTO c (pid) VALUES (?)", "i", 99LL), 0);
+	assert_int_equal(framedb_close(&f, true, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "FOREIGN KEY constraint failed"));
+	assert_null(f.db);
+	assert_int_equal(framedb_open(&f, path, fk_schema, err, sizeof(err)), 0);
+	assert_int_equal(framedb_each(&f, "SELECT pid, 0.0, 'x' FROM c", keep_row, &r, ""), 0);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(framedb_close(&f, false, err, sizeof(err)), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_schemas),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_failures),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,6 +1,7 @@
 /* test_gzip.c: shared/local/gzip.c: what it writes is real gzip (zlib reads it back byte for byte, and it
  * is not stored plain) for a short text, for a file longer than one read buffer and for an empty file; a
- * missing source and a destination that cannot be created are errors with a message. */
+ * missing source, a destination that cannot be created, a source that cannot be read and a destination
+ * that takes no more bytes are errors with a message. */
 #include "shared/local/gzip.h"
 #include "shared/local/scratch.h"
 
@@ -120,6 +121,42 @@ test_destination_not_writable(void **state)
 	assert_non_null(strstr(err, dir));
 }
 
+/* A source that cannot be read (a directory), and a destination that takes no more bytes (/dev/full):
+ * a write that fails at once (more than zlib buffers, not compressible) or only when the file is
+ * finished (one byte). Each named. */
+static void
+test_read_and_write_errors(void **state)
+{
+	char src[128], big[128], err[256] = "";
+	char *data;
+	size_t n = 1 << 20;
+	unsigned x = 12345;
+
+	(void)state;
+	assert_int_equal(gzip_file(dir, "/dev/full", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot read"));
+	assert_non_null(strstr(err, dir));
+
+	snprintf(src, sizeof(src), "%s/one-byte", dir);
+	write_file(src, "x", 1);
+	err[0] = '\0';
+	assert_int_equal(gzip_file(src, "/dev/full", err, sizeof(err)), -1);
+	assert_string_equal(err, "cannot finish /dev/full");
+
+	data = malloc(n);
+	assert_non_null(data);
+	for (size_t i = 0; i < n; i++) {
+		x = x * 1103515245u + 12345u;
+		data[i] = (char)(x >> 16);
+	}
+	snprintf(big, sizeof(big), "%s/noise", dir);
+	write_file(big, data, n);
+	free(data);
+	err[0] = '\0';
+	assert_int_equal(gzip_file(big, "/dev/full", err, sizeof(err)), -1);
+	assert_string_equal(err, "cannot write /dev/full");
+}
+
 int
 main(void)
 {
@@ -129,6 +166,7 @@ main(void)
 		cmocka_unit_test(test_empty_file),
 		cmocka_unit_test(test_missing_source),
 		cmocka_unit_test(test_destination_not_writable),
+		cmocka_unit_test(test_read_and_write_errors),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,5 +1,6 @@
 /* test_media.c: shared/local/media.c against Debian's ffmpeg and ffprobe: facts of a generated video, frames at
- * a rate, cropped frames, bad input, and cancellation. */
+ * a rate, cropped frames, bad input, and cancellation; ffprobe's answers field by field (a stand-in ffprobe);
+ * arguments refused before any tool runs. */
 #include "shared/local/media.h"
 #include "shared/local/scratch.h"
 
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -120,6 +122,101 @@ test_cancel(void **state)
 	assert_non_null(strstr(err, "cancelled"));
 }
 
+/* ffprobe's answer read field by field: a stand-in ffprobe (first on PATH) prints the JSON file it is
+ * given as the video. Numbers may come as strings, the duration and bit rate from the container or else
+ * the stream, a frame rate that is not num/den counts as unknown; what cannot be used is refused. */
+static void
+test_probe_answers(void **state)
+{
+	static const struct {
+		const char *json, *why;
+		int width;
+		double fps, duration;
+		long long bitrate;
+	} cases[] = {
+		{ "not json", "not JSON", 0, 0, 0, 0 },
+		{ "{\"streams\":[]}", "has no video stream", 0, 0, 0, 0 },
+		{ "{\"streams\":[{\"width\":0,\"height\":240}]}", "no usable frame size", 0, 0, 0, 0 },
+		{ "{\"streams\":[{\"width\":[320],\"height\":240}]}", "no usable frame size", 0, 0, 0, 0 },
+		{ "{\"streams\":[{\"width\":\"320\",\"height\":240}],\"format\":{\"duration\":\"N/A\"}}",
+		  "has no duration", 0, 0, 0, 0 },
+		{ "{\"streams\":[{\"width\":\"320\",\"height\":240,\"codec_name\":\"h264\",\"avg_frame_rate\":"
+		  "\"30000/1001\",\"duration\":\"2.5\",\"bit_rate\":\"1000\"}],\"format\":{}}", NULL, 320, 30000.0 / 1001,
+		  2.5, 1000 },
+		{ "{\"streams\":[{\"width\":320,\"height\":240,\"avg_frame_rate\":\"30\"}],\"format\":{\"duration\":4,"
+		  "\"bit_rate\":7}}", NULL, 320, 0, 4, 7 },
+		{ "{\"streams\":[{\"width\":320,\"height\":240,\"avg_frame_rate\":\"30/x\"}],\"format\":{\"duration\":4}}",
+		  NULL, 320, 0, 4, 0 },
+	};
+	char bin[128], fake[160], answer[160], path[4096], err[256];
+	const char *old = getenv("PATH");
+	struct media_info info;
+	FILE *f;
+
+	(void)state;
+	assert_true((size_t)snprintf(bin, sizeof(bin), "%s/bin", dir) < sizeof(bin));
+	assert_int_equal(mkdir(bin, 0700), 0);
+	assert_true((size_t)snprintf(fake, sizeof(fake), "%s/ffprobe", bin) < sizeof(fake));
+	assert_non_null(f = fopen(fake, "w"));
+	fputs("#!/bin/sh\nfor a; do last=$a; done\nexec cat \"$last\"\n", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(fake, 0700), 0);
+	assert_true((size_t)snprintf(path, sizeof(path), "%s:%s", bin, old) < sizeof(path));
+	assert_int_equal(setenv("PATH", path, 1), 0);
+	assert_true((size_t)snprintf(answer, sizeof(answer), "%s/answer.json", dir) < sizeof(answer));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum media_result r;
+
+		assert_non_null(f = fopen(answer, "w"));
+		fputs(cases[i].json, f);
+		assert_int_equal(fclose(f), 0);
+		r = media_probe(answer, &opts, &info, err, sizeof(err));
+		if (cases[i].why != NULL) {
+			if (r != MEDIA_BAD_INPUT || strstr(err, cases[i].why) == NULL)
+				fail_msg("case %zu: result %d, \"%s\", expected \"%s\"", i, r, err, cases[i].why);
+			continue;
+		}
+		if (r != MEDIA_OK)
+			fail_msg("case %zu: %s", i, err);
+		assert_int_equal(info.width, cases[i].width);
+		assert_true(info.fps > cases[i].fps - 1e-9 && info.fps < cases[i].fps + 1e-9);
+		assert_true(info.duration == cases[i].duration);
+		assert_int_equal(info.bitrate, cases[i].bitrate);
+	}
+	assert_int_equal(setenv("PATH", old, 1), 0);
+	assert_int_equal(unlink(fake), 0);
+	assert_int_equal(rmdir(bin), 0);
+	assert_int_equal(unlink(answer), 0);
+}
+
+/* Arguments refused before any tool runs, and an output directory that cannot be made. */
+static void
+test_refused_arguments(void **state)
+{
+	static const struct media_crop odd = { 0, 0, 3, 2 }, negative = { -2, 0, 4, 4 };
+	char blocker[128], outdir[160], err[256];
+	FILE *f;
+	int n = 7;
+
+	(void)state;
+	assert_int_equal(media_frames(video, &opts, 0, NULL, dir, &n, err, sizeof(err)), MEDIA_BAD_INPUT);
+	assert_non_null(strstr(err, "frame rate 0 is outside (0, 120]"));
+	assert_int_equal(n, 0);
+	assert_int_equal(media_frames(video, &opts, 121, NULL, dir, &n, err, sizeof(err)), MEDIA_BAD_INPUT);
+	assert_true((size_t)snprintf(blocker, sizeof(blocker), "%s/plain", dir) < sizeof(blocker));
+	assert_non_null(f = fopen(blocker, "w"));
+	assert_int_equal(fclose(f), 0);
+	assert_true((size_t)snprintf(outdir, sizeof(outdir), "%s/frames", blocker) < sizeof(outdir));
+	assert_int_equal(media_frames(video, &opts, 1, NULL, outdir, &n, err, sizeof(err)), MEDIA_FAILED);
+	assert_non_null(strstr(err, "cannot create"));
+	assert_int_equal(unlink(blocker), 0);
+	assert_int_equal(media_decode(video, &opts, 1, &odd, NULL, NULL, &n, err, sizeof(err)), MEDIA_BAD_INPUT);
+	assert_non_null(strstr(err, "cannot decode 3x2+0+0 at 1 fps"));
+	assert_int_equal(media_decode(video, &opts, 1, &negative, NULL, NULL, &n, err, sizeof(err)), MEDIA_BAD_INPUT);
+	assert_int_equal(media_decode(video, &opts, 241, &(struct media_crop){ 0, 0, 4, 4 }, NULL, NULL, &n, err,
+	    sizeof(err)), MEDIA_BAD_INPUT);
+}
+
 int
 main(void)
 {
@@ -128,6 +225,8 @@ main(void)
 		cmocka_unit_test(test_frames),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_probe_answers),
+		cmocka_unit_test(test_refused_arguments),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
