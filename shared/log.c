@@ -83,18 +83,6 @@ log_setup(const char *progname, const struct config *cfg, char *err, size_t errl
 	return 0;
 }
 
-int
-log_level_parse(const char *s, enum log_level *out)
-{
-	for (int i = 0; i < LOG_LEVEL__MAX; i++) {
-		if (strcmp(s, level_names[i]) == 0) {
-			*out = (enum log_level)i;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 void
 log_set_context(const char *ctx)
 {

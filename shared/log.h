@@ -32,8 +32,6 @@ int log_setup(const char *progname, const struct config *cfg, char *err, size_t 
 /* For tests: where syslog lines go instead of syslog(3) (priority, text without time, name or pid); NULL
  * restores syslog(3). Set before any thread starts. */
 void log_set_syslog_writer(void (*writer)(int priority, const char *line));
-/* Parses "debug", "info", "warn" or "error"; returns -1 for anything else. */
-int log_level_parse(const char *s, enum log_level *out);
 /* A short context shown in brackets on every line (request or job id); NULL clears it. Copied. It is the
  * calling thread's own (thread-local): it appears only on that thread's lines, and a new thread starts
  * with none (the runner's heartbeat thread logs without the job context, naming the job itself). */
