@@ -1,6 +1,6 @@
 #!/bin/sh
 # prefetch.sh: run --prefetch N under real runner processes and a real PostgreSQL: bad values refused;
-# 300 jobs drained by two prefetching runners, each job completed exactly once and by one runner, their
+# 900 jobs drained by four prefetching runners, each job completed exactly once and by one runner, their
 # completions written in batches; a GPU flow's job never claimed with others; the held jobs' leases
 # kept alive by the heartbeat; a job whose lease was lost while its completion waited in a batch writes
 # nothing while the batch's others are written; SIGTERM hands the jobs not started back at once (pending,
@@ -25,22 +25,22 @@ for v in 0 abc 101 99999999999 -1 ''; do
 	check_eq "--prefetch '$v' refused" "$rc $(grep -c 'prefetch takes a number of jobs from 1 to 100' "$dir/bad.out")" "2 1"
 done
 
-# --- 300 jobs, two runners prefetching 10: each job completed exactly once, by one runner, in batches
+# --- 900 jobs, four runners prefetching 10: each job completed exactly once, by one runner, in batches
 reset
 q "INSERT INTO jobs (flow, tenant_id, parameters, priority, base_priority)
-   SELECT CASE WHEN i % 3 = 0 THEN 'diagnostic' ELSE 'noop' END, 't', '{}', 50, 50 FROM generate_series(1, 300) i"
-LOG_FILE="$dir/p1.log" "$runner" run --prefetch 10 --worker-id p1 & r1=$!
-LOG_FILE="$dir/p2.log" "$runner" run --prefetch 10 --worker-id p2 & r2=$!
-pids="$pids $r1 $r2"
-wait $r1; wait $r2
-check_eq "300 jobs, 2 prefetching runners: all completed on their first attempt" \
-	"$(q "SELECT count(*) FROM jobs WHERE status = 'completed' AND attempt = 1 AND lease_token IS NULL")" 300
-check_eq "every step row written once (200 noop + 100 x 3 diagnostic)" \
+   SELECT CASE WHEN i % 3 = 0 THEN 'diagnostic' ELSE 'noop' END, 't', '{}', 50, 50 FROM generate_series(1, 900) i"
+rp=
+for i in 1 2 3 4; do LOG_FILE="$dir/p$i.log" "$runner" run --prefetch 10 --worker-id "p$i" & rp="$rp $!"; done
+pids="$pids $rp"
+for p in $rp; do wait "$p"; done
+check_eq "900 jobs, 4 prefetching runners: all completed on their first attempt" \
+	"$(q "SELECT count(*) FROM jobs WHERE status = 'completed' AND attempt = 1 AND lease_token IS NULL")" 900
+check_eq "every step row written once (600 noop + 300 x 3 diagnostic)" \
 	"$(q "SELECT count(*) || '/' || count(DISTINCT (job_id, step_index)) FROM job_steps WHERE status = 'completed'
-	      AND attempt = 1")" "500/500"
-cat "$dir/p1.log" "$dir/p2.log" | sed -n 's/.*job \([0-9a-f-]*\) flow .*: completed in a batch of.*/\1/p' | sort >"$dir/done"
+	      AND attempt = 1")" "1500/1500"
+cat "$dir"/p?.log | sed -n 's/.*job \([0-9a-f-]*\) flow .*: completed in a batch of.*/\1/p' | sort >"$dir/done"
 check_eq "each job's completion logged once, by one of the runners, in a batch" \
-	"$(wc -l <"$dir/done" | tr -d ' ') $(uniq "$dir/done" | wc -l | tr -d ' ')" "300 300"
+	"$(wc -l <"$dir/done" | tr -d ' ') $(uniq "$dir/done" | wc -l | tr -d ' ')" "900 900"
 check "completions were written several at a time" grep -Eq "in a batch of ([2-9]|10)$" "$dir/p1.log"
 check_eq "claims took several jobs at once (jobs sharing a claim's started_at)" \
 	"$(q "SELECT count(*) > 0 FROM (SELECT started_at FROM jobs GROUP BY started_at HAVING count(*) > 1) s")" t
@@ -74,8 +74,9 @@ check_eq "the 3 jobs completed on their first attempt" \
 
 # --- a job whose lease is lost while its completion waits in the batch writes nothing; the others are written
 reset
+# (job 3 long: its first step is seen done seconds before the batch is written, even on a loaded box)
 j1=$(add diagnostic '{"sleep_ms": 400}' 30); j2=$(add diagnostic '{"sleep_ms": 400}' 20)
-j3=$(add diagnostic '{"sleep_ms": 400}' 10)
+j3=$(add diagnostic '{"sleep_ms": 2500}' 10)
 LOG_FILE="$dir/fence.log" "$runner" run --prefetch 10 --worker-id f & f=$!; pids="$pids $f"
 wait_for 15 sh -c "test \"\$($PSQL -c \"SELECT count(*) FROM job_steps WHERE job_id = '$j3' AND status = 'completed'\")\" = 1"
 check_eq "job 1 finished, its completion not written yet (in the batch)" \
