@@ -4,7 +4,7 @@
 # completions written in batches; a GPU flow's job never claimed with others; the held jobs' leases
 # kept alive by the heartbeat; a job whose lease was lost while its completion waited in a batch writes
 # nothing while the batch's others are written; SIGTERM hands the jobs not started back at once (pending,
-# attempt given back, no lease) and another runner takes them at once.
+# attempt given back, no lease) and another runner takes them at once; so does a --max-jobs limit.
 set -eu
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$top_srcdir/tests/harness/check.sh"
@@ -90,6 +90,14 @@ check_eq "fenced: the lost job is untouched, its last step not written" \
 check_eq "the batch's other jobs completed" \
 	"$(q "SELECT count(*) FROM jobs WHERE id IN ('$j2', '$j3') AND status = 'completed'")" 2
 check "the runner logged the lost one as abandoned" grep -q "job $j1 .*abandoned (lease lost) in a batch of 3" "$dir/fence.log"
+
+# --- a limit reached (--max-jobs): the jobs claimed beyond it are handed back at once
+reset
+for i in 1 2 3 4 5; do add noop '{}' $((10 - i)) >/dev/null; done
+LEASE_SECONDS=60 LOG_FILE="$dir/limit.log" "$runner" run --prefetch 10 --max-jobs 2 --worker-id limited >/dev/null 2>&1
+check_eq "--max-jobs 2 --prefetch 10: 2 completed, 3 back to pending with their attempt given back" \
+	"$(q "SELECT string_agg(status || attempt || (lease_token IS NULL), ',' ORDER BY age_anchor) FROM jobs")" \
+	"completed1true,completed1true,pending0true,pending0true,pending0true"
 
 # --- SIGTERM: the jobs not started are handed back at once; another runner takes them at once
 reset
