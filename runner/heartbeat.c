@@ -4,6 +4,7 @@
 
 #include "shared/db.h"
 #include "shared/log.h"
+#include "shared/queue/prefetch.h"
 #include "shared/queue/queue.h"
 #include "shared/str.h"
 
@@ -25,6 +26,8 @@ struct heartbeat {
 	bool lost;
 	char job_id[QUEUE_ID_MAX];
 	char token[QUEUE_ID_MAX];
+	struct held { char id[QUEUE_ID_MAX], token[QUEUE_ID_MAX]; } held[PREFETCH_MAX]; /* heartbeat_hold */
+	int nheld;
 };
 
 static void
@@ -39,36 +42,66 @@ deadline_in(struct timespec *ts, long ms)
 	}
 }
 
+/* Extends the watched job's lease; called and returns with hb->mu held. */
+static void
+extend_watched(struct heartbeat *hb)
+{
+	char id[QUEUE_ID_MAX], token[QUEUE_ID_MAX], err[512];
+	bool ours = true;
+	enum db_status st;
+
+	memcpy(id, hb->job_id, sizeof(id));
+	memcpy(token, hb->token, sizeof(token));
+	pthread_mutex_unlock(&hb->mu);
+	st = queue_extend(hb->db, id, token, hb->lease_seconds, &ours, err, sizeof(err));
+	pthread_mutex_lock(&hb->mu);
+	if (st != DB_OK)
+		log_warn("job %s: cannot extend the lease: %s", id, err);
+	else if (!ours && hb->watching && strcmp(hb->token, token) == 0) {
+		log_warn("job %s: lease lost to another runner; abandoning it", id);
+		hb->lost = true;
+	}
+}
+
+/* Extends the held jobs' leases in one statement; called and returns with hb->mu held. A held job whose
+ * lease was lost is only logged: its own writes are fenced and will find it lost. */
+static void
+extend_held(struct heartbeat *hb)
+{
+	struct held copy[PREFETCH_MAX];
+	struct prefetch_lease leases[PREFETCH_MAX];
+	int n = hb->nheld, held = 0;
+	char err[512];
+
+	memcpy(copy, hb->held, (size_t)n * sizeof(copy[0]));
+	for (int i = 0; i < n; i++)
+		leases[i] = (struct prefetch_lease){ copy[i].id, copy[i].token };
+	pthread_mutex_unlock(&hb->mu);
+	if (prefetch_extend(hb->db, leases, n, hb->lease_seconds, &held, err, sizeof(err)) != DB_OK)
+		log_warn("cannot extend the leases of %d held job%s: %s", n, n == 1 ? "" : "s", err);
+	else if (held < n) /* or ended while this ran (a batch's completion): each finds out by its fence */
+		log_debug("%d of %d held jobs no longer held", n - held, n);
+	pthread_mutex_lock(&hb->mu);
+}
+
 static void *
 beat(void *arg)
 {
 	struct heartbeat *hb = arg;
-	char id[QUEUE_ID_MAX], token[QUEUE_ID_MAX], err[512];
 
 	pthread_mutex_lock(&hb->mu);
 	while (!hb->quit) {
 		struct timespec until;
-		bool ours = true;
-		enum db_status st;
 
 		deadline_in(&until, hb->interval_ms);
 		while (!hb->quit && pthread_cond_timedwait(&hb->cv, &hb->mu, &until) != ETIMEDOUT)
 			;
 		if (hb->quit)
 			break;
-		if (!hb->watching || hb->lost)
-			continue;
-		memcpy(id, hb->job_id, sizeof(id));
-		memcpy(token, hb->token, sizeof(token));
-		pthread_mutex_unlock(&hb->mu);
-		st = queue_extend(hb->db, id, token, hb->lease_seconds, &ours, err, sizeof(err));
-		pthread_mutex_lock(&hb->mu);
-		if (st != DB_OK)
-			log_warn("job %s: cannot extend the lease: %s", id, err);
-		else if (!ours && hb->watching && strcmp(hb->token, token) == 0) {
-			log_warn("job %s: lease lost to another runner; abandoning it", id);
-			hb->lost = true;
-		}
+		if (hb->watching && !hb->lost)
+			extend_watched(hb);
+		if (hb->nheld > 0 && !hb->quit)
+			extend_held(hb);
 	}
 	pthread_mutex_unlock(&hb->mu);
 	return NULL;
@@ -124,6 +157,33 @@ heartbeat_unwatch(struct heartbeat *hb)
 	pthread_mutex_lock(&hb->mu);
 	hb->watching = false;
 	hb->lost = false;
+	pthread_mutex_unlock(&hb->mu);
+}
+
+int
+heartbeat_hold(struct heartbeat *hb, const char *job_id, const char *token)
+{
+	int rc = -1;
+
+	pthread_mutex_lock(&hb->mu);
+	if (hb->nheld < PREFETCH_MAX && str_copy(hb->held[hb->nheld].id, QUEUE_ID_MAX, job_id) == 0 &&
+	    str_copy(hb->held[hb->nheld].token, QUEUE_ID_MAX, token) == 0) {
+		hb->nheld++;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&hb->mu);
+	return rc;
+}
+
+void
+heartbeat_drop(struct heartbeat *hb, const char *job_id)
+{
+	pthread_mutex_lock(&hb->mu);
+	for (int i = 0; i < hb->nheld; i++)
+		if (strcmp(hb->held[i].id, job_id) == 0) {
+			hb->held[i] = hb->held[--hb->nheld];
+			break;
+		}
 	pthread_mutex_unlock(&hb->mu);
 }
 

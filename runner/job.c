@@ -12,6 +12,8 @@
  * crash or a lost session before that commit leaves nothing of it, and the next attempt runs it afresh. */
 #include "runner/job.h"
 
+#include "runner/completions.h"
+
 #include "shared/backfill/backfill_complete.h"
 #include "shared/clock.h"
 #include "shared/flows/registry.h"
@@ -323,11 +325,27 @@ finish(struct attempt *a, enum job_end end, double delay, const char *message)
 	return outcome(a, end, delay, msg);
 }
 
+/* run --prefetch: the completion may wait for its batch (the row alone, as for a short flow's job with no
+ * reactions and no atomic step; written by the run loop's flush, fenced by the job's own token). */
+static bool
+batchable(const struct attempt *a)
+{
+	return a->env->batch != NULL && a->flow->short_steps && a->last_unsaved && a->pending < 0 &&
+	    !reacts(a, JOB_COMPLETED);
+}
+
 static enum job_end
 end_done(struct attempt *a)
 {
+	int last = a->flow->nsteps - 1;
+
 	if (a->last_unsaved)
 		note_step(a, "completed"); /* written with the completion */
+	if (batchable(a) && completions_add(a->env->batch, a->env->hb, a->job, last, a->flow->steps[last].name, a->last,
+	    a->step_started_ms, &a->ctx.figures) == 0) {
+		a->out->batched = true;
+		return outcome(a, JOB_COMPLETED, 0, NULL);
+	}
 	return finish(a, JOB_COMPLETED, 0, NULL);
 }
 

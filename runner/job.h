@@ -25,6 +25,8 @@ enum job_end {
 	JOB_END__MAX
 };
 
+struct completions;
+
 /* What an attempt needs from the runner. All borrowed. */
 struct job_env {
 	struct db *db;
@@ -35,6 +37,9 @@ struct job_env {
 	 * May be NULL: never. */
 	const char *(*cancelling)(void *arg, const struct queue_job *job);
 	void *cancelling_arg;
+	/* run --prefetch: a short flow's completion (flows.h: short_steps) joins this batch instead of being
+	 * written at once (runner/completions.h). NULL: every end is written at once. */
+	struct completions *batch;
 };
 
 /* How an attempt ended: the end, the delay before the job may run again (retry, hand-back), and a
@@ -43,6 +48,7 @@ struct job_outcome {
 	enum job_end end;
 	double delay_seconds;
 	char message[1024];
+	bool batched;  /* JOB_COMPLETED kept in env->batch: its flush writes it (or finds the lease lost) */
 };
 
 /* "completed", "retry", ... for log lines. */

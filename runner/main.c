@@ -18,7 +18,7 @@ static int help_command(struct runner *r, int argc, char **argv);
 
 static const struct runner_command commands[] = {
 	{ .name = "migrate", .args = "", .help = "apply the database migrations (idempotent)", .run = migrate_command },
-	{ .name = "run", .args = "[--max-jobs N] [--max-seconds S] [--wait] [--dry-run] [--worker-id ID]",
+	{ .name = "run", .args = "[--max-jobs N] [--max-seconds S] [--wait] [--dry-run] [--worker-id ID] [--prefetch N]",
 	  .help = "claim and run queued jobs until the queue is empty or a limit is reached", .run = run_command },
 	{ .name = "status", .args = "", .help = "job counts by status and the oldest waiting job",
 	  .run = status_command },

@@ -1,6 +1,10 @@
 /* run.c: `captionacc-runner run`: takes jobs one by one from the configured source (the local queue or
  * Prefect, runner/source.h) and runs each attempt (runner/job.h) until the source is empty or a limit is
- * reached. Started by cron every minute; any number of runners on any number of hosts may run at once. */
+ * reached. Started by cron every minute; any number of runners on any number of hosts may run at once.
+ * With --prefetch N (local queue), a claim takes up to N jobs of short flows, which still run one by one;
+ * their completions are written in batches (runner/completions.h), and the jobs not started when the run
+ * stops are handed back at once. */
+#include "runner/completions.h"
 #include "runner/heartbeat.h"
 #include "runner/job.h"
 #include "runner/runner.h"
@@ -8,6 +12,7 @@
 
 #include "shared/clock.h"
 #include "shared/log.h"
+#include "shared/queue/prefetch.h"
 #include "shared/str.h"
 
 #include <getopt.h>
@@ -32,6 +37,7 @@ struct run_opts {
 	long max_seconds;  /* 0 = no limit */
 	bool dry_run;
 	bool wait;         /* when the source is empty, wait for new work until max_seconds */
+	long prefetch;     /* jobs per claim, 1..PREFETCH_MAX */
 	char worker[128];
 };
 
@@ -43,6 +49,7 @@ struct run_state {
 	long long started_ms;
 	long done;
 	long counts[JOB_END__MAX];
+	struct completions *batch;  /* --prefetch > 1: completions written in batches */
 };
 
 static void
@@ -75,13 +82,40 @@ one_job(struct run_state *rs, struct queue_job *job)
 
 	log_set_context(job->id);
 	job_run(&rs->env, job, &o);
+	rs->done++;
+	if (o.batched) { /* logged and counted when its batch is written */
+		log_set_context(NULL);
+		return;
+	}
 	log_info("job %s flow %s attempt %d/%d: %s in %lld ms%s%s", job->id, job->flow, job->attempt, job->max_attempts,
 	    job_end_name(o.end), clock_ms() - t0, o.message[0] ? ": " : "", o.message);
 	if (rs->src->ops->report != NULL)
 		rs->src->ops->report(rs->src, job, &o);
 	log_set_context(NULL);
 	rs->counts[o.end]++;
-	rs->done++;
+}
+
+/* A batched completion, written (ours) or not (its lease was lost, or the database stayed away). */
+static void
+batch_done(void *arg, const struct queue_job *job, int batch, bool ours, const char *why)
+{
+	struct run_state *rs = arg;
+	enum job_end end = ours ? JOB_COMPLETED : JOB_ABANDONED;
+
+	log_info("job %s flow %s attempt %d/%d: %s in a batch of %d%s%s", job->id, job->flow, job->attempt,
+	    job->max_attempts, job_end_name(end), batch, ours ? "" : ": ", ours ? "" : why);
+	rs->counts[end]++;
+}
+
+/* Writes the batched completions when the batch is full or no prefetched job is left to run (so a claim
+ * never finds this worker holding finished jobs), or always (at exit). */
+static void
+flush(struct run_state *rs, bool always)
+{
+	if (completions_count(rs->batch) == 0 || (!always && !completions_full(rs->batch) &&
+	    rs->src->ops->prefetched != NULL && rs->src->ops->prefetched(rs->src) > 0))
+		return;
+	completions_flush(rs->batch, &rs->env, batch_done, rs);
 }
 
 /* The database went away while looking for work: wait for it up to DB_OUTAGE_SECONDS (a session killed
@@ -112,6 +146,7 @@ drain(struct run_state *rs)
 		bool found = false;
 		long ms;
 
+		flush(rs, false);
 		if (rs->src->ops->maintain != NULL)
 			rs->src->ops->maintain(rs->src);
 		if (rs->src->ops->next(rs->src, &job, &found, err, sizeof(err)) != 0) {
@@ -141,12 +176,14 @@ parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "wait", no_argument, NULL, 'w' },
 		{ "worker-id", required_argument, NULL, 'i' },
+		{ "prefetch", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char host[64] = "localhost";
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	o->prefetch = 1;
 	(void)gethostname(host, sizeof(host) - 1);
 	(void)str_fmt(o->worker, sizeof(o->worker), "%s:%ld", host, (long)getpid());
 	optind = 1;
@@ -170,6 +207,13 @@ parse_opts(int argc, char **argv, struct run_opts *o)
 			if (*optarg == '\0' || str_copy(o->worker, sizeof(o->worker), optarg) != 0)
 				goto bad;
 			break;
+		case 'p':
+			if (str_to_long(optarg, 1, PREFETCH_MAX, &o->prefetch) != 0) {
+				fprintf(stderr, "captionacc-runner: run: --prefetch takes a number of jobs from 1 to %d, not "
+				    "\"%s\"\n", PREFETCH_MAX, optarg);
+				return -1;
+			}
+			break;
 		default:
 			goto bad;
 		}
@@ -182,7 +226,7 @@ parse_opts(int argc, char **argv, struct run_opts *o)
 	return 0;
 bad:
 	fprintf(stderr, "captionacc-runner: run [--max-jobs N] [--max-seconds S] [--wait] [--dry-run] "
-	    "[--worker-id ID]: bad option or value\n");
+	    "[--worker-id ID] [--prefetch N]: bad option or value\n");
 	return -1;
 }
 
@@ -210,9 +254,14 @@ run_jobs(struct run_state *rs)
 		fprintf(stderr, "captionacc-runner: run: %s\n", err);
 		return 1;
 	}
+	rs->src->env.hb = rs->env.hb;
 	rs->started_ms = clock_ms();
-	log_info("runner %s started (%s queue)", rs->opts.worker, rs->src->ops->name);
+	log_info("runner %s started (%s queue%s)", rs->opts.worker, rs->src->ops->name,
+	    rs->opts.prefetch > 1 ? ", prefetching" : "");
 	rc = drain(rs);
+	flush(rs, true);
+	if (rs->src->ops->hand_back != NULL)
+		rs->src->ops->hand_back(rs->src);
 	heartbeat_stop(rs->env.hb);
 	log_info("runner %s done: %ld job%s (%ld completed, %ld retry, %ld failed, %ld handed back, %ld abandoned, "
 	    "%ld cancelled)%s", rs->opts.worker, rs->done, rs->done == 1 ? "" : "s", rs->counts[JOB_COMPLETED],
@@ -232,6 +281,10 @@ run_command(struct runner *r, int argc, char **argv)
 
 	if (parse_opts(argc, argv, &rs.opts) != 0)
 		return 2;
+	if (rs.opts.prefetch > 1 && r->cfg.queue_backend != CONFIG_QUEUE_LOCAL) {
+		fprintf(stderr, "captionacc-runner: run: --prefetch needs QUEUE_BACKEND=local\n");
+		return 2;
+	}
 	priority_from_config(&prio, &r->cfg);
 	catch_stop_signals();
 	/* A session ended while connecting (a restart, an operator's pg_terminate_backend) is waited out
@@ -242,18 +295,25 @@ run_command(struct runner *r, int argc, char **argv)
 		return stop_requested ? 0 : 1;
 	}
 	senv = (struct source_env){ .r = r, .worker = rs.opts.worker, .lease_seconds = r->cfg.lease_seconds,
-		.prio = &prio, .stop = &stop_requested };
+		.prio = &prio, .stop = &stop_requested, .prefetch = (int)rs.opts.prefetch };
 	if ((rs.src = source_new[r->cfg.queue_backend](&senv, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "captionacc-runner: run: %s\n", err);
+		return 1;
+	}
+	if (rs.opts.prefetch > 1 && !rs.opts.dry_run && (rs.batch = completions_new((int)rs.opts.prefetch)) == NULL) {
+		fprintf(stderr, "captionacc-runner: run: out of memory\n");
+		rs.src->ops->free(rs.src);
 		return 1;
 	}
 	rs.env = source_job_env(&senv);
 	rs.env.cancelling = rs.src->ops->cancelling;
 	rs.env.cancelling_arg = rs.src;
+	rs.env.batch = rs.batch;
 	if (rs.opts.dry_run)
 		rc = rs.src->ops->peek(rs.src, rs.opts.max_jobs > 0 ? (int)rs.opts.max_jobs : DRY_RUN_DEFAULT_LIMIT);
 	else
 		rc = run_jobs(&rs);
 	rs.src->ops->free(rs.src);
+	completions_free(rs.batch);
 	return rc;
 }

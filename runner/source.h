@@ -19,6 +19,8 @@ struct source_env {
 	long lease_seconds;
 	const struct priority_params *prio;
 	const volatile sig_atomic_t *stop;   /* waits end early when set */
+	int prefetch;                        /* jobs per claim (run --prefetch; 1: one, the default) */
+	struct heartbeat *hb;                /* holds prefetched jobs' leases; set when the run starts */
 };
 
 struct source;
@@ -37,6 +39,11 @@ struct source_ops {
 	void (*report)(struct source *s, const struct queue_job *job, const struct job_outcome *o);
 	/* Housekeeping, called between jobs (expired leases, ageing); rate-limits itself. May be NULL. */
 	void (*maintain)(struct source *s);
+	/* How many claimed jobs it holds that next has not handed out yet (run --prefetch). May be NULL: 0. */
+	int (*prefetched)(struct source *s);
+	/* Hands the claimed jobs next has not handed out back to the queue at once (the run stops). May be
+	 * NULL: it holds none. */
+	void (*hand_back)(struct source *s);
 	/* Prints, without changing anything, what the source would hand out next (run --dry-run). */
 	int (*peek)(struct source *s, int limit);
 	void (*free)(struct source *s);

@@ -2,17 +2,26 @@
  * captionacc_jobs NOTIFY channel so an idle runner picks new work up in milliseconds, and keeps the queue
  * healthy between jobs (expired leases back to the queue, waiting jobs' priorities aged). Enqueues notify
  * only while some runner waits (sql/008_wakeups.sql): before its first wait on a connection the runner
- * registers as waiting and claims once more; a claim that finds a job ends the registration. */
+ * registers as waiting and claims once more; a claim that finds a job ends the registration. With
+ * run --prefetch N, one claim takes up to N jobs of short flows (queue_claim_many); the ones not handed
+ * out yet are held here, their leases extended by the heartbeat, and handed back at once when the run
+ * stops. */
 #include "runner/source.h"
 
+#include "runner/heartbeat.h"
+
 #include "shared/clock.h"
+#include "shared/flows/registry.h"
+#include "shared/json.h"
 #include "shared/log.h"
 #include "shared/queue/control.h"
+#include "shared/queue/prefetch.h"
 #include "shared/queue/queue.h"
 #include "shared/str.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/select.h>
 
 #define MAINTENANCE_INTERVAL_MS 10000
@@ -24,10 +33,51 @@ struct local {
 	bool registered;          /* registered as waiting on listening_on (queue_wait_register) */
 	long long maintained_ms;
 	bool claim_unknown;       /* a claim's answer was lost: it may have committed */
+	struct queue_job *held;   /* run --prefetch: the jobs of the last claim, held[next..n) not handed out */
+	int next, n;
+	char *short_flows;        /* the JSON array of the short flows' names (flows.h: short_steps) */
 };
 
-/* Claims the next job. A claim that failed with the connection may have committed; before the next one,
- * whatever this worker holds is handed back, so no job waits for its lease to expire. */
+/* Hands out the next held job (its lease now kept by job_run's watch). */
+static void
+take_held(struct local *l, struct queue_job *job)
+{
+	*job = l->held[l->next];
+	memset(&l->held[l->next], 0, sizeof(l->held[l->next]));
+	l->next++;
+	if (l->base.env.hb != NULL)
+		heartbeat_drop(l->base.env.hb, job->id);
+}
+
+/* One claim of up to env.prefetch jobs into held; the heartbeat holds all but the first. A failed claim
+ * that may have taken rows (its answer lost, or a row unreadable) is handed back before the next. */
+static enum db_status
+claim_many(struct local *l, bool *found, char *err, size_t errlen)
+{
+	struct source *s = &l->base;
+	enum db_status st;
+	int got = 0;
+
+	l->next = l->n = 0;
+	st = queue_claim_many(s->env.r->db, s->env.worker, s->env.lease_seconds, l->registered, l->short_flows,
+	    s->env.prefetch, l->held, &got, err, errlen);
+	l->claim_unknown = st == DB_UNAVAILABLE || (st != DB_OK && got > 0);
+	if (st != DB_OK) {
+		for (int i = 0; i < got; i++)
+			queue_job_clear(&l->held[i]);
+		return st;
+	}
+	l->n = got;
+	for (int i = 1; i < got && s->env.hb != NULL; i++)
+		if (heartbeat_hold(s->env.hb, l->held[i].id, l->held[i].lease_token) != 0)
+			log_warn("job %s: its lease cannot be held (more than %d jobs held)", l->held[i].id, PREFETCH_MAX);
+	*found = got > 0;
+	return DB_OK;
+}
+
+/* Claims the next job (or hands out a prefetched one). A claim that failed with the connection may have
+ * committed; before the next one, whatever this worker holds is handed back, so no job waits for its
+ * lease to expire. */
 static int
 local_next(struct source *s, struct queue_job *job, bool *found, char *err, size_t errlen)
 {
@@ -35,16 +85,59 @@ local_next(struct source *s, struct queue_job *job, bool *found, char *err, size
 	enum db_status st;
 	int n = 0;
 
+	*found = false;
+	if (l->next < l->n) {
+		take_held(l, job);
+		*found = true;
+		return 0;
+	}
 	if (l->claim_unknown) {
 		if (queue_release_owned(s->env.r->db, s->env.worker, &n, err, errlen) != DB_OK)
 			return -1;
 		l->claim_unknown = false;
 	}
-	st = queue_claim(s->env.r->db, s->env.worker, s->env.lease_seconds, l->registered, job, found, err, errlen);
-	l->claim_unknown = st == DB_UNAVAILABLE;
+	if (s->env.prefetch > 1) {
+		if ((st = claim_many(l, found, err, errlen)) == DB_OK && *found)
+			take_held(l, job);
+	} else {
+		st = queue_claim(s->env.r->db, s->env.worker, s->env.lease_seconds, l->registered, job, found, err,
+		    errlen);
+		l->claim_unknown = st == DB_UNAVAILABLE;
+	}
 	if (st == DB_OK && *found)
 		l->registered = false;
 	return st == DB_OK ? 0 : -1;
+}
+
+static int
+local_prefetched(struct source *s)
+{
+	struct local *l = (struct local *)s;
+
+	return l->n - l->next;
+}
+
+/* The run stops: the claimed jobs not started go back to the queue now (their attempt given back), not
+ * when their leases expire. */
+static void
+local_hand_back(struct source *s)
+{
+	struct local *l = (struct local *)s;
+	char err[512];
+	int left = l->n - l->next, handed = 0;
+
+	if (left <= 0)
+		return;
+	if (prefetch_hand_back(s->env.r->db, &l->held[l->next], left, &handed, err, sizeof(err)) != DB_OK)
+		log_warn("cannot hand back %d prefetched job%s: %s; they wait for their leases to expire", left,
+		    left == 1 ? "" : "s", err);
+	else
+		log_info("handed back %d prefetched job%s not started", handed, handed == 1 ? "" : "s");
+	for (; l->next < l->n; l->next++) {
+		if (s->env.hb != NULL)
+			heartbeat_drop(s->env.hb, l->held[l->next].id);
+		queue_job_clear(&l->held[l->next]);
+	}
 }
 
 /* True if c is the session LISTEN was issued on (a session listens until it ends). */
@@ -195,6 +288,10 @@ local_free(struct source *s)
 
 	if (l->registered && queue_wait_unregister(s->env.r->db, s->env.worker, err, sizeof(err)) != DB_OK)
 		log_warn("cannot unregister as waiting: %s", err);
+	for (int i = l->next; i < l->n; i++)
+		queue_job_clear(&l->held[i]);
+	free(l->held);
+	free(l->short_flows);
 	free(s);
 }
 
@@ -203,16 +300,44 @@ static const struct source_ops local_ops = {
 	.next = local_next,
 	.wait = local_wait,
 	.maintain = local_maintain,
+	.prefetched = local_prefetched,
+	.hand_back = local_hand_back,
 	.peek = local_peek,
 	.free = local_free,
 };
+
+/* The short flows' names as a JSON array (the claim's $4), malloc'd; NULL when out of memory. */
+static char *
+short_flows_json(void)
+{
+	json_object *a = json_object_new_array();
+	const char *text;
+	char *copy = NULL;
+
+	for (int id = 0; a != NULL && id < FLOW__MAX; id++) {
+		const struct flow *f = registry_flow((enum flow_id)id);
+
+		if (f != NULL && f->short_steps &&
+		    json_object_array_add(a, json_object_new_string(params_flow_name((enum flow_id)id))) != 0)
+			break;
+	}
+	if (a != NULL && (text = json_text(a, NULL)) != NULL)
+		copy = strdup(text);
+	json_object_put(a);
+	return copy;
+}
 
 struct source *
 source_local_new(const struct source_env *env, char *err, size_t errlen)
 {
 	struct local *l = calloc(1, sizeof(*l));
 
-	if (l == NULL) {
+	if (l == NULL || (env->prefetch > 1 && ((l->held = calloc((size_t)env->prefetch, sizeof(*l->held))) == NULL ||
+	    (l->short_flows = short_flows_json()) == NULL))) {
+		if (l != NULL) {
+			free(l->held);
+			free(l);
+		}
 		(void)snprintf(err, errlen, "out of memory");
 		return NULL;
 	}

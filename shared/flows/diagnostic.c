@@ -43,5 +43,6 @@ static const struct flow_step diagnostic_steps[] = {
 	{ "third", diagnostic_step, false },
 };
 
-const struct flow diagnostic_noop = { .id = FLOW_NOOP, .steps = FLOW_STEPS(noop_steps) };
-const struct flow diagnostic_flow = { .id = FLOW_DIAGNOSTIC, .steps = FLOW_STEPS(diagnostic_steps) };
+const struct flow diagnostic_noop = { .id = FLOW_NOOP, .steps = FLOW_STEPS(noop_steps), .short_steps = true };
+const struct flow diagnostic_flow = { .id = FLOW_DIAGNOSTIC, .steps = FLOW_STEPS(diagnostic_steps),
+	.short_steps = true };

@@ -58,6 +58,9 @@ struct flow {
 	enum flow_id id;
 	const struct flow_step *steps;
 	int nsteps;
+	/* Every step is short (no GPU call, no media work: milliseconds to seconds): `run --prefetch N` may
+	 * claim several of its jobs at once and complete them in one transaction. GPU flows are false. */
+	bool short_steps;
 	/* Once, when the job ends for good without completing (permanent error, last attempt, cancelled), by
 	 * whoever ends it (the runner, the lease reaper, a cancel), in the transaction that ends the job: its
 	 * writes are fenced like the steps'. STEP_OK, or what went wrong (STEP_LOST, STEP_RETRY for an

@@ -51,6 +51,35 @@ static const struct db_stmt claim_unwait_stmt = {
 	2, false
 };
 
+/* The claim of up to $3 jobs (run --prefetch): the $3 first claimable rows in claim order are locked, and
+ * taken are the first, and after it every row up to the first whose flow is not in $4 (a JSON array of
+ * the short flows' names): the claim order is kept, and a GPU flow's job is only ever claimed alone or
+ * first. Each gets a lease and a token of its own. The answer is in claim order (column rn last). */
+#define CLAIM_MANY_SET "UPDATE jobs j SET status = 'running', attempt = j.attempt + 1, lease_owner = $1," \
+	"  lease_token = gen_random_uuid(), lease_expires_at = now() + make_interval(secs => $2::int)," \
+	"  started_at = COALESCE(j.started_at, now()), updated_at = now()" \
+	" FROM (SELECT id, rn FROM (SELECT id, row_number() OVER o AS rn, bool_and($4::jsonb ? flow) OVER o AS short_run" \
+	"        FROM (SELECT id, flow, priority, age_anchor FROM jobs WHERE status IN ('pending', 'retry')" \
+	"              AND backend = 'local' AND run_after <= now() " CLAIM_ORDER \
+	"              LIMIT $3::int FOR UPDATE SKIP LOCKED) l" \
+	"        WINDOW o AS (" CLAIM_ORDER ")) t WHERE rn = 1 OR short_run) c" \
+	" WHERE j.id = c.id"
+#define CLAIM_MANY_RETURNING CLAIM_RETURNING ", c.rn"
+
+static const struct db_stmt claim_many_stmt = {
+	"queue_claim_many",
+	"WITH claimed AS (" CLAIM_MANY_SET CLAIM_MANY_RETURNING ") SELECT * FROM claimed ORDER BY rn",
+	4, false
+};
+
+static const struct db_stmt claim_many_unwait_stmt = {
+	"queue_claim_many_unwait",
+	"WITH claimed AS (" CLAIM_MANY_SET CLAIM_MANY_RETURNING "),"
+	" u AS (DELETE FROM queue_waiters WHERE worker = $1 AND EXISTS (SELECT 1 FROM claimed))"
+	" SELECT * FROM claimed ORDER BY rn",
+	4, false
+};
+
 /* $1 worker. */
 static const struct db_stmt release_owned_stmt = {
 	"queue_release_owned",
@@ -247,6 +276,32 @@ queue_claim(struct db *db, const char *worker, long lease_seconds, bool waiting,
 	PQclear(r);
 	if (st != DB_OK)
 		queue_job_clear(out);
+	return st;
+}
+
+enum db_status
+queue_claim_many(struct db *db, const char *worker, long lease_seconds, bool waiting, const char *short_flows,
+    int n, struct queue_job *out, int *got, char *err, size_t errlen)
+{
+	char lease[24], limit[16];
+	const char *params[4] = { worker, lease, limit, short_flows };
+	enum db_status st = DB_OK;
+	PGresult *r;
+	int rows;
+
+	*got = 0;
+	memset(out, 0, (size_t)n * sizeof(*out));
+	if (str_fmt(lease, sizeof(lease), "%ld", lease_seconds) != 0 || str_fmt(limit, sizeof(limit), "%d", n) != 0)
+		return DB_ERROR;
+	if ((r = db_exec(db, waiting ? &claim_many_unwait_stmt : &claim_many_stmt, params, &st, err, errlen)) == NULL)
+		return st;
+	rows = PQntuples(r);
+	for (int i = 0; i < rows && i < n && st == DB_OK; i++)
+		if ((st = job_of_row(r, i, true, &out[i], err, errlen)) == DB_OK)
+			++*got;
+	PQclear(r);
+	if (st != DB_OK) /* the rows read are claimed: the caller hands them back (or their leases expire) */
+		queue_job_clear(&out[*got]);
 	return st;
 }
 

@@ -64,6 +64,12 @@ void queue_job_clear(struct queue_job *job);
  * *found false: nothing to do. */
 enum db_status queue_claim(struct db *db, const char *worker, long lease_seconds, bool waiting,
     struct queue_job *out, bool *found, char *err, size_t errlen);
+/* Claims up to n (>= 1) jobs in claim order in one statement, each with a lease and token of its own, into
+ * out[0..*got): the first claimable job, then the ones after it while their flow is in short_flows (a JSON
+ * array of flow names; run --prefetch), so a GPU flow's job is only claimed alone. waiting as for
+ * queue_claim. On DB_ERROR out[0..*got) are still claimed (the caller hands them back). */
+enum db_status queue_claim_many(struct db *db, const char *worker, long lease_seconds, bool waiting,
+    const char *short_flows, int n, struct queue_job *out, int *got, char *err, size_t errlen);
 /* Hands back (pending, attempt given back) the local jobs worker holds. For a worker that runs no job
  * and whose claim's answer was lost with its connection: the claim may have committed, and the job would
  * otherwise wait for its lease to expire. */

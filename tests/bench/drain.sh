@@ -3,10 +3,11 @@
 # does nothing) with 1 and with 4 runner processes, and measures in the same run on the same cluster the
 # ceiling: pgbench running the runner's exact statements for a one-step job (tests/bench/ceiling-sql
 # drain: the claim, then the step fused with the completion) on the same rows at the same concurrency.
-# Prints jobs/s beside the ceiling, their ratio, and what each job cost the database (transactions and
-# WAL fsyncs per job, from pg_stat_database and pg_stat_wal). Then the pick-up latency (job inserted ->
-# claimed) while a runner waits for work, the jobs inserted from a kept connection and from a new session
-# each. Not a test: figures with the machine and date.
+# Then the same with run --prefetch BENCH_PREFETCH (10) beside pgbench claiming and completing that many
+# jobs per statement (the batched ceiling). Prints jobs/s beside the ceiling, their ratio, and what each
+# job cost the database (transactions and WAL fsyncs per job, from pg_stat_database and pg_stat_wal).
+# Then the pick-up latency (job inserted -> claimed) while a runner waits for work, the jobs inserted from
+# a kept connection and from a new session each. Not a test: figures with the machine and date.
 set -eu
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
@@ -28,12 +29,13 @@ fill() {
 }
 now_ns() { date +%s%N; }
 
-drain() { # runners -> "jobs/s transactions/job fsyncs/job"
+drain() { # runners [run options] -> "jobs/s transactions/job fsyncs/job"
 	fill
+	n=$1; shift
 	before=$(counters captionacc)
 	t0=$(now_ns)
 	pids=
-	for i in $(seq 1 "$1"); do "$runner" run --worker-id "bench$i" >/dev/null 2>&1 & pids="$pids $!"; done
+	for i in $(seq 1 "$n"); do "$runner" run --worker-id "bench$i" "$@" >/dev/null 2>&1 & pids="$pids $!"; done
 	for p in $pids; do wait "$p"; done
 	t1=$(now_ns)
 	after=$(counters captionacc)
@@ -66,9 +68,9 @@ for line in "1 runner |$r1|$c1|1 client" "4 runners|$r4|$c4|4 clients"; do
 	}'
 done
 
-# What taking PREFETCH jobs per claim and completing them in one transaction could reach at most (the
-# runner does not do it: see README, Benchmark): pgbench claiming PREFETCH rows in one statement, then
-# writing their steps and completing them in one.
+# What taking PREFETCH jobs per claim and completing them in one transaction could reach at most:
+# pgbench claiming PREFETCH rows in one statement, then writing their steps and completing them in one;
+# beside it, the runner doing it (run --prefetch PREFETCH), against the ceiling and the one-job drain.
 P=${BENCH_PREFETCH:-10}
 cat >"$dir/batch.sql" <<EOS
 UPDATE jobs j SET status = 'running', attempt = j.attempt + 1, lease_owner = 'pgbench' || :client_id,
@@ -85,10 +87,15 @@ for c in 1 4; do
 	fill
 	$PGBENCH -n -M prepared -c "$c" -j "$c" -t $((N / c / P)) -h "$STACK_DIR/pgsock" -U postgres \
 		-f "$dir/batch.sql" captionacc >"$dir/pgbench.out" 2>&1 || { cat "$dir/pgbench.out" >&2; exit 1; }
-	awk -v c="$c" -v p="$P" -v one="$( [ "$c" = 1 ] && echo "$c1" || echo "$c4")" '/^tps = / {
-		split(one, o, " ")
+	bc=$(awk -v p="$P" '/^tps = / { printf "%.0f", $3 * p; exit }' "$dir/pgbench.out")
+	rp=$(drain "$c" --prefetch "$P")
+	awk -v c="$c" -v p="$P" -v bc="$bc" -v one="$( [ "$c" = 1 ] && echo "$c1" || echo "$c4")" \
+		-v single="$( [ "$c" = 1 ] && echo "$r1" || echo "$r4")" -v rp="$rp" 'BEGIN {
+		split(one, o, " "); split(single, s, " "); split(rp, r, " ")
 		printf "batched ceiling (%d jobs per claim and per completion, %d client%s): %6d jobs/s = %.1f x the one-job ceiling\n",
-			p, c, c == 1 ? "" : "s", $3 * p, $3 * p / o[1]; exit }' "$dir/pgbench.out"
+			p, c, c == 1 ? "" : "s", bc, bc / o[1]
+		printf "drain, run --prefetch %d, %d runner%s: %6d jobs/s (%.2f transactions, %.2f WAL fsyncs per job)   ratio %.2f to the batched ceiling, %.2f x the one-job drain (%d jobs/s)\n",
+			p, c, c == 1 ? "" : "s", r[1], r[2], r[3], r[1] / bc, r[1] / s[1], s[1] }'
 done
 
 echo "== pick-up latency: 200 jobs queued 20 ms apart while one runner waits for work (inserted -> claimed)"
