@@ -118,21 +118,34 @@ flush(struct run_state *rs, bool always)
 	completions_flush(rs->batch, &rs->env, batch_done, rs);
 }
 
-/* The database went away while looking for work: wait for it up to DB_OUTAGE_SECONDS (a session killed
- * or a server restarted is back in moments), true once it answers again. */
+/* Looking for work failed since *since (0: it had not): wait for the database up to DB_OUTAGE_SECONDS (a
+ * session killed or a server restarted is back in moments), true to look again. A failure the database
+ * does not explain (it answers at once: a statement it refuses, Prefect failing) is not looked for again
+ * at once, or the loop would spin on it: each try waits twice as long as the last (from FAIL_FIRST_MS up
+ * to FAIL_MAX_MS), and one that lasts past DB_OUTAGE_SECONDS ends the run (cron starts the next). */
+#define FAIL_FIRST_MS 100
+#define FAIL_MAX_MS 5000
 static bool
-database_back(struct run_state *rs, const char *why)
+look_again(struct run_state *rs, const char *why, long long *since, long *pause_ms)
 {
 	long secs = rs->r->cfg.db_outage_seconds;
 	char err[512];
 
-	log_warn("cannot claim a job: %s; waiting up to %ld s for the database", why, secs);
-	if (db_wait(rs->r->db, clock_ms() + secs * 1000, clock_flag_set, CLOCK_FLAG(&stop_requested), err,
-	    sizeof(err)) == DB_OK)
-		return true;
-	if (!stop_requested)
-		log_error("the database stayed unavailable for %ld s (%s); stopping", secs, err);
-	return false;
+	log_warn("cannot claim a job: %s", why);
+	if (*since == 0)
+		*since = clock_ms();
+	if (db_wait(rs->r->db, *since + secs * 1000, clock_flag_set, CLOCK_FLAG(&stop_requested), err,
+	    sizeof(err)) != DB_OK) {
+		if (!stop_requested)
+			log_error("the database stayed unavailable for %ld s (%s); stopping", secs, err);
+		return false;
+	}
+	if (clock_ms() - *since >= secs * 1000) {
+		log_error("looking for work kept failing for %ld s (%s); stopping", secs, why);
+		return false;
+	}
+	*pause_ms = *pause_ms == 0 ? FAIL_FIRST_MS : *pause_ms * 2 > FAIL_MAX_MS ? FAIL_MAX_MS : *pause_ms * 2;
+	return clock_sleep_unless(*pause_ms, clock_flag_set, CLOCK_FLAG(&stop_requested));
 }
 
 /* The loop: next job, or wait for one (with --wait), until a limit or a stop. Exit status. */
@@ -140,6 +153,8 @@ static int
 drain(struct run_state *rs)
 {
 	char err[1024];
+	long long failing_since = 0;
+	long pause_ms = 0;
 
 	while (!stop_requested && !limit_reached(rs)) {
 		struct queue_job job;
@@ -150,10 +165,12 @@ drain(struct run_state *rs)
 		if (rs->src->ops->maintain != NULL)
 			rs->src->ops->maintain(rs->src);
 		if (rs->src->ops->next(rs->src, &job, &found, err, sizeof(err)) != 0) {
-			if (database_back(rs, err))
+			if (look_again(rs, err, &failing_since, &pause_ms))
 				continue;
 			return stop_requested ? 0 : 1;
 		}
+		failing_since = 0;
+		pause_ms = 0;
 		if (!found) {
 			if (!rs->opts.wait)
 				break;

@@ -128,6 +128,22 @@ t=$(($(date +%s) - t0))
 "$stack" pg-start "$dir" >/dev/null
 check_eq "database away for good: the waiting runner stops (exit 1)" "$rc" 1
 check "database away for good: not before DB_OUTAGE_SECONDS (2 s; took $t s)" test "$t" -ge 2
+# A claim the database refuses (it answers at once: not an outage) is tried again after a growing pause,
+# not in a tight loop, and the runner stops once it has failed for DB_OUTAGE_SECONDS.
+q "CREATE FUNCTION refuse_claims() RETURNS trigger LANGUAGE plpgsql AS
+   \$\$ BEGIN RAISE EXCEPTION 'claims refused by the test'; END \$\$;
+   CREATE TRIGGER refuse_claims BEFORE UPDATE ON jobs FOR EACH ROW EXECUTE FUNCTION refuse_claims();"
+refused=$(initial v-refused)
+t0=$(date +%s)
+rc=0; DB_OUTAGE_SECONDS=3 LOG_FILE="$dir/refused.log" "$runner" run --wait --max-seconds 60 --worker-id refused \
+	>/dev/null 2>&1 || rc=$?
+t=$(($(date +%s) - t0))
+q "DROP TRIGGER refuse_claims ON jobs; DROP FUNCTION refuse_claims(); DELETE FROM jobs WHERE id = '$refused'"
+tries=$(grep -c "cannot claim a job" "$dir/refused.log" || true)
+check_eq "claims refused: the runner stops (exit 1) saying why" \
+	"$rc $(grep -c 'looking for work kept failing for 3 s' "$dir/refused.log")" "1 1"
+check "claims refused: after DB_OUTAGE_SECONDS (3 s; took $t s), $tries tries, not a tight loop" \
+	test "$t" -ge 3 -a "$t" -le 15 -a "$tries" -ge 3 -a "$tries" -le 12
 
 # --- frozen in the GPU call while holding the layout lock
 job=$(crop v-crop)
