@@ -143,7 +143,8 @@ static const struct setting settings[] = {
 	  .help = "how long a claimed job stays a runner's without a heartbeat (extended every third of it)" },
 	{ .name = "DB_OUTAGE_SECONDS", .type = SETTING_INT, .offset = S(db_outage_seconds), .def = "60",
 	  .min = 0, .max = 86400, .used_by = CONFIG_RUNNER,
-	  .help = "how long a runner waits for a lost database to come back, keeping its job, before it stops" },
+	  .help = "how long a runner waits for a lost database to come back, keeping its job, or keeps trying "
+	      "a claim the database refuses, before it stops" },
 	{ .name = "RETRY_BASE_MS", .type = SETTING_INT, .offset = S(retry_base_ms), .def = "10000",
 	  .min = 0, .max = 86400000, .used_by = CONFIG_RUNNER,
 	  .help = "first retry delay after a transient failure (doubles per attempt, jittered)" },
