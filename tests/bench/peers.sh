@@ -15,6 +15,9 @@ GW=graphile-worker@0.17.3
 BOSS=pg-boss@10.4.2
 N=${BENCH_JOBS:-4000}
 SECS=${BENCH_SECONDS:-5}
+# Our best drains with run --prefetch BENCH_PEER_PREFETCH (100: graphile-worker's best takes 100 jobs
+# into its local queue at a time).
+PREFETCH=${BENCH_PEER_PREFETCH:-100}
 # A peer's drain stops after PEER_MAX_MS (pg-boss waits its polling interval, 0.5 s at least, after
 # every fetch: batch 1 drains 2 jobs/s per worker); its figures are over the jobs it did.
 export PEER_MAX_MS=${BENCH_PEER_MAX_MS:-20000}
@@ -80,7 +83,7 @@ drain() {
 	for i in $(seq 1 "$w"); do
 		if [ "$s" = us ]; then
 			/usr/bin/time -f "maxrss_kb=%M" -a -o "$dir/drain.out" "$runner" run --worker-id "b$i" \
-				$([ "${4:-}" = best ] && echo --prefetch 10) >/dev/null 2>&1 &
+				$([ "${4:-}" = best ] && echo --prefetch "$PREFETCH") >/dev/null 2>&1 &
 		elif [ "${4:-}" = best ]; then
 			peer "$s" drain 10 best >>"$dir/drain.out" 2>"$dir/drain.err" &
 		else
@@ -162,7 +165,7 @@ echo
 machine
 echo "peers: $GW (concurrency 1 per worker; best: concurrency 10, local queue 100, batched completion),"
 echo "       $BOSS (batch 1, polling 0.5 s, its minimum; best: batch 100); us: captionacc-runner processes"
-echo "       (best: the faster of 1 and 4 runners, with and without run --prefetch 10),"
+echo "       (best: the faster of 1 and 4 runners, with and without run --prefetch $PREFETCH),"
 echo "       enqueue = the webhook through nginx and captionacc-fcgi. Ceilings: pgbench running our exact"
 echo "       statements (claim + fused completion; the webhook's insert without the NOTIFY trigger)."
 us_best=0
@@ -188,6 +191,6 @@ awk -v u1="$(get us drain_1)" -v u4="$(get us drain_4)" -v g1="$(get gw drain_1)
 	printf "ratios: drain/ceiling %.2f (1 w.), %.2f (4 w.) (target >= 0.80); drain/graphile-worker %.2f (1 w., target >= 1.2), %.2f (4 w., target >= 1.5);\n", u1 / c1, u4 / c4, u1 / g1, u4 / g4
 	printf "        webhook ingest / insert ceiling at 32 clients %.2f (target >= 0.60)\n", e / ce
 }'
-awk -v p1="$(get us drain_best)" -v p4="$(get us drain_best4)" -v gb="$(get gw drain_best)" 'BEGIN {
-	printf "        run --prefetch 10: %d jobs/s (1 runner), %d (4 runners) = %.2f / %.2f x graphile-worker'"'"'s best (target >= 0.5)\n", p1, p4, p1 / gb, p4 / gb
+awk -v p1="$(get us drain_best)" -v p4="$(get us drain_best4)" -v gb="$(get gw drain_best)" -v n="$PREFETCH" 'BEGIN {
+	printf "        run --prefetch %d: %d jobs/s (1 runner), %d (4 runners) = %.2f / %.2f x graphile-worker'"'"'s best (target >= 0.5)\n", n, p1, p4, p1 / gb, p4 / gb
 }'
