@@ -3,6 +3,7 @@
  * many redirects, 404, 408, 429 with Retry-After, 500, 503), Retry-After forms, the size cap at its exact
  * bound, the cancel callback, a timeout, a refused connection, the headers and body sent (custom header,
  * bearer, basic), a reused handle keeping its connection unless a fresh one is asked, and "detail". */
+#include "tests/doubles/serve.h"
 #include "shared/clients/http.h"
 
 #include <setjmp.h>
@@ -12,7 +13,6 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,11 +54,6 @@ static const struct canned canned[] = {
 	{ "/much-later", 503, "", "Retry-After", "99999" },
 };
 
-struct upload {
-	char body[4096];
-	size_t len;
-};
-
 static enum MHD_Result
 reply(struct MHD_Connection *c, unsigned status, const char *body, const char *header, const char *value)
 {
@@ -81,7 +76,7 @@ echo_field(json_object *o, const char *key, const char *value)
 
 /* {"method", "x_test", "authorization", "content_type", "body"} as the server saw them (absent: not sent). */
 static enum MHD_Result
-echo(struct MHD_Connection *c, const char *method, const struct upload *u)
+echo(struct MHD_Connection *c, const char *method, const char *body)
 {
 	json_object *o = json_object_new_object();
 	enum MHD_Result ret;
@@ -90,7 +85,7 @@ echo(struct MHD_Connection *c, const char *method, const struct upload *u)
 	echo_field(o, "x_test", MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Test"));
 	echo_field(o, "authorization", MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"));
 	echo_field(o, "content_type", MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"));
-	echo_field(o, "body", u->len > 0 ? u->body : NULL);
+	echo_field(o, "body", body != NULL && body[0] != '\0' ? body : NULL);
 	ret = reply(c, 200, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), NULL, NULL);
 	json_object_put(o);
 	return ret;
@@ -109,13 +104,13 @@ slow(struct MHD_Connection *c)
 }
 
 static enum MHD_Result
-route(struct MHD_Connection *c, const char *url, const char *method, const struct upload *u)
+route(struct MHD_Connection *c, const char *method, const char *url, const char *body)
 {
 	for (size_t i = 0; i < sizeof(canned) / sizeof(canned[0]); i++)
 		if (strcmp(url, canned[i].path) == 0)
 			return reply(c, canned[i].status, canned[i].body, canned[i].header, canned[i].value);
 	if (strcmp(url, "/echo") == 0 || strcmp(url, "/result") == 0)
-		return echo(c, method, u);
+		return echo(c, method, body);
 	if (strcmp(url, "/big") == 0)
 		return reply(c, 200, big, NULL, NULL);
 	if (strcmp(url, "/slow") == 0)
@@ -123,50 +118,12 @@ route(struct MHD_Connection *c, const char *url, const char *method, const struc
 	return reply(c, 404, "no such path", NULL, NULL);
 }
 
-static enum MHD_Result
-access_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method, const char *version,
-    const char *data, size_t *data_len, void **con_cls)
-{
-	struct upload *u = *con_cls;
-
-	if (u == NULL) {
-		*con_cls = calloc(1, sizeof(*u));
-		return *con_cls != NULL ? MHD_YES : MHD_NO;
-	}
-	if (*data_len != 0) {
-		size_t n = *data_len < sizeof(u->body) - 1 - u->len ? *data_len : sizeof(u->body) - 1 - u->len;
-
-		memcpy(u->body + u->len, data, n);
-		u->len += n;
-		*data_len = 0;
-		return MHD_YES;
-	}
-	return route(c, url, method, u);
-}
-
-static void
-completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
-{
-	free(*con_cls);
-	*con_cls = NULL;
-}
-
 static int
 start(void **state)
 {
-	struct sockaddr_in sa = { 0 };
-
 	memset(big, 'x', BIG);
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons(0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	daemon_ = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
-	    access_handler, NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-	    MHD_OPTION_END);
-	if (daemon_ == NULL)
-		return -1;
-	port = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT)->port;
-	return 0;
+	daemon_ = serve_start(route, &port);
+	return daemon_ != NULL ? 0 : -1;
 }
 
 static int

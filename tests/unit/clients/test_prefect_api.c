@@ -7,6 +7,7 @@
  * that must be lists; set_state answers (status, state type, WAIT's delay and its bounds) and the state
  * proposed; a run's state type in both of Prefect's forms; queues created or already there (409); and a
  * transient 503 retried until the answer settles, or the retries are spent. */
+#include "tests/doubles/serve.h"
 #include "shared/clients/prefect.h"
 
 #include <setjmp.h>
@@ -16,7 +17,6 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -43,11 +43,6 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct route routes[ROUTES];
 static int nroutes;
 static char last_body[BODY_MAX];
-
-struct upload {
-	char body[BODY_MAX];
-	size_t len;
-};
 
 static void
 script(const char *method, const char *path, unsigned status, const char *body, int fail_first)
@@ -86,13 +81,13 @@ reply(struct MHD_Connection *c, unsigned status, const char *body)
 }
 
 static enum MHD_Result
-route(struct MHD_Connection *c, const char *url, const char *method, const struct upload *u)
+route(struct MHD_Connection *c, const char *method, const char *url, const char *request)
 {
 	unsigned status = 418;
 	const char *body = "{\"detail\":\"no route in the test's script\"}";
 
 	pthread_mutex_lock(&lock);
-	(void)snprintf(last_body, sizeof(last_body), "%.*s", (int)u->len, u->body);
+	(void)snprintf(last_body, sizeof(last_body), "%s", request != NULL ? request : "");
 	for (int i = 0; i < nroutes; i++) {
 		struct route *r = &routes[i];
 
@@ -107,49 +102,11 @@ route(struct MHD_Connection *c, const char *url, const char *method, const struc
 	return reply(c, status, body);
 }
 
-static enum MHD_Result
-access_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method, const char *version,
-    const char *data, size_t *data_len, void **con_cls)
-{
-	struct upload *u = *con_cls;
-
-	if (u == NULL) {
-		*con_cls = calloc(1, sizeof(*u));
-		return *con_cls != NULL ? MHD_YES : MHD_NO;
-	}
-	if (*data_len != 0) {
-		size_t n = *data_len < sizeof(u->body) - 1 - u->len ? *data_len : sizeof(u->body) - 1 - u->len;
-
-		memcpy(u->body + u->len, data, n);
-		u->len += n;
-		*data_len = 0;
-		return MHD_YES;
-	}
-	return route(c, url, method, u);
-}
-
-static void
-completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
-{
-	free(*con_cls);
-	*con_cls = NULL;
-}
-
 static int
 start(void **state)
 {
-	struct sockaddr_in sa = { 0 };
-
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons(0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	daemon_ = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
-	    access_handler, NULL, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-	    MHD_OPTION_END);
-	if (daemon_ == NULL)
-		return -1;
-	port = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT)->port;
-	return 0;
+	daemon_ = serve_start(route, &port);
+	return daemon_ != NULL ? 0 : -1;
 }
 
 static int
