@@ -202,7 +202,7 @@ local_wait(struct source *s, long ms)
 
 	if (!listening(l, c) || !l->registered) {
 		if (!get_ready_to_wait(l))
-			(void)clock_sleep_unless(ms < 1000 ? ms : 1000, NULL, NULL);
+			(void)clock_sleep_unless(ms < 1000 ? ms : 1000, clock_flag_set, CLOCK_FLAG(s->env.stop));
 		return;
 	}
 	if (notified(c))
