@@ -3,7 +3,6 @@
 
 #include "shared/backfill/backfill_complete.h"
 #include "shared/clock.h"
-#include "shared/log.h"
 #include "shared/metrics/figures.h"
 #include "shared/queue/prefetch.h"
 #include "shared/str.h"
@@ -105,18 +104,17 @@ completions_full(const struct completions *c)
 static enum db_status
 write_all(struct completions *c, const struct job_env *env, char *err, size_t errlen)
 {
-	long long deadline = clock_ms() + env->cfg->db_outage_seconds * 1000;
+	long long deadline = 0;
 	enum db_status st;
+	char what[64];
 
 	for (int i = 0; i < c->n; i++)
 		c->done[i] = (struct prefetch_done){ &c->k[i].job, c->k[i].index, c->k[i].name, c->k[i].result,
 			(double)(clock_ms() - c->k[i].started_ms) / 1000.0, c->k[i].figures };
-	while ((st = prefetch_complete(env->db, c->done, c->n, c->ours, err, errlen)) == DB_UNAVAILABLE) {
-		log_warn("completing %d jobs: %s; waiting up to %ld s for the database", c->n, err,
-		    env->cfg->db_outage_seconds);
-		if (db_wait(env->db, deadline, clock_flag_set, CLOCK_FLAG(env->stop), err, errlen) != DB_OK)
-			break;
-	}
+	(void)str_fmt(what, sizeof(what), "completing %d jobs", c->n);
+	while ((st = prefetch_complete(env->db, c->done, c->n, c->ours, err, errlen)) == DB_UNAVAILABLE &&
+	    job_env_db_back(env, &deadline, what, err))
+		;
 	return st;
 }
 

@@ -76,23 +76,32 @@ should_stop(void *arg)
 	return *a->env->stop || lease_lost(a);
 }
 
-/* After a write failed because the database was unavailable: true once a connection is open again and
- * the write may be tried again (fenced, so it cannot apply twice), false once *deadline (set on the first
- * call, DB_OUTAGE_SECONDS ahead) has passed or the runner is stopping. */
-static bool
-db_back(struct attempt *a, long long *deadline, const char *what, const char *why)
+/* A write failed because the database went away (why): true once it answers again, so the write may be
+ * tried again (fenced, so it cannot apply twice), false once *deadline (set on the first call,
+ * DB_OUTAGE_SECONDS ahead) has passed or the runner is stopping. what names the write for the log. */
+bool
+job_env_db_back(const struct job_env *env, long long *deadline, const char *what, const char *why)
 {
 	char err[512];
 
 	if (*deadline == 0) {
-		*deadline = clock_ms() + a->env->cfg->db_outage_seconds * 1000;
-		log_warn("job %s: %s: %s; waiting up to %ld s for the database", a->job->id, what, why,
-		    a->env->cfg->db_outage_seconds);
-	} else if (!clock_sleep_unless(100, clock_flag_set, CLOCK_FLAG(a->env->stop)))
+		*deadline = clock_ms() + env->cfg->db_outage_seconds * 1000;
+		log_warn("%s: %s; waiting up to %ld s for the database", what, why, env->cfg->db_outage_seconds);
+	} else if (!clock_sleep_unless(100, clock_flag_set, CLOCK_FLAG(env->stop)))
 		return false;
 	if (clock_ms() >= *deadline)
 		return false;
-	return db_wait(a->env->db, *deadline, clock_flag_set, CLOCK_FLAG(a->env->stop), err, sizeof(err)) == DB_OK;
+	return db_wait(env->db, *deadline, clock_flag_set, CLOCK_FLAG(env->stop), err, sizeof(err)) == DB_OK;
+}
+
+/* job_env_db_back for a write of this attempt's job. */
+static bool
+db_back(struct attempt *a, long long *deadline, const char *what, const char *why)
+{
+	char label[QUEUE_ID_MAX + 128];
+
+	(void)str_fmt(label, sizeof(label), "job %s: %s", a->job->id, what);
+	return job_env_db_back(a->env, deadline, label, why);
 }
 
 /* Seconds since the current step started. */

@@ -55,6 +55,10 @@ struct job_outcome {
 const char *job_end_name(enum job_end end);
 /* Runs one attempt of job (claimed, leased) and says how it ended. */
 void job_run(const struct job_env *env, struct queue_job *job, struct job_outcome *out);
+/* A write failed because the database went away (why): waits for it (logging what once) and says true
+ * once it answers again, false once DB_OUTAGE_SECONDS from the first call (*deadline, 0 before it) have
+ * passed or env->stop is set. For fenced writes only: they may be tried again safely. */
+bool job_env_db_back(const struct job_env *env, long long *deadline, const char *what, const char *why);
 /* Ends a job this process took over from a runner that stopped (its lease expired; the reaper holds a
  * fresh lease on it) as end (JOB_FAILED, JOB_RETRY, JOB_CANCELLED, JOB_COMPLETED) with why, running the
  * flow's reactions exactly as the runner would have: the video's error, the locks released. */
