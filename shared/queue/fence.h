@@ -26,6 +26,13 @@ struct fence {
 #define FENCE_ANSWER " SELECT (SELECT count(*) FROM lease), (SELECT count(*) FROM w)"
 #define FENCE_ANSWER_CANCEL FENCE_ANSWER ", (SELECT cancel FROM lease)"
 
+/* Every end of a claim gives the lease up with the row's new state (queue.c, prefetch.c). */
+#define LEASE_CLEARED "lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
+/* A completed step's row written again (a repeat after an unknown COMMIT) keeps what it had. */
+#define STEP_COMPLETED_UPSERT " ON CONFLICT (job_id, step_index) DO UPDATE SET status = 'completed'," \
+	" result = EXCLUDED.result, error_message = NULL, attempt = EXCLUDED.attempt," \
+	" finished_at = EXCLUDED.finished_at WHERE job_steps.status <> 'completed'"
+
 enum fence_result {
 	FENCE_WRITTEN,  /* the lease held and the write changed at least one row */
 	FENCE_NO_ROW,   /* the lease held but nothing matched (e.g. the video row is missing) */

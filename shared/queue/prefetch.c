@@ -4,6 +4,7 @@
 #include "shared/queue/prefetch.h"
 
 #include "shared/json.h"
+#include "shared/queue/fence.h"
 #include "shared/str.h"
 
 #include <stdlib.h>
@@ -21,12 +22,10 @@ static const struct db_stmt complete_stmt = {
 	"WITH " HELD_CTE ", s AS ("
 	"  INSERT INTO job_steps (job_id, step_index, name, status, result, attempt, started_at, finished_at)"
 	"  SELECT id, idx, name, 'completed', result, attempt, now() - make_interval(secs => ago), now() FROM held"
-	"  ON CONFLICT (job_id, step_index) DO UPDATE SET status = 'completed', result = EXCLUDED.result,"
-	"    error_message = NULL, attempt = EXCLUDED.attempt, finished_at = EXCLUDED.finished_at"
-	"    WHERE job_steps.status <> 'completed'"
+	STEP_COMPLETED_UPSERT
 	"), w AS ("
 	"  UPDATE jobs SET status = 'completed', result = h.result, error_message = NULL, finished_at = now(),"
-	"    updated_at = now(), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
+	"    updated_at = now(), " LEASE_CLEARED
 	"  FROM held h WHERE jobs.id = h.id RETURNING jobs.id"
 	"), f AS ("
 	"  INSERT INTO metric_events (metric, l1, l2, l3, seconds)"
@@ -39,8 +38,8 @@ static const struct db_stmt complete_stmt = {
 static const struct db_stmt hand_back_stmt = {
 	"prefetch_hand_back",
 	"WITH " HELD_CTE
-	" UPDATE jobs SET status = 'pending', attempt = jobs.attempt - 1, run_after = now(), updated_at = now(),"
-	"  lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
+	" UPDATE jobs SET status = 'pending', attempt = jobs.attempt - 1, run_after = now(), updated_at = now(), "
+	LEASE_CLEARED
 	" FROM held h WHERE jobs.id = h.id RETURNING jobs.id",
 	1, true
 };

@@ -100,8 +100,6 @@ static const struct db_stmt extend_stmt = {
 /* A step's start, from the seconds since it started (kept in memory until its first write), on the
  * database's clock like finished_at. */
 #define STEP_STARTED(secs) "now() - make_interval(secs => " secs "::double precision)"
-/* Every end of a claim gives the lease up with the row's new state. */
-#define LEASE_CLEARED "lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
 
 /* A step's row, fenced (fence.h): the lease CTE locks the job row, so a concurrent reap or re-claim either
  * happened before (token differs, nothing written) or waits until this write commits. A completed step is
@@ -129,9 +127,7 @@ static const struct db_stmt complete_step_stmt = {
 	"WITH " FENCE_CTE ", s AS ("
 	"  INSERT INTO job_steps (job_id, step_index, name, status, result, attempt, started_at, finished_at)"
 	"  SELECT $1::uuid, $3::int, $4, 'completed', $5::jsonb, $6::int, " STEP_STARTED("$7") ", now() FROM lease"
-	"  ON CONFLICT (job_id, step_index) DO UPDATE SET status = 'completed', result = EXCLUDED.result,"
-	"    error_message = NULL, attempt = EXCLUDED.attempt, finished_at = EXCLUDED.finished_at"
-	"    WHERE job_steps.status <> 'completed'"
+	STEP_COMPLETED_UPSERT
 	"), w AS ("
 	"  UPDATE jobs SET status = 'completed', result = $5::jsonb, error_message = NULL, finished_at = now(),"
 	"    updated_at = now(), " LEASE_CLEARED
