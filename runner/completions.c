@@ -1,4 +1,4 @@
-/* completions.c: run --prefetch's batch of completions (see completions.h). */
+/* completions.c: the completions kept for the next claim (see completions.h). */
 #include "runner/completions.h"
 
 #include "shared/backfill/backfill_complete.h"
@@ -99,8 +99,38 @@ completions_full(const struct completions *c)
 	return c != NULL && c->n >= c->cap;
 }
 
-/* One statement for the batch, tried again while the database is away (up to DB_OUTAGE_SECONDS, unless
- * the runner stops): each job is fenced, so a repeat cannot complete one twice. */
+/* The kept completions' parameters, their step's age taken now. */
+static void
+prepare(struct completions *c)
+{
+	for (int i = 0; i < c->n; i++)
+		c->done[i] = (struct prefetch_done){ &c->k[i].job, c->k[i].index, c->k[i].name, c->k[i].result,
+			(double)(clock_ms() - c->k[i].started_ms) / 1000.0, c->k[i].figures };
+}
+
+/* One try: one job's completion is the one-job statement (queue_complete_step, cheaper to run than the
+ * batch's JSON list), several are prefetch_complete's one statement. Sets c->ours. */
+static enum db_status
+write_once(struct completions *c, struct db *db, char *err, size_t errlen)
+{
+	const struct prefetch_done *d = &c->done[0];
+
+	prepare(c);
+	memset(c->ours, 0, (size_t)c->n * sizeof(*c->ours));
+	if (c->n == 1)
+		return queue_complete_step(db, d->job, d->index, d->name, d->result, d->started_ago, d->figures,
+		    &c->ours[0], err, errlen);
+	return prefetch_complete(db, c->done, c->n, c->ours, err, errlen);
+}
+
+enum db_status
+completions_write(struct completions *c, struct db *db, char *err, size_t errlen)
+{
+	return c == NULL || c->n == 0 ? DB_OK : write_once(c, db, err, errlen);
+}
+
+/* Tried again while the database is away (up to DB_OUTAGE_SECONDS, unless the runner stops): each job is
+ * fenced, so a repeat cannot complete one twice. */
 static enum db_status
 write_all(struct completions *c, const struct job_env *env, char *err, size_t errlen)
 {
@@ -108,27 +138,22 @@ write_all(struct completions *c, const struct job_env *env, char *err, size_t er
 	enum db_status st;
 	char what[64];
 
-	for (int i = 0; i < c->n; i++)
-		c->done[i] = (struct prefetch_done){ &c->k[i].job, c->k[i].index, c->k[i].name, c->k[i].result,
-			(double)(clock_ms() - c->k[i].started_ms) / 1000.0, c->k[i].figures };
-	(void)str_fmt(what, sizeof(what), "completing %d jobs", c->n);
-	while ((st = prefetch_complete(env->db, c->done, c->n, c->ours, err, errlen)) == DB_UNAVAILABLE &&
+	(void)str_fmt(what, sizeof(what), "completing %d job%s", c->n, c->n == 1 ? "" : "s");
+	while ((st = write_once(c, env->db, err, errlen)) == DB_UNAVAILABLE &&
 	    job_env_db_back(env, &deadline, what, err))
 		;
 	return st;
 }
 
 void
-completions_flush(struct completions *c, const struct job_env *env,
-    void (*done)(void *arg, const struct queue_job *job, int batch, bool ours, const char *why), void *arg)
+completions_settle(struct completions *c, const struct job_env *env,
+    void (*done)(void *arg, const struct queue_job *job, int batch, bool ours, const char *why), void *arg,
+    const char *why)
 {
-	char err[512] = "";
 	int n;
 
 	if (c == NULL || (n = c->n) == 0)
 		return;
-	if (write_all(c, env, err, sizeof(err)) != DB_OK)
-		memset(c->ours, 0, (size_t)n * sizeof(*c->ours));
 	for (int i = 0; i < n; i++) {
 		struct queue_job *job = &c->k[i].job;
 
@@ -136,8 +161,24 @@ completions_flush(struct completions *c, const struct job_env *env,
 			heartbeat_drop(c->hb, job->id);
 		if (c->ours[i] && backfill_job_of(job->metadata))
 			backfill_complete_job(env->db, job->id);
-		done(arg, job, n, c->ours[i], c->ours[i] ? "" : err[0] ? err : "the lease was lost; nothing written");
+		done(arg, job, n, c->ours[i], c->ours[i] ? "" : why != NULL && why[0] ? why :
+		    "the lease was lost; nothing written");
 		kept_clear(&c->k[i]);
 	}
 	c->n = 0;
+}
+
+void
+completions_flush(struct completions *c, const struct job_env *env,
+    void (*done)(void *arg, const struct queue_job *job, int batch, bool ours, const char *why), void *arg)
+{
+	char err[512] = "";
+
+	if (c == NULL || c->n == 0)
+		return;
+	if (write_all(c, env, err, sizeof(err)) != DB_OK)
+		memset(c->ours, 0, (size_t)c->n * sizeof(*c->ours));
+	else
+		err[0] = '\0';
+	completions_settle(c, env, done, arg, err);
 }

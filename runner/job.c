@@ -334,8 +334,8 @@ finish(struct attempt *a, enum job_end end, double delay, const char *message)
 	return outcome(a, end, delay, msg);
 }
 
-/* run --prefetch: the completion may wait for its batch (the row alone, as for a short flow's job with no
- * reactions and no atomic step; written by the run loop's flush, fenced by the job's own token). */
+/* The completion may be kept for the run loop's next claim (the row alone, as for a short flow's job with
+ * no reactions and no atomic step; committed with that claim, fenced by the job's own token). */
 static bool
 batchable(const struct attempt *a)
 {

@@ -37,8 +37,9 @@ struct job_env {
 	 * May be NULL: never. */
 	const char *(*cancelling)(void *arg, const struct queue_job *job);
 	void *cancelling_arg;
-	/* run --prefetch: a short flow's completion (flows.h: short_steps) joins this batch instead of being
-	 * written at once (runner/completions.h). NULL: every end is written at once. */
+	/* The run loop's (local queue): a short flow's completion (flows.h: short_steps) joins this batch and
+	 * is committed with the next claim instead of at once (runner/completions.h). NULL: every end is
+	 * written at once. */
 	struct completions *batch;
 };
 
@@ -48,7 +49,7 @@ struct job_outcome {
 	enum job_end end;
 	double delay_seconds;
 	char message[1024];
-	bool batched;  /* JOB_COMPLETED kept in env->batch: its flush writes it (or finds the lease lost) */
+	bool batched;  /* JOB_COMPLETED kept in env->batch: written with the next claim (or found lost then) */
 };
 
 /* "completed", "retry", ... for log lines. */

@@ -1,8 +1,9 @@
 /* run.c: `captionacc-runner run`: takes jobs one by one from the configured source (the local queue or
  * Prefect, runner/source.h) and runs each attempt (runner/job.h) until the source is empty or a limit is
  * reached. Started by cron every minute; any number of runners on any number of hosts may run at once.
- * With --prefetch N (local queue), a claim takes up to N jobs of short flows, which still run one by one;
- * their completions are written in batches (runner/completions.h), and the jobs not started when the run
+ * On the local queue, a short flow's completion is kept and committed with the next claim (one commit per
+ * job, runner/completions.h). With --prefetch N, a claim takes up to N jobs of short flows, which still
+ * run one by one; their completions ride the next claim together, and the jobs not started when the run
  * stops are handed back at once. */
 #include "runner/completions.h"
 #include "runner/heartbeat.h"
@@ -49,7 +50,7 @@ struct run_state {
 	long long started_ms;
 	long done;
 	long counts[JOB_END__MAX];
-	struct completions *batch;  /* --prefetch > 1: completions written in batches */
+	struct completions *batch;  /* local queue: completions kept for the next claim (runner/completions.h) */
 };
 
 static void
@@ -95,6 +96,12 @@ one_job(struct run_state *rs, struct queue_job *job)
 	rs->counts[o.end]++;
 }
 
+static int
+prefetched(const struct run_state *rs)
+{
+	return rs->src->ops->prefetched != NULL ? rs->src->ops->prefetched(rs->src) : 0;
+}
+
 /* A batched completion, written (ours) or not (its lease was lost, or the database stayed away). */
 static void
 batch_done(void *arg, const struct queue_job *job, int batch, bool ours, const char *why)
@@ -107,15 +114,36 @@ batch_done(void *arg, const struct queue_job *job, int batch, bool ours, const c
 	rs->counts[end]++;
 }
 
-/* Writes the batched completions when the batch is full or no prefetched job is left to run (so a claim
- * never finds this worker holding finished jobs), or always (at exit). */
+/* Writes the kept completions on their own: always (at exit, or when the claim they rode failed), or when
+ * the batch is full while the next job comes from those the source holds (no claim for them to ride). */
 static void
 flush(struct run_state *rs, bool always)
 {
-	if (completions_count(rs->batch) == 0 || (!always && !completions_full(rs->batch) &&
-	    rs->src->ops->prefetched != NULL && rs->src->ops->prefetched(rs->src) > 0))
+	if (completions_count(rs->batch) == 0 || (!always && !(completions_full(rs->batch) && prefetched(rs) > 0)))
 		return;
 	completions_flush(rs->batch, &rs->env, batch_done, rs);
+}
+
+static enum db_status
+ride_write(void *arg, struct db *db, char *err, size_t errlen)
+{
+	return completions_write(arg, db, err, errlen);
+}
+
+/* The source's next job, the kept completions riding its claim (one commit for both). They are written on
+ * their own when that transaction failed, or when the source claimed without them. */
+static int
+next_job(struct run_state *rs, struct queue_job *job, bool *found, char *err, size_t errlen)
+{
+	struct claim_rider ride = { .write = ride_write, .arg = rs->batch };
+	bool riding = completions_count(rs->batch) > 0, from_held = prefetched(rs) > 0;
+	int rc = rs->src->ops->next(rs->src, riding ? &ride : NULL, job, found, err, errlen);
+
+	if (riding && ride.committed)
+		completions_settle(rs->batch, &rs->env, batch_done, rs, NULL);
+	else if (riding && (ride.tried || !from_held))
+		flush(rs, true);
+	return rc;
 }
 
 /* Looking for work failed since *since (0: it had not): wait for the database up to DB_OUTAGE_SECONDS (a
@@ -164,7 +192,7 @@ drain(struct run_state *rs)
 		flush(rs, false);
 		if (rs->src->ops->maintain != NULL)
 			rs->src->ops->maintain(rs->src);
-		if (rs->src->ops->next(rs->src, &job, &found, err, sizeof(err)) != 0) {
+		if (next_job(rs, &job, &found, err, sizeof(err)) != 0) {
 			if (look_again(rs, err, &failing_since, &pause_ms))
 				continue;
 			return stop_requested ? 0 : 1;
@@ -317,7 +345,8 @@ run_command(struct runner *r, int argc, char **argv)
 		fprintf(stderr, "captionacc-runner: run: %s\n", err);
 		return 1;
 	}
-	if (rs.opts.prefetch > 1 && !rs.opts.dry_run && (rs.batch = completions_new((int)rs.opts.prefetch)) == NULL) {
+	if (r->cfg.queue_backend == CONFIG_QUEUE_LOCAL && !rs.opts.dry_run &&
+	    (rs.batch = completions_new((int)rs.opts.prefetch)) == NULL) {
 		fprintf(stderr, "captionacc-runner: run: out of memory\n");
 		rs.src->ops->free(rs.src);
 		return 1;

@@ -25,11 +25,24 @@ struct source_env {
 
 struct source;
 
+/* Writes that ride the next claim's transaction (the completions the run loop kept, runner/completions.h),
+ * so a job's completion and the next job's claim cost one commit. */
+struct claim_rider {
+	/* Runs inside the transaction, before the claim. */
+	enum db_status (*write)(void *arg, struct db *db, char *err, size_t errlen);
+	void *arg;
+	bool tried;      /* set by the source: write ran (the claim needed the database) */
+	bool committed;  /* set by the source: and committed with the claim */
+};
+
 struct source_ops {
 	const char *name;
 	/* The next job this worker won, leased. *found false: nothing to do now. -1 only when the database
-	 * failed (the runner then stops). */
-	int (*next)(struct source *s, struct queue_job *job, bool *found, char *err, size_t errlen);
+	 * failed (the runner then stops). ride (may be NULL): writes to commit with the claim, when the source
+	 * claims from the database in a transaction it may share; a source that does not leaves ride->tried
+	 * false, and so does one that hands out a job it holds. */
+	int (*next)(struct source *s, struct claim_rider *ride, struct queue_job *job, bool *found, char *err,
+	    size_t errlen);
 	/* Waits up to ms for new work (each source may wait less: it is called again); returns early on news
 	 * of work or a stop. */
 	void (*wait)(struct source *s, long ms);

@@ -2,7 +2,8 @@
  * captionacc_jobs NOTIFY channel so an idle runner picks new work up in milliseconds, and keeps the queue
  * healthy between jobs (expired leases back to the queue, waiting jobs' priorities aged). Enqueues notify
  * only while some runner waits (sql/008_wakeups.sql): before its first wait on a connection the runner
- * registers as waiting and claims once more; a claim that finds a job ends the registration. With
+ * registers as waiting and claims once more; a claim that finds a job ends the registration. The run
+ * loop's kept completions ride the claim's transaction (source.h: claim_rider). With
  * run --prefetch N, one claim takes up to N jobs of short flows (queue_claim_many); the ones not handed
  * out yet are held here, their leases extended by the heartbeat, and handed back at once when the run
  * stops. */
@@ -68,24 +69,81 @@ claim_many(struct local *l, bool *found, char *err, size_t errlen)
 		return st;
 	}
 	l->n = got;
-	for (int i = 1; i < got && s->env.hb != NULL; i++)
-		if (heartbeat_hold(s->env.hb, l->held[i].id, l->held[i].lease_token) != 0)
-			log_warn("job %s: its lease cannot be held (more than %d jobs held)", l->held[i].id, PREFETCH_MAX);
 	*found = got > 0;
 	return DB_OK;
 }
 
-/* Claims the next job (or hands out a prefetched one). A claim that failed with the connection may have
- * committed; before the next one, whatever this worker holds is handed back, so no job waits for its
- * lease to expire. */
+/* The claim itself: one job into *job, or up to env.prefetch into held (the first handed out). */
+static enum db_status
+claim(struct local *l, struct queue_job *job, bool *found, char *err, size_t errlen)
+{
+	struct source *s = &l->base;
+	enum db_status st;
+
+	if (s->env.prefetch > 1) {
+		if ((st = claim_many(l, found, err, errlen)) == DB_OK && *found)
+			take_held(l, job);
+		return st;
+	}
+	st = queue_claim(s->env.r->db, s->env.worker, s->env.lease_seconds, l->registered, job, found, err, errlen);
+	l->claim_unknown = st == DB_UNAVAILABLE;
+	return st;
+}
+
+/* Forgets what a claim that did not commit took: the job handed out and the ones held. */
+static void
+claim_undone(struct local *l, struct queue_job *job, bool *found)
+{
+	if (*found)
+		queue_job_clear(job);
+	for (; l->next < l->n; l->next++)
+		queue_job_clear(&l->held[l->next]);
+	*found = false;
+}
+
+/* The claim in one transaction with ride's writes, written first: one commit for both. Whatever fails
+ * rolls both back (ride->committed stays false: the run loop writes its part on its own); a COMMIT whose
+ * outcome is unknown (the connection died) may have claimed, so what this worker holds is handed back
+ * before the next claim, as after a claim's lost answer. */
+static enum db_status
+claim_riding(struct local *l, struct claim_rider *ride, struct queue_job *job, bool *found, char *err,
+    size_t errlen)
+{
+	struct db *db = l->base.env.r->db;
+	enum db_status st;
+
+	if ((st = db_begin(db, err, errlen)) != DB_OK)
+		return st;
+	ride->tried = true;
+	if ((st = ride->write(ride->arg, db, err, errlen)) != DB_OK ||
+	    (st = claim(l, job, found, err, errlen)) != DB_OK) {
+		db_rollback(db);
+		l->claim_unknown = false; /* rolled back: it took nothing */
+		claim_undone(l, job, found);
+		return st;
+	}
+	if ((st = db_commit(db, err, errlen)) != DB_OK) {
+		l->claim_unknown = st == DB_UNAVAILABLE;
+		claim_undone(l, job, found);
+		return st;
+	}
+	ride->committed = true;
+	return DB_OK;
+}
+
+/* Claims the next job (or hands out a prefetched one), with ride's writes in the claim's transaction when
+ * there are any. A claim that failed with the connection may have committed; before the next one,
+ * whatever this worker holds is handed back, so no job waits for its lease to expire. */
 static int
-local_next(struct source *s, struct queue_job *job, bool *found, char *err, size_t errlen)
+local_next(struct source *s, struct claim_rider *ride, struct queue_job *job, bool *found, char *err,
+    size_t errlen)
 {
 	struct local *l = (struct local *)s;
 	enum db_status st;
 	int n = 0;
 
 	*found = false;
+	memset(job, 0, sizeof(*job));
 	if (l->next < l->n) {
 		take_held(l, job);
 		*found = true;
@@ -96,17 +154,15 @@ local_next(struct source *s, struct queue_job *job, bool *found, char *err, size
 			return -1;
 		l->claim_unknown = false;
 	}
-	if (s->env.prefetch > 1) {
-		if ((st = claim_many(l, found, err, errlen)) == DB_OK && *found)
-			take_held(l, job);
-	} else {
-		st = queue_claim(s->env.r->db, s->env.worker, s->env.lease_seconds, l->registered, job, found, err,
-		    errlen);
-		l->claim_unknown = st == DB_UNAVAILABLE;
-	}
-	if (st == DB_OK && *found)
+	st = ride != NULL ? claim_riding(l, ride, job, found, err, errlen) : claim(l, job, found, err, errlen);
+	if (st != DB_OK)
+		return -1;
+	for (int i = l->next; i < l->n && s->env.hb != NULL; i++)
+		if (heartbeat_hold(s->env.hb, l->held[i].id, l->held[i].lease_token) != 0)
+			log_warn("job %s: its lease cannot be held (more than %d jobs held)", l->held[i].id, PREFETCH_MAX);
+	if (*found)
 		l->registered = false;
-	return st == DB_OK ? 0 : -1;
+	return 0;
 }
 
 static int

@@ -305,14 +305,17 @@ poll_once(struct prefect_source *s, int limit, bool ours_only, struct queue_job 
 /* The next run won: a page full of runs that are not ours (or that others won) is asked again larger, and
  * past Prefect's largest page (200) our deployments' due runs are asked for by a filter, so foreign runs at
  * the head of a queue never hide ours; an empty answer is asked again (a concurrent poll of a
- * PostgreSQL-backed Prefect locks the due runs and answers []) before it counts as empty. */
+ * PostgreSQL-backed Prefect locks the due runs and answers []) before it counts as empty. Nothing rides
+ * a poll (ride is left untried): Prefect's answer is not in our transaction. */
 static int
-prefect_next(struct source *src, struct queue_job *job, bool *found, char *err, size_t errlen)
+prefect_next(struct source *src, struct claim_rider *ride, struct queue_job *job, bool *found, char *err,
+    size_t errlen)
 {
 	struct prefect_source *s = (struct prefect_source *)src;
 	int limit = POLL_LIMIT, empty = 0, polled;
 	bool full, ours_only = false;
 
+	(void)ride;
 	*found = false;
 	memset(job, 0, sizeof(*job));
 	for (;;) {

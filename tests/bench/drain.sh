@@ -2,9 +2,10 @@
 # drain.sh: benchmark of the runner (make bench). Drains BENCH_JOBS no-op jobs (flow noop: one step that
 # does nothing) with 1 and with 4 runner processes, and measures in the same run on the same cluster the
 # ceiling: pgbench running the runner's exact statements for a one-step job (tests/bench/ceiling-sql
-# drain: the claim, then the step fused with the completion) on the same rows at the same concurrency.
-# Then the same with run --prefetch BENCH_PREFETCH (10) beside pgbench claiming and completing that many
-# jobs per statement (the batched ceiling). Prints jobs/s beside the ceiling, their ratio, and what each
+# drain: the claim and the step fused with the completion, in one transaction as the runner commits a
+# job's completion with the next claim) on the same rows at the same concurrency. Then the same with
+# run --prefetch BENCH_PREFETCH (10) beside pgbench claiming and completing that many jobs per statement,
+# both in one transaction (the batched ceiling). Prints jobs/s beside the ceiling, their ratio, and what each
 # job cost the database (transactions and WAL fsyncs per job, from pg_stat_database and pg_stat_wal).
 # Then the pick-up latency (job inserted -> claimed) while a runner waits for work, the jobs inserted from
 # a kept connection and from a new session each. Not a test: figures with the machine and date.
@@ -63,16 +64,18 @@ r4=$(drain 4); c4=$(ceiling 4)
 for line in "1 runner |$r1|$c1|1 client" "4 runners|$r4|$c4|4 clients"; do
 	echo "$line" | awk -F'|' '{
 		split($2, r, " "); split($3, c, " ")
-		printf "%s: %6d jobs/s (%.2f transactions, %.2f WAL fsyncs per job)   ceiling (pgbench, the runner'"'"'s claim + fused completion, %s): %6d tps (%.2f, %.2f)   ratio %.2f (target >= 0.80)\n",
+		printf "%s: %6d jobs/s (%.2f transactions, %.2f WAL fsyncs per job)   ceiling (pgbench, the runner'"'"'s claim + fused completion in one transaction, %s): %6d tps (%.2f, %.2f)   ratio %.2f (target >= 0.80)\n",
 			$1, r[1], r[2], r[3], $4, c[1], c[2], c[3], r[1] / c[1]
 	}'
 done
 
-# What taking PREFETCH jobs per claim and completing them in one transaction could reach at most:
-# pgbench claiming PREFETCH rows in one statement, then writing their steps and completing them in one;
-# beside it, the runner doing it (run --prefetch PREFETCH), against the ceiling and the one-job drain.
+# What taking PREFETCH jobs per claim and completing them together could reach at most: pgbench claiming
+# PREFETCH rows in one statement, then writing their steps and completing them in one, one transaction for
+# both (the runner commits a batch's completions with its next claim); beside it, the runner doing it
+# (run --prefetch PREFETCH), against the ceiling and the one-job drain.
 P=${BENCH_PREFETCH:-10}
 cat >"$dir/batch.sql" <<EOS
+BEGIN;
 UPDATE jobs j SET status = 'running', attempt = j.attempt + 1, lease_owner = 'pgbench' || :client_id,
   lease_token = gen_random_uuid(), lease_expires_at = now() + interval '300 s', started_at = now(), updated_at = now()
   FROM (SELECT id FROM jobs WHERE status IN ('pending', 'retry') AND backend = 'local' AND run_after <= now()
@@ -82,6 +85,7 @@ WITH mine AS (SELECT id, attempt FROM jobs WHERE lease_owner = 'pgbench' || :cli
         SELECT id, 0, 'noop', 'completed', '{}', attempt, now(), now() FROM mine)
 UPDATE jobs SET status = 'completed', result = '{}', finished_at = now(), updated_at = now(), lease_owner = NULL,
   lease_token = NULL, lease_expires_at = NULL FROM mine WHERE jobs.id = mine.id;
+COMMIT;
 EOS
 for c in 1 4; do
 	fill

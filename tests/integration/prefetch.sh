@@ -116,4 +116,27 @@ LOG_FILE="$dir/next.log" "$runner" run --prefetch 10 --worker-id next >/dev/null
 check_eq "another runner took them at once (lease 60 s): all 5 completed on attempt 1" \
 	"$(q "SELECT count(*) FROM jobs WHERE status = 'completed' AND attempt = 1")" 5
 
+# --- without --prefetch, a short flow's completion rides the next claim (one transaction for both). That
+# transaction's session killed before the completion's write: both roll back, the completion is written
+# on its own, the next job claimed again: each completed once, on its first attempt, no lease left
+reset
+stopped() { test "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T; }
+j1=$(add noop '{}' 2); j2=$(add noop '{}' 1)
+CAPTIONACC_TEST_STOP_BEFORE=queue_complete_step LOG_FILE="$dir/ride.log" "$runner" run --worker-id rider & r=$!
+pids="$pids $r"
+check "the runner stopped inside its next claim's transaction, before job 1's completion" wait_for 10 stopped "$r"
+check_eq "job 1 done but not written (running), job 2 waiting" \
+	"$(q "SELECT string_agg(status || attempt, ',' ORDER BY age_anchor) FROM jobs")" "running1,pending0"
+check_eq "the runner's session is in its transaction; killed" \
+	"$(q "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE state = 'idle in transaction'")" 1
+kill -CONT "$r"
+rc=0; wait "$r" || rc=$?
+check_eq "the runner carried on and exited 0" "$rc" 0
+check_eq "both completed once, on attempt 1, their step written once, no lease left" \
+	"$(q "SELECT string_agg(j.status || j.attempt || (j.lease_token IS NULL) || (SELECT count(*) FROM job_steps s
+	      WHERE s.job_id = j.id AND s.status = 'completed'), ',' ORDER BY age_anchor) FROM jobs j")" \
+	"completed1true1,completed1true1"
+check "the failed claim was logged, then both jobs' completions" sh -c "grep -q 'cannot claim a job' '$dir/ride.log' &&
+	grep -q 'job $j1 .*completed in a batch of 1' '$dir/ride.log' && grep -q 'job $j2 .*completed in a batch of 1' '$dir/ride.log'"
+
 finish
