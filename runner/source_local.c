@@ -62,7 +62,7 @@ claim_many(struct local *l, bool *found, char *err, size_t errlen)
 	l->next = l->n = 0;
 	st = queue_claim_many(s->env.r->db, s->env.worker, s->env.lease_seconds, l->registered, l->short_flows,
 	    s->env.prefetch, l->held, &got, err, errlen);
-	l->claim_unknown = st == DB_UNAVAILABLE || (st != DB_OK && got > 0);
+	l->claim_unknown = st != DB_OK; /* it may have taken rows: its answer lost, or one unreadable */
 	if (st != DB_OK) {
 		for (int i = 0; i < got; i++)
 			queue_job_clear(&l->held[i]);
@@ -86,7 +86,7 @@ claim(struct local *l, struct queue_job *job, bool *found, char *err, size_t err
 		return st;
 	}
 	st = queue_claim(s->env.r->db, s->env.worker, s->env.lease_seconds, l->registered, job, found, err, errlen);
-	l->claim_unknown = st == DB_UNAVAILABLE;
+	l->claim_unknown = st != DB_OK; /* as for claim_many */
 	return st;
 }
 

@@ -133,9 +133,12 @@ pickup() { # SYSTEM (after a checkpoint, so the drains' dirty pages are not flus
 }
 ceiling_drain() { # CLIENTS: pgbench, the runner's claim + fused completion, right after our drain
 	fill us
+	before=$(counters captionacc)
 	$PGBENCH -n -M prepared -c "$1" -j "$1" -t $((N / $1)) -h "$STACK_DIR/pgsock" -U postgres -f "$dir/claim.sql" \
 		captionacc >"$dir/pgbench.out" 2>&1 || { cat "$dir/pgbench.out" >&2; exit 1; }
 	res "ceiling drain_$1 $(awk '/^tps = / { printf "%.0f", $3 }' "$dir/pgbench.out")"
+	set -- "$1" $(per_job "$before" "$(counters captionacc)" "$N")
+	res "ceiling cost_$1 $2/$3"
 }
 ceiling_enqueue() { # CLIENTS: pgbench, captionacc-fcgi's insert without the trigger, right after our enqueue
 	q "ALTER TABLE jobs DISABLE TRIGGER jobs_notify"
@@ -176,8 +179,8 @@ row "drain, 1 worker (jobs/s)" drain_1 "$(get ceiling drain_1)"
 row "drain, 4 workers (jobs/s)" drain_4 "$(get ceiling drain_4)"
 printf '%-34s %12s %12s %12s %10s\n' "drain, each system's best" "$us_best" "$(get gw drain_best)" \
 	"$(get boss drain_best)" ""
-row "transactions/fsyncs per job, 1 w." cost_1 "2.00/-"
-row "transactions/fsyncs per job, 4 w." cost_4 ""
+row "transactions/fsyncs per job, 1 w." cost_1 "$(get ceiling cost_1)"
+row "transactions/fsyncs per job, 4 w." cost_4 "$(get ceiling cost_4)"
 row "  (at each system's best)" cost_best ""
 row "enqueue, 1 client (jobs/s)" enqueue_1 "$(get ceiling enqueue_1)"
 row "enqueue, 4 clients (jobs/s)" enqueue_4 "$(get ceiling enqueue_4)"
