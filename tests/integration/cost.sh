@@ -2,7 +2,7 @@
 # cost.sh: what a job costs the database, counted (not timed) on a throwaway cluster with autovacuum off:
 # the transactions (pg_stat_database xact_commit + xact_rollback of the runner's database, read from
 # another database so the reads do not count) of a runner draining N jobs, less those of a runner that
-# drains one. A short flow's one-step job costs 1: its claim (which brings the step rows) commits with the
+# drains one. A short flow's one-step job costs 1: its claim (a new job has no step rows to read) commits with the
 # job before's completion (its step fused with it); a three-step job costs 3 (the claim with the last
 # one's completion, then a checkpoint per step but the last, fused with the completion that rides the
 # next claim); no step row is written before the step has a result. Also
