@@ -118,6 +118,15 @@ note_step(struct attempt *a, const char *how)
 	figures_note(&a->ctx.figures, "step", a->job->flow, a->ctx.step_name, how, step_age(a));
 }
 
+/* Notes the current step as completed once, however often the write that carries it is tried again. */
+static void
+note_completed_once(struct attempt *a, bool *noted)
+{
+	if (!*noted)
+		note_step(a, "completed");
+	*noted = true;
+}
+
 /* Writes the current step's row (a checkpoint, its result, or its failure), with the figures noted so
  * far. -1: the lease was lost, or the database stayed away. */
 static int
@@ -201,9 +210,7 @@ pending_step(struct attempt *a, char *err, size_t errlen)
 			a->pending_oc = STEP_OK; /* not a failure of the step: finish() tries it again */
 		return st;
 	}
-	if (!a->pending_noted)
-		note_step(a, "completed"); /* written with the completion */
-	a->pending_noted = true;
+	note_completed_once(a, &a->pending_noted); /* written with the completion */
 	json_object_put(a->last);
 	a->last = result;
 	a->last_unsaved = true;
@@ -482,9 +489,7 @@ atomic_once(struct attempt *a, int i, bool *noted, json_object **result, enum st
 		db_rollback(a->ctx.db);
 		return st;
 	}
-	if (!*noted)
-		note_step(a, "completed");
-	*noted = true;
+	note_completed_once(a, noted);
 	st = queue_step_save(a->ctx.db, a->job, i, a->ctx.step_name, QUEUE_STEP_COMPLETED, *result, NULL, step_age(a),
 	    a->ctx.figures, &res, a->cancel, sizeof(a->cancel), err, errlen);
 	if (st != DB_OK || res != FENCE_WRITTEN) {

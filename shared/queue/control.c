@@ -1,6 +1,7 @@
 /* control.c: the operator's job commands' statements (see control.h). */
 #include "shared/queue/control.h"
 
+#include "shared/queue/fence.h"
 #include "shared/str.h"
 
 #include <ctype.h>
@@ -22,7 +23,7 @@ static const struct db_stmt request_cancel_stmt = {
 static const struct db_stmt retry_stmt = {
 	"control_retry",
 	"WITH r AS (UPDATE jobs SET status = 'pending', attempt = 0, run_after = now(), error_message = NULL,"
-	"  result = NULL, finished_at = NULL, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,"
+	"  result = NULL, finished_at = NULL, " LEASE_CLEARED ","
 	"  metadata = metadata - 'cancel_requested', updated_at = now()"
 	"  WHERE id = $1::uuid AND status IN ('failed', 'cancelled') AND backend = 'local' RETURNING 1)"
 	" SELECT count(*), pg_notify('captionacc_jobs', '') FROM r",

@@ -93,8 +93,8 @@ static const struct db_stmt claim_many_unwait_stmt = {
 /* $1 worker. */
 static const struct db_stmt release_owned_stmt = {
 	"queue_release_owned",
-	"UPDATE jobs SET status = 'pending', attempt = attempt - 1, run_after = now(), lease_owner = NULL,"
-	"  lease_token = NULL, lease_expires_at = NULL, updated_at = now()"
+	"UPDATE jobs SET status = 'pending', attempt = attempt - 1, run_after = now(), " LEASE_CLEARED ","
+	"  updated_at = now()"
 	" WHERE lease_owner = $1 AND status = 'running' AND backend = 'local' RETURNING id",
 	1, true
 };
