@@ -42,7 +42,7 @@ fi
 dir=$(mktemp -d "${TMPDIR:-/tmp}/captionacc-peers.XXXXXX")
 trap '"$top_srcdir/tests/harness/stack.sh" stop "$dir" || true' EXIT
 trap 'exit 1' INT TERM
-PG_FSYNC=on FCGI_CHILDREN=32 NGINX_KEEPALIVE=15 NGINX_RATE=1000000r/s NGINX_BURST=1000000 EXTRA_CONFIG="LOG_LEVEL = warn" \
+PG_FSYNC=on FCGI_CHILDREN=32 NGINX_KEEPALIVE=8 NGINX_RATE=1000000r/s NGINX_BURST=1000000 EXTRA_CONFIG="LOG_LEVEL = warn" \
 	"$top_srcdir/tests/harness/stack.sh" start "$dir" >/dev/null
 . "$dir/env"
 . "$top_srcdir/tests/bench/lib.sh"

@@ -21,7 +21,7 @@
 #        stack.sh s3-strict-start DIR | s3-strict-stop DIR   a second s3rver that checks every signature
 #                                (S3_STRICT_ENDPOINT in DIR/env)
 # Environment: FCGI_CHILDREN (10: more than nginx's kept connections, see nginx/captionacc.conf), PG_FSYNC (off), NGINX_RATE (50r/s), NGINX_BURST (200),
-#   NGINX_KEEPALIVE (4: kept connections per nginx worker, fewer than FCGI_CHILDREN / 2),
+#   NGINX_KEEPALIVE (2: kept connections per nginx worker; its 2 workers keep at most FCGI_CHILDREN / 2),
 #   NGINX_ACTIONS_RATE (5r/s), NGINX_ACTIONS_BURST (20),
 #   WEBHOOK_SECRET (test-secret), EXTRA_CONFIG (lines added to the settings file), top_srcdir, top_builddir,
 #   FCGI_WRAPPER (a command captionacc-fcgi runs under, e.g. valgrind with its options; @DIR@ = DIR).
@@ -139,7 +139,7 @@ nginx_start() {
 	    -e "/# @ACTIONS_RATE@/s|rate=[^;]*;|rate=${NGINX_ACTIONS_RATE:-5r/s};|" \
 	    -e "/# @ACTIONS_BURST@/s|burst=[0-9]*|burst=${NGINX_ACTIONS_BURST:-20}|" \
 	    -e "/# @SOCKET@/s|unix:[^;]*;|unix:$DIR/fcgi.sock;|" \
-	    -e "/# @KEEPALIVE@/s|keepalive [0-9]*;|keepalive ${NGINX_KEEPALIVE:-4};|" \
+	    -e "/# @KEEPALIVE@/s|keepalive [0-9]*;|keepalive ${NGINX_KEEPALIVE:-2};|" \
 	    -e "/# @LISTEN@/s|listen [^;]*;|listen 127.0.0.1:$port;|" \
 	    "$top_srcdir/nginx/captionacc.conf" >"$DIR/nginx/site.conf"
 	sed -e "s|@DIR@|$DIR|g" "$here/nginx-main.conf.in" >"$DIR/nginx/nginx.conf"
